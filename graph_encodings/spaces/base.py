@@ -1,0 +1,87 @@
+"""The interface every search space implements."""
+from __future__ import annotations
+
+import abc
+import hashlib
+from collections.abc import Hashable, Iterable
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+
+class SearchSpace(abc.ABC):
+    """A cell search space: sampling, neighbourhoods, validation, canonical forms, text forms.
+
+    Architectures are immutable, hashable objects (one dataclass per space). ``format(arch)``
+    (equivalently ``str(arch)``) and ``parse(text)`` are exact inverses.
+    """
+
+    name: str = ""
+    arch_type: type = object
+
+    # -- generation -------------------------------------------------------------------------
+    @abc.abstractmethod
+    def sample(self, rng: np.random.Generator | int | None = None) -> Any:
+        """Draw one architecture uniformly at random from the space."""
+
+    @abc.abstractmethod
+    def neighbours(self, arch: Any) -> list[Any]:
+        """All architectures one elementary change away (one op or one input changed)."""
+
+    def mutate(self, arch: Any, rng: np.random.Generator | int | None = None) -> Any:
+        """A uniformly chosen neighbour of ``arch`` (never ``arch`` itself)."""
+        rng = np.random.default_rng(rng)
+        options = self.neighbours(self.validate(arch))
+        return options[int(rng.integers(len(options)))]
+
+    # -- checking and text ------------------------------------------------------------------
+    @abc.abstractmethod
+    def validate(self, arch: Any) -> Any:
+        """Return ``arch`` if it is valid, else raise ``ValueError`` naming what is wrong."""
+
+    @abc.abstractmethod
+    def parse(self, text: Any) -> Any:
+        """Architecture from its text form (or other accepted forms); ``ValueError`` if bad."""
+
+    def format(self, arch: Any) -> str:
+        """The text form of ``arch`` (inverse of :meth:`parse`)."""
+        return str(self.validate(arch))
+
+    def coerce(self, item: Any) -> Any:
+        """Accept an architecture object or anything :meth:`parse` accepts."""
+        if isinstance(item, self.arch_type):
+            return self.validate(item)
+        return self.parse(item)
+
+    # -- identity ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    def canonical(self, arch: Any) -> Any:
+        """The representative of ``arch``'s class of functionally identical architectures."""
+
+    def canonical_key(self, arch: Any) -> Hashable:
+        """A hashable key equal for exactly the architectures with the same canonical form."""
+        return self.format(self.canonical(arch))
+
+    def canonical_hash(self, arch: Any) -> str:
+        """Hex sha256 (first 16 bytes) of the canonical key; stable across processes/versions."""
+        key = f"{self.name}:{self.canonical_key(arch)}"
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    def is_isomorphic(self, a: Any, b: Any) -> bool:
+        return self.canonical_key(a) == self.canonical_key(b)
+
+    # -- graphs -----------------------------------------------------------------------------
+    @abc.abstractmethod
+    def to_graph(self, arch: Any) -> nx.DiGraph:
+        """The architecture as a networkx DiGraph (node attribute ``op`` on operation nodes)."""
+
+    def sample_many(self, n: int, rng: np.random.Generator | int | None = None) -> list[Any]:
+        rng = np.random.default_rng(rng)
+        return [self.sample(rng) for _ in range(n)]
+
+    def coerce_many(self, items: Iterable[Any]) -> list[Any]:
+        return [self.coerce(x) for x in items]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"

@@ -1,0 +1,1 @@
+"""nas_optimizers package."""
