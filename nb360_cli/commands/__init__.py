@@ -1,0 +1,1 @@
+"""Sub-commands of the nb360 CLI (each module: register(subparsers))."""
