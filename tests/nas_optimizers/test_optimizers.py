@@ -1,0 +1,79 @@
+"""The ask/tell optimizers: registry, validity of proposals, selection behaviour."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from graph_encodings import get_space
+from nas_optimizers import RegularizedEvolution, create, list_optimizers
+
+
+def nb201_score(arch) -> float:
+    """A synthetic error: fewer 3x3 convolutions -> higher error (min 0 at all-conv3x3)."""
+    return float(sum(op != "nor_conv_3x3" for op in arch.ops))
+
+
+@pytest.mark.parametrize("name", list_optimizers())
+@pytest.mark.parametrize("space_name", ["darts", "nb201"])
+def test_every_optimizer_proposes_valid_architectures(name: str, space_name: str) -> None:
+    space = get_space(space_name)
+    optimizer = create(name, space_name, seed=3)
+    for _ in range(30):
+        arch = optimizer.ask()
+        assert space.validate(arch) == arch
+        optimizer.tell(arch, float(np.random.default_rng(0).random()), cost=1.0)
+    assert optimizer.incumbent is not None
+
+
+@pytest.mark.parametrize("name", list_optimizers())
+def test_same_seed_same_proposals(name: str) -> None:
+    runs = []
+    for _ in range(2):
+        optimizer = create(name, "nb201", seed=11)
+        archs = []
+        for _ in range(40):
+            arch = optimizer.ask()
+            optimizer.tell(arch, nb201_score(arch))
+            archs.append(arch)
+        runs.append(archs)
+    assert runs[0] == runs[1]
+
+
+def test_unknown_optimizer_names_valid_ones() -> None:
+    with pytest.raises(ValueError, match="regularized_evolution"):
+        create("bogus", "nb201")
+
+
+def test_bad_hyper_parameters_are_value_errors() -> None:
+    with pytest.raises(ValueError, match="sample_size"):
+        create("regularized_evolution", "nb201", population_size=5, sample_size=10)
+    with pytest.raises(ValueError, match="hyper-parameters"):
+        create("random_search", "nb201", nonsense=1)
+
+
+def test_regularized_evolution_beats_random_on_a_smooth_objective() -> None:
+    """On a score that mutation can improve step by step, evolution finds better archs."""
+    finals = {}
+    for name in ("random_search", "regularized_evolution"):
+        best = []
+        for seed in range(5):
+            optimizer = create(name, "nb201", seed=seed, **(
+                {"population_size": 10, "sample_size": 3} if name == "regularized_evolution" else {}))
+            for _ in range(60):
+                arch = optimizer.ask()
+                optimizer.tell(arch, nb201_score(arch))
+            best.append(optimizer.incumbent.score)
+        finals[name] = np.mean(best)
+    assert finals["regularized_evolution"] < finals["random_search"]
+
+
+def test_failed_evaluations_never_enter_the_population() -> None:
+    optimizer = RegularizedEvolution("nb201", seed=0, population_size=4, sample_size=2)
+    for _ in range(6):
+        optimizer.tell(optimizer.ask(), math.nan)
+    assert len(optimizer.population) == 0
+    assert optimizer.incumbent is None
+    arch = optimizer.ask()  # still proposes (random) with an empty population
+    assert get_space("nb201").validate(arch) == arch
