@@ -1,4 +1,5 @@
 """The interface every search space implements."""
+
 from __future__ import annotations
 
 import abc
@@ -74,7 +75,7 @@ class SearchSpace(abc.ABC):
     # -- graphs -----------------------------------------------------------------------------
     @abc.abstractmethod
     def to_graph(self, arch: Any) -> nx.DiGraph:
-        """The architecture as a networkx DiGraph (node attribute ``op`` on operation nodes)."""
+        """The architecture as a networkx DiGraph, operations on edges (edge attribute ``op``)."""
 
     def sample_many(self, n: int, rng: np.random.Generator | int | None = None) -> list[Any]:
         rng = np.random.default_rng(rng)
