@@ -1,0 +1,66 @@
+"""Encode throughput on one core: archs/s for every (space, kind), median of repeated runs.
+
+Usage: ``python benchmarks/bench_encode.py [--n 10000] [--repeats 5] [--seed 0]``.
+The archs are sampled once (outside the timing); each run encodes all of them with one
+``encode`` call. The issue's target is at least 50,000 DARTS archs/s into ``onehot``.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+    os.environ[_var] = "1"  # before numpy / torch are imported
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import torch  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmark this checkout's code
+
+from graph_encodings import encode, get_space, list_encodings  # noqa: E402
+
+TARGET_DARTS_ONEHOT = 50_000.0
+
+
+def throughput(space_name: str, kind: str, archs: list, repeats: int) -> float:
+    """Median archs/s of ``repeats`` timed ``encode`` calls (after one untimed warm-up)."""
+    space = get_space(space_name)
+    encode(space, archs[:100], kind)  # warm-up: lazy tables, first-call allocations
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        encode(space, archs, kind)
+        times.append(time.perf_counter() - start)
+    return len(archs) / statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000, help="archs per run")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs (median reported)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+
+    print(f"encode throughput, {args.n} archs, median of {args.repeats} runs, 1 thread")
+    print(f"{'space':<7} {'kind':<18} {'archs/s':>12}")
+    results = {}
+    for space_name in ("darts", "nb201"):
+        archs = get_space(space_name).sample_many(args.n, args.seed)
+        for kind in list_encodings(space_name):
+            rate = throughput(space_name, kind, archs, args.repeats)
+            results[space_name, kind] = rate
+            print(f"{space_name:<7} {kind:<18} {rate:>12,.0f}")
+    ok = results["darts", "onehot"] >= TARGET_DARTS_ONEHOT
+    verdict = "meets" if ok else "MISSES"
+    print(f"DARTS onehot {verdict} the target of {TARGET_DARTS_ONEHOT:,.0f} archs/s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,146 @@
+"""Batched, vectorised encodings of architectures: flat feature matrices and GNN graph batches.
+
+``encode(space, archs, kind)`` turns a list of architectures into one array in a single pass:
+the archs become integer index arrays once (see :mod:`.indices`), then each encoding is numpy
+fancy indexing on those arrays. Kinds (``list_encodings(space)``):
+
+- ``onehot``: labelled adjacency one-hot (DARTS 196, NB201 30 columns; :mod:`.onehot`).
+- ``path``: BANANAS path encoding (DARTS 11,204, NB201 84 columns; :mod:`.path`).
+- ``nb301_configspace`` (DARTS only): NB301's ConfigSpace array, as its XGB/LGB models saw it
+  (:mod:`.configspace`).
+- ``graph``: a :class:`GraphBatch` of plain torch tensors, ops as nodes (:mod:`.graph`).
+
+Flat kinds return float32 arrays of shape (n, encoding_dim(space, kind)); ``feature_names``
+names their columns (for ``graph``: the node feature columns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from graph_encodings.encodings import configspace, graph, onehot, path
+from graph_encodings.encodings.graph import GraphBatch
+from graph_encodings.encodings.indices import coerce_archs, darts_indices, nb201_indices
+from graph_encodings.spaces.base import SearchSpace
+
+__all__ = ["GraphBatch", "encode", "encoding_dim", "feature_names", "list_encodings"]
+
+
+@dataclass(frozen=True)
+class _Encoder:
+    """One encoding of one space: the function on index arrays, its width and column names."""
+
+    fn: Callable[[Any], Any]
+    dim: Callable[[], int]  # lazy: the ConfigSpace layout is read on first use
+    names: Callable[[], Sequence[str]]
+
+
+def _const(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
+# space name -> (index builder, {kind: encoder})
+_REGISTRY: dict[str, tuple[Callable[[Sequence[Any]], Any], dict[str, _Encoder]]] = {
+    "darts": (
+        darts_indices,
+        {
+            "onehot": _Encoder(
+                onehot.darts_onehot, _const(onehot.DARTS_DIM), onehot.darts_onehot_names
+            ),
+            "path": _Encoder(path.darts_path, _const(path.DARTS_DIM), path.darts_path_names),
+            "nb301_configspace": _Encoder(
+                configspace.darts_configspace, configspace.dim, configspace.feature_names
+            ),
+            "graph": _Encoder(
+                graph.darts_graph, _const(graph.DARTS_FEATURES), _const(graph.DARTS_FEATURE_NAMES)
+            ),
+        },
+    ),
+    "nb201": (
+        nb201_indices,
+        {
+            "onehot": _Encoder(
+                onehot.nb201_onehot, _const(onehot.NB201_DIM), onehot.nb201_onehot_names
+            ),
+            "path": _Encoder(path.nb201_path, _const(path.NB201_DIM), path.nb201_path_names),
+            "graph": _Encoder(
+                graph.nb201_graph, _const(graph.NB201_FEATURES), _const(graph.NB201_FEATURE_NAMES)
+            ),
+        },
+    ),
+}
+
+
+def list_encodings(space: SearchSpace | str | None = None) -> list[str]:
+    """The encoding kinds defined for ``space`` (a space or its name), or for any space if None."""
+    if space is None:
+        return sorted({kind for _, kinds in _REGISTRY.values() for kind in kinds})
+    return sorted(_space_entry(_space_name(space))[1])
+
+
+def encoding_dim(space: SearchSpace | str, kind: str) -> int:
+    """Number of columns of a flat encoding; for ``graph``, the node feature width F."""
+    return _encoder(_space_name(space), kind).dim()
+
+
+def feature_names(space: SearchSpace | str, kind: str) -> list[str]:
+    """Column names of a flat encoding (for ``graph``: of the node features ``x``)."""
+    return list(_encoder(_space_name(space), kind).names())
+
+
+def encode(space: SearchSpace | str, archs: Sequence[Any], kind: str) -> np.ndarray | GraphBatch:
+    """Encode ``archs`` (arch objects, or anything ``space.parse`` accepts) of ``space``.
+
+    Returns a float32 array (n, encoding_dim(space, kind)) for flat kinds, a
+    :class:`GraphBatch` for ``graph``. Raises ``ValueError`` for an unknown space or kind (the
+    message lists the valid ones), for archs of another space and for invalid archs (naming the
+    first bad one).
+    """
+    space_obj = _resolve_space(space)
+    build_indices, _ = _space_entry(space_obj.name)
+    encoder = _encoder(space_obj.name, kind)
+    items = coerce_archs(space_obj, archs)
+    return encoder.fn(build_indices(items))
+
+
+def _space_name(space: SearchSpace | str) -> str:
+    if isinstance(space, SearchSpace):
+        return space.name
+    if isinstance(space, str):
+        return space
+    raise TypeError(f"space must be a SearchSpace or a space name, not {type(space).__name__}")
+
+
+def _resolve_space(space: SearchSpace | str) -> SearchSpace:
+    if isinstance(space, SearchSpace):
+        return space
+    name = _space_name(space)
+    _space_entry(name)  # unknown name -> ValueError listing the spaces with encodings
+    from graph_encodings.spaces import get_space  # the space registry imports this package's parent
+
+    return get_space(name)
+
+
+def _space_entry(name: str) -> tuple[Callable[[Sequence[Any]], Any], dict[str, _Encoder]]:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ValueError(
+            f"no encodings for space {name!r}; spaces with encodings: {', '.join(sorted(_REGISTRY))}"
+        ) from None
+
+
+def _encoder(space_name: str, kind: str) -> _Encoder:
+    kinds = _space_entry(space_name)[1]
+    if kind in kinds:
+        return kinds[kind]
+    elsewhere = [s for s, (_, ks) in _REGISTRY.items() if kind in ks]
+    hint = f" ({kind!r} is defined only for: {', '.join(elsewhere)})" if elsewhere else ""
+    raise ValueError(
+        f"unknown encoding kind {kind!r} for space {space_name!r}{hint}; "
+        f"valid kinds: {', '.join(sorted(kinds))}"
+    )
