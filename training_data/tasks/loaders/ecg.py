@@ -1,0 +1,278 @@
+"""NB360 ECG: PhysioNet/CinC Challenge 2017 single-lead ECG, 4 classes (N, A, O, ~).
+
+Sources, in order of preference (searched under ``<root>/ecg/`` and ``<root>/``, where ``<root>``
+is the data root of :mod:`training_data.tasks.data_root`):
+
+1. The PhysioNet layout: ``REFERENCE.csv`` (``record,label``) next to ``A*.mat`` (MATLAB v4,
+   variable ``val``, int16), directly or in ``training2017/`` or ``physionet2017/training2017/``.
+2. NB360's ``challenge2017.pkl`` (``{'data': records, 'label': labels}``, from hsd1503/resnet1d).
+   Unpickling can execute arbitrary code, so it is read only on explicit opt-in:
+   ``allow_pickle=True`` or the environment variable ``NB360_ALLOW_PICKLE=1``.
+
+Preprocessing follows NB360's ``read_data_physionet_4_with_val`` exactly:
+
+* each record is z-normalised on its own (``(x - mean) / std``, population std);
+* labels N/A/O/~ -> 0/1/2/3;
+* records are split (not windows): ``train_test_split(test_size=0.2, random_state=0)`` then the
+  20 % split again ``test_size=0.5, random_state=0`` into val/test; NOT stratified (NB360 passed
+  no ``stratify``), over the records in file order;
+* every split is cut into windows of 1000 samples with NB360's per-class strides
+  500 / 83 / 250 / 25 (N / A / O / ~, i.e. ``500 // {1, 6, 2, 20}``), starts
+  ``range(0, len - 1000, stride)`` (so a record of exactly ``1000 + k * stride`` samples loses its
+  last window, as in NB360); val and test use the same procedure.
+
+``groups`` holds each window's record index (row in ``REFERENCE.csv``) for the per-record
+majority vote. Deviation from NB360: training windows are not shuffled here (the training loop
+shuffles every epoch). Output: ``x`` float32 (n, 1, 1000), ``y`` int64.
+
+``max_records`` keeps a seeded random subset of records (``numpy.random.default_rng(seed)``,
+without replacement, file order kept) BEFORE the split, for fast protocols. The z-normalised
+records are cached on disk (see :mod:`training_data.tasks.cache`); windowing is redone per load.
+"""
+
+from __future__ import annotations
+
+import csv
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.io
+from sklearn.model_selection import train_test_split
+
+from training_data.tasks.cache import (
+    cache_key,
+    cached_arrays,
+    files_fingerprint,
+    require_pickle_opt_in,
+)
+from training_data.tasks.data_root import DataFileNotFoundError, find_file
+from training_data.tasks.dataset import Split, TaskData
+
+TASK = "ecg"
+SOURCE = (
+    "PhysioNet/CinC Challenge 2017 training set (training2017.zip: REFERENCE.csv + A*.mat) from "
+    "https://physionet.org/content/challenge-2017/1.0.0/ , or NB360's preprocessed "
+    "challenge2017.pkl from https://github.com/rtu715/NAS-Bench-360 (data download links)"
+)
+PREPROCESSING_VERSION = 1
+LABELS = ("N", "A", "O", "~")
+WINDOW = 1000
+BASE_STRIDE = 500
+STRIDE_DIVISORS = (1, 6, 2, 20)  # NB360 slide_and_cut: N, A, O, ~
+STRIDES = tuple(BASE_STRIDE // d for d in STRIDE_DIVISORS)  # (500, 83, 250, 25)
+REFERENCE_NAMES = (
+    "REFERENCE.csv",
+    "training2017/REFERENCE.csv",
+    "physionet2017/training2017/REFERENCE.csv",
+)
+PICKLE_NAME = "challenge2017.pkl"
+
+
+@dataclass(frozen=True)
+class Records:
+    """Z-normalised records in one flat float32 array, cut at ``offsets`` (len n + 1)."""
+
+    signal: np.ndarray
+    offsets: np.ndarray
+    labels: np.ndarray
+    index: np.ndarray  # row of each record in the source (the group id)
+
+
+def encode_labels(labels: list[str]) -> np.ndarray:
+    """N/A/O/~ -> 0..3 (int64); an unknown label raises ValueError naming it."""
+    lookup = {name: i for i, name in enumerate(LABELS)}
+    bad = sorted({lab for lab in labels if lab not in lookup})
+    if bad:
+        raise ValueError(f"unknown ECG label(s) {bad}; valid: {list(LABELS)}")
+    return np.array([lookup[lab] for lab in labels], dtype=np.int64)
+
+
+def znormalise(values: np.ndarray, name: str) -> np.ndarray:
+    """``(x - mean) / std`` of one record in float64 (NB360), returned as float32."""
+    values = np.asarray(values, dtype=np.float64).ravel()
+    std = values.std()
+    if values.size == 0 or not np.isfinite(std) or std == 0:
+        raise ValueError(f"ECG record {name!r} is empty or constant; it cannot be z-normalised")
+    return ((values - values.mean()) / std).astype(np.float32)
+
+
+def window_starts(length: int, label: int) -> np.ndarray:
+    """NB360's window starts for one record: ``range(0, length - 1000, stride[label])``."""
+    return np.arange(0, length - WINDOW, STRIDES[label], dtype=np.int64)
+
+
+def cut_windows(records: Records, members: np.ndarray) -> Split:
+    """Windows of the records at positions ``members`` (in that order), with record groups."""
+    starts, owners = [], []
+    for i in members:
+        s = window_starts(int(records.offsets[i + 1] - records.offsets[i]), int(records.labels[i]))
+        starts.append(records.offsets[i] + s)
+        owners.append(np.full(len(s), i, dtype=np.int64))
+    flat_starts = np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
+    owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
+    if len(records.signal) >= WINDOW:
+        x = np.lib.stride_tricks.sliding_window_view(records.signal, WINDOW)[flat_starts][
+            :, None, :
+        ]
+    else:  # no record is long enough for a window
+        x = np.zeros((0, 1, WINDOW), dtype=np.float32)
+    return Split(x=x, y=records.labels[owner], groups=records.index[owner])
+
+
+def split_records(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """NB360's record split: 80/10/10 by two unstratified ``train_test_split`` with seed 0."""
+    if n < 10:
+        raise ValueError(f"ECG needs at least 10 records for an 80/10/10 split, got {n}")
+    train, rest = train_test_split(np.arange(n), test_size=0.2, random_state=0)
+    val, test = train_test_split(rest, test_size=0.5, random_state=0)
+    return train, val, test
+
+
+def _select(n: int, max_records: int | None, seed: int) -> np.ndarray:
+    if max_records is None or max_records >= n:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=max_records, replace=False))
+
+
+def _read_reference(path: Path) -> tuple[list[str], list[str]]:
+    names, labels = [], []
+    with path.open(newline="") as handle:
+        for row in csv.reader(handle):
+            if not row:
+                continue
+            if len(row) < 2:
+                raise ValueError(f"{path}: bad row {row!r}; expected 'record,label'")
+            names.append(row[0].strip())
+            labels.append(row[1].strip())
+    if not names:
+        raise ValueError(f"{path} lists no records")
+    return names, labels
+
+
+def _pack(
+    signals: list[np.ndarray], labels: np.ndarray, index: np.ndarray
+) -> dict[str, np.ndarray]:
+    offsets = np.zeros(len(signals) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(s) for s in signals])
+    signal = np.concatenate(signals) if signals else np.zeros(0, dtype=np.float32)
+    return {"signal": signal, "offsets": offsets, "labels": labels, "index": index}
+
+
+def _read_physionet(
+    reference: Path, chosen: np.ndarray, names: list[str], labels: np.ndarray
+) -> dict[str, np.ndarray]:
+    signals = []
+    for i in chosen:
+        mat = reference.parent / f"{names[i]}.mat"
+        if not mat.exists():
+            raise DataFileNotFoundError(
+                f"task 'ecg': record file {mat} listed in {reference} is missing. Get the data: {SOURCE}"
+            )
+        content = scipy.io.loadmat(mat)
+        if "val" not in content:
+            raise KeyError(
+                f"{mat} has no variable 'val' (PhysioNet 2017 layout); found {sorted(content)}"
+            )
+        signals.append(znormalise(content["val"], names[i]))
+    return _pack(signals, labels[chosen], chosen.astype(np.int64))
+
+
+def _read_pickle(path: Path, max_records: int | None, seed: int) -> dict[str, np.ndarray]:
+    with path.open("rb") as handle:
+        content = pickle.load(handle)  # noqa: S301 - explicit opt-in, see module docstring
+    if not isinstance(content, dict) or "data" not in content or "label" not in content:
+        raise KeyError(f"{path}: expected a dict with keys 'data' and 'label' (NB360 format)")
+    labels = encode_labels([str(lab) for lab in content["label"]])
+    if len(labels) != len(content["data"]):
+        raise ValueError(f"{path}: {len(content['data'])} records but {len(labels)} labels")
+    chosen = _select(len(labels), max_records, seed)
+    signals = [znormalise(content["data"][i], f"{path.name}[{i}]") for i in chosen]
+    return _pack(signals, labels[chosen], chosen.astype(np.int64))
+
+
+def _locate(data_root: str | Path | None, allow_pickle: bool | None) -> tuple[str, Path]:
+    try:
+        return "physionet", find_file(TASK, REFERENCE_NAMES, SOURCE, data_root)
+    except DataFileNotFoundError:
+        pass  # the next search finds the pickle, or raises naming every accepted file
+    pkl = find_file(TASK, (*REFERENCE_NAMES, PICKLE_NAME), SOURCE, data_root)
+    require_pickle_opt_in(pkl, allow_pickle, SOURCE)
+    return "pickle", pkl
+
+
+def load_records(
+    data_root: str | Path | None = None,
+    *,
+    max_records: int | None = None,
+    seed: int = 0,
+    allow_pickle: bool | None = None,
+    use_cache: bool = True,
+    cache_dir: str | Path | None = None,
+) -> tuple[Records, dict[str, object]]:
+    """The z-normalised records (cached) and provenance facts for ``TaskData.meta``."""
+    if max_records is not None and max_records < 10:
+        raise ValueError(f"max_records must be None or >= 10 (80/10/10 split), got {max_records}")
+    kind, path = _locate(data_root, allow_pickle)
+    parts: dict[str, object] = {
+        "version": PREPROCESSING_VERSION,
+        "kind": kind,
+        "path": str(path.resolve()),
+    }
+    if kind == "physionet":
+        names, raw_labels = _read_reference(path)
+        labels = encode_labels(raw_labels)
+        chosen = _select(len(names), max_records, seed)
+        mats = [path.parent / f"{names[i]}.mat" for i in chosen]
+        parts |= {
+            "reference": files_fingerprint([path]),
+            "records": files_fingerprint(m for m in mats if m.exists()),
+        }
+        compute = lambda: _read_physionet(path, chosen, names, labels)  # noqa: E731
+    else:
+        parts |= {"pickle": files_fingerprint([path]), "max_records": max_records, "seed": seed}
+        compute = lambda: _read_pickle(path, max_records, seed)  # noqa: E731
+    arrays, hit = cached_arrays(cache_key("ecg-records", parts), compute, cache_dir, use_cache)
+    records = Records(**{k: arrays[k] for k in ("signal", "offsets", "labels", "index")})
+    meta = {"source_kind": kind, "source_path": str(path), "cache_hit": hit}
+    return records, meta
+
+
+def load(
+    data_root: str | Path | None = None,
+    *,
+    max_records: int | None = None,
+    seed: int = 0,
+    allow_pickle: bool | None = None,
+    use_cache: bool = True,
+    cache_dir: str | Path | None = None,
+) -> TaskData:
+    """NB360's ECG task (module docstring): windows (n, 1, 1000) float32, labels int64, groups."""
+    records, meta = load_records(
+        data_root,
+        max_records=max_records,
+        seed=seed,
+        allow_pickle=allow_pickle,
+        use_cache=use_cache,
+        cache_dir=cache_dir,
+    )
+    train, val, test = split_records(len(records.labels))
+    meta |= {
+        "labels": list(LABELS),
+        "window": WINDOW,
+        "strides": dict(zip(LABELS, STRIDES, strict=True)),
+        "split": "records 80/10/10: train_test_split(test_size=0.2, random_state=0), "
+        "then test_size=0.5, random_state=0 (NB360, unstratified)",
+        "n_records": {"train": len(train), "val": len(val), "test": len(test)},
+        "max_records": max_records,
+        "subsample_seed": seed,
+        "preprocessing_version": PREPROCESSING_VERSION,
+    }
+    return TaskData(
+        task=TASK,
+        train=cut_windows(records, train),
+        val=cut_windows(records, val),
+        test=cut_windows(records, test),
+        meta=meta,
+    )
