@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from training_data.tasks import darcy_solver
+from training_data.tasks import darcy_solver, get_task
 from training_data.tasks.data_root import DataFileNotFoundError
 from training_data.tasks.loaders import darcyflow
 
@@ -189,3 +189,22 @@ def test_cross_check_against_the_small_real_fno_grids(shared_data: Path) -> None
         correlations.append(np.corrcoef(u.ravel(), target.ravel())[0, 1])
     assert np.median(correlations) > 0.8
     assert np.min(correlations) > 0.5
+
+
+def test_has_data_is_true_without_files_and_generates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Darcy data is generated, so has_data is True anywhere; the registry must not fall back to load()."""
+    monkeypatch.setenv("NB360_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "empty").mkdir()
+    assert darcyflow.has_data(tmp_path / "empty")
+    assert get_task("darcyflow").has_data(tmp_path / "empty")
+    assert not (tmp_path / "cache").exists()  # a fallback load() would have cached generated pairs
+    with pytest.raises(DataFileNotFoundError):  # True is "can produce data", not "files on disk"
+        darcyflow.load(tmp_path / "empty", source="nb360")
+
+
+@pytest.mark.needs_shared_data
+def test_has_data_on_the_real_folder(shared_data: Path) -> None:
+    assert darcyflow.has_data(shared_data)
+    assert get_task("darcyflow").has_data(shared_data)

@@ -10,7 +10,7 @@ import pytest
 import scipy.io
 from sklearn.model_selection import train_test_split
 
-from training_data.tasks.cache import PickleOptInRequired
+from training_data.tasks import PickleNotAllowedError, get_task
 from training_data.tasks.data_root import DataFileNotFoundError
 from training_data.tasks.loaders import ecg
 
@@ -134,8 +134,9 @@ def test_pickle_needs_opt_in_and_then_matches_the_physionet_layout(
 ) -> None:
     monkeypatch.delenv("NB360_ALLOW_PICKLE", raising=False)
     _write_pickle(tmp_path / "pkl")
-    with pytest.raises(PickleOptInRequired, match="arbitrary code"):
+    with pytest.raises(PickleNotAllowedError, match="arbitrary code") as err:
         ecg.load(tmp_path / "pkl", cache_dir=cache)
+    assert f"Where the data comes from: {ecg.SOURCE}" in str(err.value)
     from_pickle = ecg.load(tmp_path / "pkl", allow_pickle=True, cache_dir=cache)
     monkeypatch.setenv("NB360_ALLOW_PICKLE", "1")
     assert ecg.load(tmp_path / "pkl", cache_dir=cache).meta["source_kind"] == "pickle"
@@ -176,3 +177,21 @@ def test_real_physionet_folder(shared_data: Path, tmp_path: Path) -> None:
     # z-normalised records: windows have roughly zero mean and unit spread on average
     assert abs(float(data.train.x.mean())) < 0.1
     assert 0.7 < float(data.train.x.std()) < 1.3
+
+
+def test_has_data_finds_the_reference_or_the_pickle_and_nothing_in_an_empty_folder(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "empty").mkdir()
+    assert not ecg.has_data(tmp_path / "empty")
+    assert not get_task("ecg").has_data(tmp_path / "empty")
+    write_physionet(tmp_path / "raw" / "ecg" / "training2017")
+    assert ecg.has_data(tmp_path / "raw")
+    _write_pickle(tmp_path / "pkl" / "ecg")
+    assert ecg.has_data(tmp_path / "pkl")  # found; loading it still needs the opt-in
+
+
+@pytest.mark.needs_shared_data
+def test_has_data_on_the_real_folder(shared_data: Path) -> None:
+    assert ecg.has_data(shared_data)
+    assert get_task("ecg").has_data(shared_data)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training_data.tasks.cache import PickleOptInRequired
+from training_data.tasks import PickleNotAllowedError, get_task
 from training_data.tasks.data_root import DataFileNotFoundError
 from training_data.tasks.loaders import satellite
 
@@ -64,8 +64,9 @@ def test_nb360_files_need_opt_in_and_use_the_last_training_rows_as_validation(
 ) -> None:
     monkeypatch.delenv("NB360_ALLOW_PICKLE", raising=False)
     train, test = _write_nb360(tmp_path / "satellite")
-    with pytest.raises(PickleOptInRequired, match="arbitrary code"):
+    with pytest.raises(PickleNotAllowedError, match="arbitrary code") as err:
         satellite.load(tmp_path)
+    assert f"Where the data comes from: {satellite.SOURCE}" in str(err.value)
     data = satellite.load(tmp_path, allow_pickle=True)
     assert data.meta["source_kind"] == "nb360"
     assert (len(data.train), len(data.val), len(data.test)) == (24, 6, 6)
@@ -100,3 +101,21 @@ def test_real_ucr_crop(shared_data: Path) -> None:
     np.testing.assert_array_equal(np.bincount(data.train.y), [180] * 24)
     np.testing.assert_array_equal(np.bincount(data.test.y), [60] * 24)
     assert data.train.x.shape[1:] == (1, 46) and np.all(np.isfinite(data.train.x))
+
+
+def test_has_data_needs_crop_or_both_nb360_files(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    assert not satellite.has_data(tmp_path / "empty")
+    assert not get_task("satellite").has_data(tmp_path / "empty")
+    _write_nb360(tmp_path / "nb360" / "satellite")
+    assert satellite.has_data(tmp_path / "nb360")  # found; loading it still needs the opt-in
+    (tmp_path / "nb360" / "satellite" / "satellite_test.npy").unlink()
+    assert not satellite.has_data(tmp_path / "nb360")  # the train file alone cannot be loaded
+    write_crop(tmp_path / "crop" / "Crop" / "Crop_TRAIN.tsv", per_class=1)
+    assert satellite.has_data(tmp_path / "crop")
+
+
+@pytest.mark.needs_shared_data
+def test_has_data_on_the_real_folder(shared_data: Path) -> None:
+    assert satellite.has_data(shared_data)
+    assert get_task("satellite").has_data(shared_data)

@@ -1,6 +1,5 @@
-"""Loader I/O helpers: the on-disk cache of preprocessed arrays, and the opt-in for pickle files.
+"""The on-disk cache of preprocessed loader arrays: one ``.npz`` per key.
 
-Cache: one ``.npz`` per key.
 The cache folder is, in order of precedence: the ``cache_dir`` argument, the environment variable
 ``NB360_CACHE_DIR``, then ``~/.cache/nb360``. A key is a readable prefix plus a SHA-256 digest of
 everything the arrays depend on (input file fingerprints, options, the loader's preprocessing
@@ -8,9 +7,7 @@ version), so a changed input or a new preprocessing version simply misses. Files
 atomically (temporary file, then rename), so concurrent loaders never read a half-written entry.
 Delete the folder to clear the cache.
 
-Pickle: some official NB360 files are pickles (ECG's ``challenge2017.pkl``, Satellite's
-``satellite_{train,test}.npy`` object arrays). Unpickling can execute arbitrary code, so loaders
-read them only on explicit opt-in: an ``allow_pickle=True`` argument or ``NB360_ALLOW_PICKLE=1``.
+(The opt-in for pickle files lives in :mod:`training_data.tasks.loaders`.)
 """
 
 from __future__ import annotations
@@ -26,7 +23,6 @@ from typing import Any
 import numpy as np
 
 ENV_VAR = "NB360_CACHE_DIR"
-PICKLE_ENV = "NB360_ALLOW_PICKLE"
 DEFAULT_DIR = Path("~/.cache/nb360")
 
 Arrays = dict[str, np.ndarray]
@@ -84,19 +80,3 @@ def cached_arrays(
         Path(tmp).unlink(missing_ok=True)
         raise
     return arrays, False
-
-
-class PickleOptInRequired(PermissionError):
-    """A pickle-based data file exists but reading it needs explicit opt-in (pickle runs code)."""
-
-
-def require_pickle_opt_in(path: Path, allow_pickle: bool | None, source: str) -> None:
-    """Raise :class:`PickleOptInRequired` unless ``allow_pickle`` (or ``$NB360_ALLOW_PICKLE``) says yes."""
-    if allow_pickle is None:
-        allow_pickle = os.environ.get(PICKLE_ENV, "").lower() in ("1", "true", "yes")
-    if not allow_pickle:
-        raise PickleOptInRequired(
-            f"{path} is a pickle file; unpickling can execute arbitrary code, so it is read only "
-            f"on explicit opt-in: pass allow_pickle=True or set {PICKLE_ENV}=1 (only for a file "
-            f"from a source you trust). Where the data comes from: {source}"
-        )

@@ -12,6 +12,7 @@ Pickles: unpickling runs code, so a loader reads a pickle only on explicit opt-i
 ``allow_pickle=True`` option or the environment variable ``NB360_ALLOW_PICKLE=1``; the helpers
 below implement that policy for every loader.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,14 +35,23 @@ def pickle_allowed(allow_pickle: bool | None = None) -> bool:
     return os.environ.get(PICKLE_ENV_VAR, "").strip().lower() in _TRUE
 
 
-def require_pickle_opt_in(path: str | os.PathLike[str], allow_pickle: bool | None = None) -> None:
-    """Raise :class:`PickleNotAllowedError` unless unpickling ``path`` was opted in to."""
-    if not pickle_allowed(allow_pickle):
-        raise PickleNotAllowedError(
-            f"{path} is (or contains) a Python pickle, and unpickling can run arbitrary code, so it "
-            f"is only read on explicit opt-in: pass allow_pickle=True to load() or set "
-            f"{PICKLE_ENV_VAR}=1 - only for a file from a source you trust (the official NB360 download)."
-        )
+def require_pickle_opt_in(
+    path: str | os.PathLike[str], allow_pickle: bool | None = None, source: str | None = None
+) -> None:
+    """Raise :class:`PickleNotAllowedError` unless unpickling ``path`` was opted in to.
+
+    ``source``, when given, says where the data comes from and is appended to the message.
+    """
+    if pickle_allowed(allow_pickle):
+        return
+    message = (
+        f"{path} is (or contains) a Python pickle, and unpickling can run arbitrary code, so it "
+        f"is only read on explicit opt-in: pass allow_pickle=True to load() or set "
+        f"{PICKLE_ENV_VAR}=1 - only for a file from a source you trust (the official NB360 download)."
+    )
+    if source:
+        message += f" Where the data comes from: {source}"
+    raise PickleNotAllowedError(message)
 
 
 def load_plain_npy(source: str | os.PathLike[str] | object, name: str | None = None) -> np.ndarray:

@@ -171,6 +171,18 @@ def _load_generated(
     return TaskData(TASK, *splits, meta=meta)
 
 
+def has_data(data_root: str | Path | None = None) -> bool:
+    """Always True: Darcy data is generated when the official files are absent.
+
+    True means "this loader can produce data" (the generator in
+    :mod:`training_data.tasks.darcy_solver` is importable, as it is whenever this module is),
+    NOT that the official NB360 ``.mat`` files are on disk; ``load(source="nb360")`` still raises
+    ``DataFileNotFoundError`` without them. Nothing is solved here, so the check is cheap
+    (without it the registry would fall back to a full ``load``, which runs the PDE solver).
+    """
+    return True
+
+
 def load(
     data_root: str | Path | None = None,
     *,

@@ -41,14 +41,10 @@ import numpy as np
 import scipy.io
 from sklearn.model_selection import train_test_split
 
-from training_data.tasks.cache import (
-    cache_key,
-    cached_arrays,
-    files_fingerprint,
-    require_pickle_opt_in,
-)
+from training_data.tasks.cache import cache_key, cached_arrays, files_fingerprint
 from training_data.tasks.data_root import DataFileNotFoundError, find_file
 from training_data.tasks.dataset import Split, TaskData
+from training_data.tasks.loaders import require_pickle_opt_in
 
 TASK = "ecg"
 SOURCE = (
@@ -190,6 +186,18 @@ def _read_pickle(path: Path, max_records: int | None, seed: int) -> dict[str, np
     chosen = _select(len(labels), max_records, seed)
     signals = [znormalise(content["data"][i], f"{path.name}[{i}]") for i in chosen]
     return _pack(signals, labels[chosen], chosen.astype(np.int64))
+
+
+def has_data(data_root: str | Path | None = None) -> bool:
+    """Whether a PhysioNet ``REFERENCE.csv`` or NB360's ``challenge2017.pkl`` is findable.
+
+    Cheap: only looks for the files. A pickle found here still needs the opt-in to be loaded.
+    """
+    try:
+        find_file(TASK, (*REFERENCE_NAMES, PICKLE_NAME), SOURCE, data_root)
+    except DataFileNotFoundError:
+        return False
+    return True
 
 
 def _locate(data_root: str | Path | None, allow_pickle: bool | None) -> tuple[str, Path]:

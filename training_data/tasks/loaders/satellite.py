@@ -6,7 +6,7 @@ Two sources (searched under ``<root>/satellite/`` and ``<root>/``):
   each a pickled dict ``{'data': (n, 46), 'label': (n,) in 1..24}``, read as NB360's
   ``load_satellite_data`` does: labels minus 1, the test file is the test split and the LAST
   ``len(test)`` training series are the validation split. Pickle, so explicit opt-in is needed
-  (``allow_pickle=True`` or ``NB360_ALLOW_PICKLE=1``; see :mod:`training_data.tasks.cache`).
+  (``allow_pickle=True`` or ``NB360_ALLOW_PICKLE=1``; see :mod:`training_data.tasks.loaders`).
 * ``"ucr_crop"``: the UCR archive's ``Crop_TRAIN.tsv`` (7,200 series, 300 per class; label 1..24
   in the first column, then 46 values; also found in ``ucr_crop/`` or ``Crop/``), the same
   FORMOSAT-2 source as NB360's data: a real subsample of it (documented, not the official split).
@@ -27,9 +27,9 @@ from typing import Literal
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from training_data.tasks.cache import require_pickle_opt_in
-from training_data.tasks.data_root import DataFileNotFoundError, find_file
+from training_data.tasks.data_root import DataFileNotFoundError, candidate_dirs, find_file
 from training_data.tasks.dataset import Split, TaskData
+from training_data.tasks.loaders import all_exist, require_pickle_opt_in
 
 TASK = "satellite"
 SOURCE = (
@@ -143,6 +143,19 @@ def _load_nb360(train_path: Path, test_path: Path, allow_pickle: bool | None) ->
         _split(x_test, y_test),
         meta,
     )
+
+
+def has_data(data_root: str | Path | None = None) -> bool:
+    """Whether UCR ``Crop_TRAIN.tsv`` or both NB360 ``.npy`` files (in one folder) are findable.
+
+    Cheap: only looks for the files. The NB360 files still need the pickle opt-in to be loaded.
+    """
+    for folder in candidate_dirs(TASK, data_root):
+        if all_exist([folder / name for name in NB360_FILES]):
+            return True
+        if any((folder / name).exists() for name in CROP_NAMES):
+            return True
+    return False
 
 
 def load(
