@@ -4,12 +4,16 @@ from __future__ import annotations
 from typing import Any
 
 from graph_encodings import SearchSpace
+from nas_optimizers.bananas import Bananas
 from nas_optimizers.base import Optimizer
+from nas_optimizers.local_search import LocalSearch
+from nas_optimizers.random_forest_bo import RandomForestBO
 from nas_optimizers.random_search import RandomSearch
 from nas_optimizers.regularized_evolution import RegularizedEvolution
 
 _OPTIMIZERS: dict[str, type[Optimizer]] = {
-    cls.name: cls for cls in (RandomSearch, RegularizedEvolution)
+    cls.name: cls
+    for cls in (RandomSearch, RegularizedEvolution, LocalSearch, Bananas, RandomForestBO)
 }
 
 
