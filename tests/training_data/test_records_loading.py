@@ -1,0 +1,136 @@
+"""load_records over the shipped NB201 records and over temporary stores."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from training_data.records.loading import DEFAULT_ROOT, load_records
+from training_data.records.record_file import CorruptRecordError, RecordStoreWarning
+from training_data.records.store import RecordStore
+from training_data.records.synthetic import synthetic_record
+
+REQUIRED_COLUMNS = ["space", "arch", "arch_hash", "task", "protocol", "seed", "status", "score",
+                    "sampler", "train_seconds"]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> pd.DataFrame:
+    return load_records()
+
+
+def test_shipped_records_are_the_nb201_tables(shipped):
+    assert len(shipped) == 31_250
+    assert set(REQUIRED_COLUMNS) <= set(shipped.columns)
+    assert shipped.groupby("task").size().to_dict() == {"darcyflow": 15_625, "ninapro": 15_625}
+    assert set(shipped["space"]) == {"nb201"} and set(shipped["protocol"]) == {"nb360-nb201-200ep"}
+    assert set(shipped["status"]) == {"ok"} and set(shipped["seed"]) == {777}
+    assert set(shipped["sampler"]) == {"exhaustive"}
+    for task, frame in shipped.groupby("task"):
+        assert sorted(frame["extra.nb201_index"]) == list(range(15_625)), task
+        assert (frame["run_id"] == frame["extra.nb201_index"].astype(str)).all()
+
+
+def test_shipped_scores_are_nb360_errors(shipped):
+    nina = shipped[shipped["task"] == "ninapro"]
+    darcy = shipped[shipped["task"] == "darcyflow"]
+    np.testing.assert_allclose(nina["score"] + nina["metric_value"], 100.0, atol=1e-9)
+    np.testing.assert_allclose(darcy["score"] + darcy["metric_value"], 1.0, atol=1e-12)
+    assert nina["score"].min() > 0 and nina["score"].max() < 100  # % error
+    assert darcy["score"].min() > 0 and darcy["score"].median() < 0.5  # relative L2 error
+    assert (nina["metric_name"] == "test_accuracy").all()
+    assert nina["extra.ninapro_lat_ms_median_pi5_onnx"].gt(0).all()
+    assert nina["extra.darcy_lat_ms_median_pi5_onnx"].isna().all()  # each task its own columns
+
+
+def test_shipped_hashes_match_the_tables_isomorphism_classes(shipped):
+    for _, frame in shipped.groupby("task"):
+        assert frame["arch_hash"].nunique() == 6_466
+        assert (frame.groupby("arch_hash")["extra.iso_rep_idx"].nunique() == 1).all()
+        assert (frame.groupby("extra.iso_rep_idx")["arch_hash"].nunique() == 1).all()
+
+
+def test_filters_read_only_what_is_asked(shipped):
+    nina = load_records(task="ninapro", space="nb201", protocol="nb360-nb201-200ep")
+    assert len(nina) == 15_625 and set(nina["task"]) == {"ninapro"}
+    expected = shipped[shipped["task"] == "ninapro"].reset_index(drop=True)
+    expected = expected.dropna(axis=1, how="all")  # the darcy-only extra columns
+    pd.testing.assert_frame_equal(nina.dropna(axis=1, how="all"), expected)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"task": "cifar10"}, r"task 'cifar10' matches no records; tasks present: \['darcyflow', 'ninapro'\]"),
+        ({"protocol": "x"}, r"protocol 'x' matches no records; protocols present: \['nb360-nb201-200ep'\]"),
+        ({"task": "ninapro", "space": "darts"},
+         r"space 'darts' matches no records with task='ninapro'; spaces present: \['nb201'\]"),
+        ({"task": 3}, r"task filter must be a str or None, got 3"),
+    ],
+)
+def test_unknown_filter_values_list_what_is_present(kwargs, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        load_records(**kwargs)
+
+
+@pytest.mark.slow
+def test_every_shipped_record_passes_full_validation(shipped):
+    checked = load_records(validate=True)
+    pd.testing.assert_frame_equal(checked, shipped)
+
+
+def _mixed_store(root) -> RecordStore:
+    store = RecordStore(root)
+    store.extend(synthetic_record(i, curve_epochs=i % 3) for i in range(6))
+    store.append(synthetic_record(6, status="failed", score=None, message="CUDA OOM", extra={}))
+    store.append(synthetic_record(7, task="satellite", space="darts", extra={"energy_mj": 2.0}))
+    return store
+
+
+def test_tmp_store_fast_and_validated_paths_agree(tmp_path):
+    _mixed_store(tmp_path)
+    fast = load_records(root=tmp_path)
+    assert len(fast) == 8
+    pd.testing.assert_frame_equal(fast, load_records(root=tmp_path, validate=True))
+    assert fast["extra.energy_mj"].isna().sum() == 7
+    assert fast.loc[fast["status"] == "failed", "message"].tolist() == ["CUDA OOM"]
+    unflat = load_records(root=tmp_path, flatten_extra=False)
+    assert unflat["extra"].tolist()[-1] == {"energy_mj": 2.0}
+    assert load_records(root=tmp_path, space="darts")["task"].tolist() == ["satellite"]
+
+
+def test_tmp_store_filter_combination_and_missing_root(tmp_path):
+    _mixed_store(tmp_path).append(synthetic_record(0, task="ecg", protocol="p2"))
+    with pytest.raises(ValueError, match=r"task 'satellite' with protocol 'p2'.*\['synthetic-v1'\]"):
+        load_records(root=tmp_path, task="satellite", protocol="p2")
+    with pytest.raises(FileNotFoundError, match="no-store"):
+        load_records(root=tmp_path / "no-store")
+
+
+def test_empty_store_gives_empty_frame_with_columns(tmp_path):
+    frame = load_records(root=tmp_path)
+    assert len(frame) == 0 and set(REQUIRED_COLUMNS) <= set(frame.columns)
+
+
+def test_fast_path_still_rejects_damaged_files_and_warns_on_debris(tmp_path):
+    _mixed_store(tmp_path)
+    path = tmp_path / "ecg" / "synthetic-v1.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines) + b'{"arch":')
+    with pytest.warns(RecordStoreWarning, match="line 8: ignoring an incomplete last line"):
+        assert len(load_records(root=tmp_path, task="ecg")) == 7
+    path.write_bytes(b"".join([lines[0], b'{"oops": 1}\n', *lines[1:]]))
+    with pytest.raises(CorruptRecordError, match=r"line 2: unknown record field\(s\) \['oops'\]"):
+        load_records(root=tmp_path)
+
+
+def test_default_root_is_inside_the_package():
+    assert DEFAULT_ROOT.parts[-3:] == ("training_data", "data", "records")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the shipped files carry no crash debris
+        assert RecordStore(DEFAULT_ROOT).groups() == [
+            ("darcyflow", "nb360-nb201-200ep"),
+            ("ninapro", "nb360-nb201-200ep"),
+        ]

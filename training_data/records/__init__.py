@@ -1,0 +1,27 @@
+"""Ground-truth records: the schema, the crash-safe append-only store, loading, NB201 import.
+
+See :mod:`training_data.records.schema` (fields, identity), :mod:`~training_data.records.store`
+(layout, deduplication) and :mod:`~training_data.records.record_file` (on-disk format, crash
+safety).
+"""
+from __future__ import annotations
+
+from training_data.records.loading import DEFAULT_ROOT, load_records
+from training_data.records.nb201_import import import_nb201_table
+from training_data.records.record_file import CorruptRecordError, RecordFile, RecordStoreWarning
+from training_data.records.schema import FIELD_NAMES, REQUIRED_FIELDS, STATUSES, Record
+from training_data.records.store import RecordStore
+
+__all__ = [
+    "DEFAULT_ROOT",
+    "FIELD_NAMES",
+    "REQUIRED_FIELDS",
+    "STATUSES",
+    "CorruptRecordError",
+    "Record",
+    "RecordFile",
+    "RecordStore",
+    "RecordStoreWarning",
+    "import_nb201_table",
+    "load_records",
+]

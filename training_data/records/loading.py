@@ -1,0 +1,71 @@
+"""``load_records``: the ground-truth records as a DataFrame (by default the shipped ones)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from training_data.records.frame import dicts_to_frame
+from training_data.records.store import RecordStore
+
+# The committed store that ships with the package.
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "data" / "records"
+
+
+def _check_filter(kind: str, value: str | None, present: list[str], scope: str = "") -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise ValueError(f"{kind} filter must be a str or None, got {value!r}")
+    if value not in present:
+        raise ValueError(f"{kind} {value!r} matches no records{scope}; {kind}s present: {present}")
+
+
+def load_records(
+    task: str | None = None,
+    protocol: str | None = None,
+    space: str | None = None,
+    root: str | os.PathLike[str] | None = None,
+    flatten_extra: bool = True,
+    validate: bool = False,
+) -> pd.DataFrame:
+    """Records of a store as a DataFrame, one row per record, optionally filtered.
+
+    ``root`` is a record store folder (default: the records shipped in
+    ``training_data/data/records``). Columns: every :class:`~training_data.records.schema.Record`
+    field (space, arch, arch_hash, task, protocol, protocol_version, seed, status, score,
+    sampler, train_seconds, ...) and, with ``flatten_extra``, one ``extra.<name>`` column per
+    extra field. Only the files of the selected task/protocol are read. A filter value that
+    matches nothing raises ``ValueError`` listing the values present.
+
+    Fast path (default): lines are checked for valid JSON, field names and their file's
+    task/protocol, not field by field (records are validated when appended, and the shipped
+    files by the test suite), and duplicates are not dropped (store appends never write any).
+    ``validate=True`` loads through :class:`RecordStore` with full schema validation and
+    deduplication, about twice as slow.
+    """
+    folder = Path(root) if root is not None else DEFAULT_ROOT
+    if not folder.is_dir():
+        raise FileNotFoundError(f"record store folder {folder} does not exist")
+    store = RecordStore(folder)
+    groups = store.groups()
+    _check_filter("task", task, sorted({t for t, _ in groups}))
+    _check_filter("protocol", protocol, sorted({p for _, p in groups}))
+    if task is not None and protocol is not None and (task, protocol) not in groups:
+        raise ValueError(
+            f"no records for task {task!r} with protocol {protocol!r}; protocols present for "
+            f"{task!r}: {sorted(p for t, p in groups if t == task)}"
+        )
+    selected = [(t, p) for t, p in groups if task in (None, t) and protocol in (None, p)]
+    if validate:
+        dicts = [vars(r) for t, p in selected for r in store.file_for(t, p).records]
+    else:
+        dicts = [d for t, p in selected for d in store.file_for(t, p).read_dicts()]
+    if space is not None:
+        scope = "".join(
+            f" with {k}={v!r}" for k, v in (("task", task), ("protocol", protocol)) if v is not None
+        )
+        _check_filter("space", space, sorted({d["space"] for d in dicts}), scope)
+        dicts = [d for d in dicts if d["space"] == space]
+    return dicts_to_frame(dicts, flatten_extra=flatten_extra)
