@@ -40,7 +40,8 @@ def test_records_match_the_table_row_by_row(imported, table_path):
         row = table.loc[index]
         nina, darcy = by_task["ninapro"][index], by_task["darcyflow"][index]
         for record in (nina, darcy):
-            assert record.arch == row["arch_str"]
+            assert record.arch == space.format(space.canonical(space.parse(row["arch_str"])))
+            assert space.format(space.from_index(record.extra["nb201_index"])) == row["arch_str"]
             assert record.arch_hash == space.canonical_hash(space.parse(row["arch_str"]))
             assert (record.protocol, record.seed, record.run_id) == (PROTOCOL, 777, str(index))
             assert record.extra["iso_rep_idx"] == row["iso_rep_idx"]

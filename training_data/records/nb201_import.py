@@ -9,9 +9,10 @@ two records, one per task:
   ``one_minus_relative_l2`` (the value NB360 stores).
 
 Both use space ``nb201``, protocol ``nb360-nb201-200ep`` version 1, seed 777, sampler
-``exhaustive``. ``arch`` is the row's own cell, ``arch_hash`` its canonical hash, and ``run_id``
-the NB201 index, so isomorphic twins (separate real runs) are all kept (see
-:mod:`training_data.records.schema`). ``extra`` holds the NB201 index, the table's
+``exhaustive``. ``arch`` is the canonical text of the row's cell (as in every record), ``arch_hash``
+its canonical hash, and ``run_id`` the NB201 index, so isomorphic twins (separate real runs of
+cells that compute the same function) are all kept (see :mod:`training_data.records.schema`); the
+cell as trained is ``space.from_index(extra["nb201_index"])``. ``extra`` holds the NB201 index, the table's
 ``iso_rep_idx``, the task's on-device latency/energy columns under their own names, and the
 source file's name and sha256.
 
@@ -109,7 +110,7 @@ def import_nb201_table(parquet_path: str | os.PathLike[str]) -> list[Record]:
                 f"{path}: row arch_idx={index} holds {text!r}, which is NB201 index "
                 f"{space.index(arch)}; the table is not in NB201 order"
             )
-        archs.append((space.format(arch), space.canonical_hash(arch)))
+        archs.append((space.format(space.canonical(arch)), space.canonical_hash(arch)))
     records = []
     for task, (prefix, metric_column, metric_name, to_score) in TASKS.items():
         hw_columns = sorted(

@@ -5,8 +5,10 @@ Identity and deduplication
 A record's :attr:`Record.key` is ``(arch_hash, task, protocol, seed, run_id)``. ``arch_hash`` is
 the space's *canonical* hash, so isomorphic architectures (the same computed function) share it
 and a second run of an equivalent architecture under the same task, protocol and seed is a
-duplicate that the store drops. ``arch`` keeps the text form of the architecture exactly as it was
-trained (``space.format(arch)``); its canonical form is recoverable with the space.
+duplicate that the store drops. ``arch`` is the canonical text form
+(``space.format(space.canonical(arch))``): a canonical architecture computes the same function
+as any member of its class, so it is what was (equivalently) trained; records that need the exact
+cell as some external source trained it keep an identifier of it in ``extra``.
 
 ``run_id`` exists for imported tables that hold several *separate real measurements* under one
 (hash, task, protocol, seed): the NB201 NB360 table trained all 15,625 NB201 cells with seed 777,
