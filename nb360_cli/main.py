@@ -6,11 +6,12 @@ import sys
 from collections.abc import Sequence
 
 from nb360_cli import __version__
+from nb360_cli.commands import collect as collect_command
 from nb360_cli.commands import data as data_command
 from nb360_cli.commands import demo as demo_command
 from nb360_cli.commands import train as train_command
 
-COMMANDS = (demo_command, data_command, train_command)
+COMMANDS = (demo_command, data_command, train_command, collect_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--records", default=None, help="record store folder (default: the shipped records)"
     )
     summary.set_defaults(run=run_summary)
+    merge = actions.add_parser("merge", help="merge record stores from several machines into one")
+    merge.add_argument("sources", nargs="+", help="record store folders to merge in")
+    merge.add_argument("--into", required=True, help="the record store folder to merge into")
+    merge.set_defaults(run=run_merge)
 
 
 def run_summary(args: argparse.Namespace) -> int:
@@ -29,4 +33,12 @@ def run_summary(args: argparse.Namespace) -> int:
     table = summarise(records)
     with pd.option_context("display.width", 200, "display.max_columns", None):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    return 0
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    from training_data.records.store import RecordStore
+
+    added = RecordStore(args.into).merge(args.sources)
+    print(f"merged {added} new records into {args.into}")
     return 0

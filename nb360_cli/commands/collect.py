@@ -1,0 +1,72 @@
+"""``nb360 collect``: run a ground-truth collection campaign (resumable)."""
+from __future__ import annotations
+
+import argparse
+
+DEFAULT_STORE = "training_data/data/records"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "collect", help="train proposed architectures and append their records (resumable)"
+    )
+    parser.add_argument("--task", required=True)
+    parser.add_argument("--protocol", required=True)
+    parser.add_argument("--n", type=int, required=True, help="architectures to propose in total")
+    parser.add_argument(
+        "--sampler",
+        default="random",
+        help="'random' or a nas_optimizers name (e.g. regularized_evolution) driven by real training",
+    )
+    parser.add_argument("--space", default="darts")
+    parser.add_argument("--executor", default="local", choices=["local", "ray", "slurm"])
+    parser.add_argument("--workers", type=int, default=1, help="evaluations in flight at once")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per evaluation")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sampler")
+    parser.add_argument("--repeat-fraction", type=float, default=0.0,
+                        help="fraction of architectures also trained with more seeds")
+    parser.add_argument("--repeat-seeds", type=int, default=3)
+    parser.add_argument("--shard", default=None, help="i/k: this machine's share of a random campaign")
+    parser.add_argument("--store", default=DEFAULT_STORE, help="record store folder")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--data-root", default=None)
+    parser.add_argument("--slurm-folder", default="slurm_logs", help="submitit log folder (slurm)")
+    parser.add_argument("--gpus-per-job", type=float, default=0.0, help="fractional GPUs (ray)")
+    parser.add_argument("--no-progress", action="store_true")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from training_data.collection import collect
+
+    sampler: object = args.sampler
+    if args.sampler != "random":
+        from nas_optimizers import create
+
+        sampler = create(args.sampler, args.space, seed=args.seed)
+    options: dict[str, object] = {}
+    if args.executor == "slurm":
+        options["folder"] = args.slurm_folder
+    elif args.executor == "ray":
+        options["gpus_per_job"] = args.gpus_per_job
+    summary = collect(
+        args.task,
+        args.protocol,
+        args.n,
+        args.store,
+        space=args.space,
+        sampler=sampler,
+        executor=args.executor,
+        workers=args.workers,
+        seed=args.seed,
+        repeat_fraction=args.repeat_fraction,
+        repeat_seeds=args.repeat_seeds,
+        device=args.device,
+        data_root=args.data_root,
+        n_threads=args.threads,
+        shard=args.shard,
+        progress=not args.no_progress,
+        executor_options=options,
+    )
+    print(summary)
+    return 0

@@ -1,0 +1,145 @@
+"""Collection campaigns on real data (Satellite, tiny protocol) with real executors.
+
+Every test trains real (tiny) networks: the local process pool, a real local Ray cluster and
+submitit's local executor, the kill-a-worker and kill-the-campaign checks.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graph_encodings import get_space
+from nas_optimizers import create
+from training_data.collection import EvalJob, collect, make_executor, repeat_seeds_for
+from training_data.records.store import RecordStore
+
+TASK, PROTOCOL = "satellite", "satellite-tiny-v1"
+pytestmark = [pytest.mark.needs_shared_data, pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True)
+def _data(shared_data: Path) -> None:
+    """All tests here read the real Satellite data through NB360_DATA_ROOT."""
+
+
+def job(arch_seed: int, seed: int = 0) -> EvalJob:
+    space = get_space("darts")
+    arch = space.sample(arch_seed)
+    return EvalJob(space="darts", arch=space.format(arch), arch_hash=space.canonical_hash(arch),
+                   task=TASK, protocol=PROTOCOL, seed=seed, sampler="test")
+
+
+def keys(store: Path) -> list[tuple]:
+    return [r.key for r in RecordStore(store)]
+
+
+def test_local_campaign_is_resumable_and_deduplicated(tmp_path: Path) -> None:
+    store = tmp_path / "records"
+    first = collect(TASK, PROTOCOL, 3, store, executor="local", workers=2, progress=False)
+    assert (first.evaluated, first.already_present) == (3, 0)
+    assert first.status_counts["ok"] == 3
+    again = collect(TASK, PROTOCOL, 4, store, executor="local", workers=2, progress=False)
+    assert (again.evaluated, again.already_present) == (1, 3)
+    stored = keys(store)
+    assert len(stored) == len(set(stored)) == 4
+    records = RecordStore(store).records()
+    assert {r.sampler for r in records} == {"random"}
+    assert all(r.status == "ok" and r.score is not None and r.learning_curve for r in records)
+
+
+def test_ray_executor_on_a_real_local_cluster(tmp_path: Path) -> None:
+    summary = collect(TASK, PROTOCOL, 2, tmp_path / "records", executor="ray", workers=2,
+                      progress=False, executor_options={"num_cpus": 2})
+    assert summary.status_counts["ok"] == 2
+    assert len(keys(tmp_path / "records")) == 2
+
+
+def test_slurm_executor_through_submitit_local(tmp_path: Path) -> None:
+    summary = collect(TASK, PROTOCOL, 2, tmp_path / "records", executor="slurm", workers=2,
+                      progress=False, executor_options={"folder": tmp_path / "logs", "cluster": "local"})
+    assert summary.status_counts["ok"] == 2
+
+
+def test_optimizer_driven_sampler_is_recorded(tmp_path: Path) -> None:
+    optimizer = create("regularized_evolution", "darts", seed=0, population_size=2, sample_size=1)
+    summary = collect(TASK, PROTOCOL, 4, tmp_path / "records", sampler=optimizer, workers=2, progress=False)
+    assert summary.sampler == "regularized_evolution"
+    records = RecordStore(tmp_path / "records").records()
+    assert {r.sampler for r in records} == {"regularized_evolution"}
+    assert len(optimizer.history) == 4  # every proposal was told its result
+
+
+def test_repeat_seeds_are_chosen_by_hash_and_run(tmp_path: Path) -> None:
+    assert repeat_seeds_for("0" * 32, 0.5, 3) == (0, 1, 2)
+    assert repeat_seeds_for("f" * 32, 0.5, 3) == (0,)
+    summary = collect(TASK, PROTOCOL, 1, tmp_path / "records", repeat_fraction=1.0, repeat_seeds=2,
+                      workers=2, progress=False)
+    assert summary.evaluated == 2
+    assert sorted(r.seed for r in RecordStore(tmp_path / "records").records()) == [0, 1]
+
+
+def test_shards_merge_into_the_unsharded_campaign(tmp_path: Path) -> None:
+    for index in range(2):
+        collect(TASK, PROTOCOL, 4, tmp_path / f"shard{index}", shard=f"{index}/2", progress=False)
+    merged = RecordStore(tmp_path / "merged")
+    assert merged.merge([tmp_path / "shard0", tmp_path / "shard1"]) == 4
+    space = get_space("darts")
+    rng = np.random.default_rng(0)
+    expected = {space.canonical_hash(space.sample(rng)) for _ in range(4)}
+    assert {r.arch_hash for r in merged.records()} == expected
+
+
+def test_a_killed_worker_loses_only_its_own_run() -> None:
+    with make_executor("local", workers=2) as pool:
+        pool.submit(job(1))
+        pool.submit(job(2))
+        deadline = time.monotonic() + 60
+        while len(pool.worker_pids()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        os.kill(pool.worker_pids()[0], signal.SIGKILL)
+        pool.submit(job(3))
+        results = []
+        while pool.in_flight:
+            results.extend(pool.wait(timeout=5))
+    statuses = sorted(record["status"] for _, record in results)
+    assert statuses == ["failed", "ok", "ok"]
+    failed = next(record for _, record in results if record["status"] == "failed")
+    assert "worker process died" in failed["message"]
+
+
+def test_a_killed_campaign_resumes_without_duplicates(tmp_path: Path) -> None:
+    store = tmp_path / "records"
+    command = [sys.executable, "-m", "nb360_cli.main", "collect", "--task", TASK, "--protocol",
+               PROTOCOL, "--n", "5", "--store", str(store), "--no-progress"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 240
+    while len(keys(store)) < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    before = keys(store)
+    assert 2 <= len(before) < 5
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert f"{len(before)} already in the store" in finished.stdout
+    after = keys(store)
+    assert len(after) == len(set(after)) == 5
+    assert set(before) <= set(after)
+
+
+def test_bad_campaign_arguments_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="is for task"):
+        collect("ecg", PROTOCOL, 1, tmp_path)
+    with pytest.raises(ValueError, match="valid: local, ray, slurm"):
+        collect(TASK, PROTOCOL, 1, tmp_path, executor="cluster9")
+    with pytest.raises(ValueError, match="shard"):
+        collect(TASK, PROTOCOL, 1, tmp_path, shard="2/2")
+    with pytest.raises(ValueError, match="random"):
+        collect(TASK, PROTOCOL, 1, tmp_path, sampler="bogus")

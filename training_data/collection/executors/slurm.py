@@ -1,0 +1,83 @@
+"""SLURM executor through submitit (its ``local`` cluster runs the same code path in tests).
+
+submitit is an optional extra (``pip install nb360-surrogates[slurm]``). SLURM parameters
+(partition, time limit, GPUs per task, ...) pass through ``slurm_parameters`` unchanged.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from training_data.collection.executors.base import Executor, Result
+from training_data.collection.jobs import EvalJob, failed_record, run_job
+
+POLL_SECONDS = 0.5
+
+
+def _import_submitit() -> Any:
+    try:
+        import submitit
+    except ImportError as error:
+        raise ImportError(
+            "the 'slurm' executor needs submitit: pip install 'nb360-surrogates[slurm]'"
+        ) from error
+    return submitit
+
+
+class SlurmExecutor(Executor):
+    """One submitit job per evaluation; ``cluster=None`` auto-detects SLURM, ``"local"`` for tests."""
+
+    name = "slurm"
+
+    def __init__(
+        self,
+        folder: str | Path,
+        max_in_flight: int = 32,
+        cluster: str | None = None,
+        timeout_min: int = 60,
+        slurm_parameters: dict[str, Any] | None = None,
+    ) -> None:
+        if max_in_flight < 1:
+            raise ValueError(f"max_in_flight must be >= 1, got {max_in_flight!r}")
+        submitit = _import_submitit()
+        self.capacity = max_in_flight
+        self._executor = submitit.AutoExecutor(folder=str(folder), cluster=cluster)
+        params: dict[str, Any] = {"timeout_min": timeout_min}
+        if slurm_parameters:
+            params.update({f"slurm_{k}" if not k.startswith("slurm_") else k: v for k, v in slurm_parameters.items()})
+        self._executor.update_parameters(**params)
+        self._pending: list[tuple[Any, EvalJob]] = []
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._pending)
+
+    def submit(self, job: EvalJob) -> None:
+        self._pending.append((self._executor.submit(run_job, job), job))
+
+    def wait(self, timeout: float | None = None) -> list[Result]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._pending:
+            done = [(handle, job) for handle, job in self._pending if handle.done()]
+            if done:
+                results: list[Result] = []
+                for handle, job in done:
+                    self._pending.remove((handle, job))
+                    try:
+                        results.append((job, handle.result()))
+                    except Exception as error:  # noqa: BLE001 - a failed SLURM job is a failed run
+                        results.append((job, failed_record(job, f"slurm job failed: {type(error).__name__}: {error}")))
+                return results
+            if deadline is not None and time.monotonic() >= deadline:
+                return []
+            time.sleep(POLL_SECONDS)
+        return []
+
+    def shutdown(self) -> None:
+        for handle, _ in self._pending:
+            try:
+                handle.cancel(check=False)
+            except Exception:  # noqa: BLE001 - best effort on shutdown
+                pass
+        self._pending.clear()
