@@ -37,7 +37,7 @@ def run_job(job: EvalJob) -> dict[str, Any]:
     escapes it (a broken worker environment, a missing data file on a remote node) is turned
     into a failed record here too, so one bad job never stops a campaign.
     """
-    from training_data.evaluate import evaluate
+    from training_data.evaluation import evaluate
 
     try:
         record = evaluate(

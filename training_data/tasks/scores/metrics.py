@@ -184,8 +184,9 @@ def relative_l2_error(
 ) -> float:
     """Mean over samples of ``||pred - target||_2 / ||target||_2`` (FNO's ``LpLoss.rel``).
 
-    With ``normaliser`` both ``pred`` and ``target`` are decoded first (the loader stores every
-    split's targets encoded with the train stats).
+    With ``normaliser`` both ``pred`` and ``target`` are decoded first: the training code
+    (``training_data.training.normalise``) encodes every split's targets with the train stats, as
+    NB360 did, and decodes before the loss and the score.
     """
     p, y = to_numpy(pred, "pred").astype(np.float64), to_numpy(target, "target").astype(np.float64)
     _check_samples(p, y)

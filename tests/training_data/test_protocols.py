@@ -1,0 +1,111 @@
+"""The protocol registry and the Protocol dataclass."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from training_data.protocols import Protocol, get_protocol, list_protocols
+from training_data.tasks import list_tasks
+
+TASKS_WITH_DATA = ("ecg", "satellite", "darcyflow")
+
+
+def test_every_task_has_a_cpu_gpu_and_tiny_protocol() -> None:
+    for task in list_tasks():
+        for device_class in ("cpu", "gpu", "tiny"):
+            names = list_protocols(task, device_class=device_class)
+            assert names, f"{task} has no {device_class} protocol"
+            assert all(get_protocol(n).task == task for n in names)
+
+
+def test_cpu_protocols_of_the_tasks_with_data() -> None:
+    for task in TASKS_WITH_DATA:
+        assert f"{task}-cpu-v1" in list_protocols(task)
+
+
+def test_cpu_in_the_name_exactly_for_cpu_protocols() -> None:
+    for name in list_protocols():
+        assert ("-cpu-" in name) == (get_protocol(name).device_class == "cpu")
+
+
+def test_list_protocols_filters_and_is_sorted() -> None:
+    everything = list_protocols()
+    assert everything == sorted(everything)
+    assert set(list_protocols("ecg")) == {n for n in everything if get_protocol(n).task == "ecg"}
+
+
+def test_unknown_protocol_names_the_value_and_the_valid_ones() -> None:
+    with pytest.raises(ValueError, match=r"unknown protocol 'ecg-cpu-v99'.*ecg-cpu-v1"):
+        get_protocol("ecg-cpu-v99")
+
+
+def test_unknown_task_or_device_class_in_list_protocols() -> None:
+    with pytest.raises(ValueError, match=r"unknown task 'mnist'.*ecg"):
+        list_protocols("mnist")
+    with pytest.raises(ValueError, match=r"unknown device_class 'tpu'"):
+        list_protocols(device_class="tpu")
+
+
+def test_get_protocol_passes_a_protocol_object_through() -> None:
+    proto = dataclasses.replace(get_protocol("ecg-tiny-v1"), lr=1.0)
+    assert get_protocol(proto) is proto
+
+
+@pytest.mark.parametrize("name", list_protocols())
+def test_to_dict_round_trips_through_json(name: str) -> None:
+    proto = get_protocol(name)
+    again = Protocol.from_dict(json.loads(json.dumps(proto.to_dict())))
+    assert again == proto
+    assert again.hash() == proto.hash()
+    assert again.description == proto.description
+
+
+def test_descriptions_say_what_nb360_did_and_what_is_scaled() -> None:
+    for name in list_protocols():
+        text = get_protocol(name).description
+        assert "NB360" in text and "Here:" in text, name
+
+
+def test_hash_follows_settings_not_description() -> None:
+    proto = get_protocol("satellite-cpu-v1")
+    assert dataclasses.replace(proto, description="other words").hash() == proto.hash()
+    assert dataclasses.replace(proto, lr=proto.lr * 2).hash() != proto.hash()
+    assert len({get_protocol(n).hash() for n in list_protocols()}) == len(list_protocols())
+
+
+def test_data_options_are_order_independent() -> None:
+    base = get_protocol("ecg-tiny-v1")
+    a = dataclasses.replace(base, data_options=(("b", 1), ("a", 2)))
+    b = dataclasses.replace(base, data_options=(("a", 2), ("b", 1)))
+    assert a == b and a.hash() == b.hash()
+    assert a.load_options == {"a": 2, "b": 1}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"name": "ecg-cpu-v2"}, r"'ecg-cpu-v2'.*'-v1'"),
+        ({"name": "ECG cpu"}, r"'ECG cpu'"),
+        ({"optimizer": "lbfgs"}, r"optimizer='lbfgs'.*sgd"),
+        ({"schedule": "step"}, r"schedule='step'"),
+        ({"augmentation": "mixup"}, r"augmentation='mixup'"),
+        ({"spaces": ("darts", "nb101")}, r"spaces='nb101'"),
+        ({"epochs": 0}, r"epochs=0"),
+        ({"lr": -1.0}, r"lr=-1.0"),
+        ({"n_train": 0}, r"n_train=0"),
+        ({"drop_path_prob": 1.0}, r"drop_path_prob=1.0"),
+        ({"weight_decay": -0.1}, r"weight_decay=-0.1"),
+        ({"amp_dtype": "fp8"}, r"amp_dtype='fp8'"),
+    ],
+)
+def test_bad_settings_raise_naming_the_field(change: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        dataclasses.replace(get_protocol("ecg-cpu-v1"), **change)
+
+
+def test_from_dict_rejects_unknown_fields() -> None:
+    data = get_protocol("ecg-cpu-v1").to_dict() | {"warmup": 5}
+    with pytest.raises(ValueError, match=r"unknown protocol fields \['warmup'\]"):
+        Protocol.from_dict(data)

@@ -1,0 +1,143 @@
+"""The `Protocol` dataclass: one named, versioned recipe for training an architecture on a task.
+
+A protocol fixes everything that influences a score except the architecture and the seed:
+network size, optimiser and schedule, data subset, augmentation, precision. Changing any of
+it means a new protocol version (a new name ending in ``-v<version>``); records carry the
+protocol name, its version and its :meth:`Protocol.hash`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+OPTIMIZERS: tuple[str, ...] = ("sgd", "adamw")
+SCHEDULES: tuple[str, ...] = ("cosine", "constant")
+AUGMENTATIONS: tuple[str, ...] = ("none", "shift1d", "crop_flip")
+AMP_DTYPES: tuple[str, ...] = ("bf16", "fp16")
+DEVICE_CLASSES: tuple[str, ...] = ("cpu", "gpu", "tiny")
+SPACES: tuple[str, ...] = ("darts", "nb201")
+
+_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*-v(\d+)$")
+
+
+def _check_choice(field_name: str, value: str, valid: tuple[str, ...]) -> None:
+    if value not in valid:
+        raise ValueError(f"protocol field {field_name}={value!r} is not valid; valid: {list(valid)}")
+
+
+def _check_positive(field_name: str, value: float | None, *, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if value is None or value <= 0:
+        raise ValueError(f"protocol field {field_name}={value!r} must be > 0")
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A training recipe (frozen; build variants with :func:`dataclasses.replace`).
+
+    ``n_train`` / ``n_val`` / ``n_test`` cap the split sizes (``None``: the whole split); the
+    subset is drawn once per protocol with ``subset_seed`` (the same data for every architecture
+    and seed); validation and test subsets keep whole groups (e.g. every window of an ECG
+    record) so grouped scores stay meaningful; ``group_cap`` keeps at most that many evenly
+    spaced samples per group there (cheaper votes over more records). ``data_options`` are
+    passed to ``task.load``.
+    ``drop_path_prob`` is ramped linearly from 0 over the epochs, as DARTS/NB360 do.
+    ``amp`` (mixed precision with ``amp_dtype``) applies on CUDA only. ``deterministic`` turns
+    on ``torch.use_deterministic_algorithms`` and turns off ``cudnn.benchmark``.
+    """
+
+    name: str
+    task: str
+    device_class: str
+    epochs: int
+    C: int
+    layers: int
+    batch_size: int
+    lr: float
+    version: int = 1
+    spaces: tuple[str, ...] = SPACES
+    stem_multiplier: int = 3
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    weight_decay: float = 3e-4
+    schedule: str = "cosine"
+    grad_clip: float | None = 5.0
+    drop_path_prob: float = 0.0
+    n_train: int | None = None
+    n_val: int | None = None
+    n_test: int | None = None
+    subset_seed: int = 0
+    group_cap: int | None = None
+    augmentation: str = "none"
+    amp: bool = False
+    amp_dtype: str = "bf16"
+    deterministic: bool = True
+    eval_batch_size: int = 256
+    data_options: tuple[tuple[str, Any], ...] = ()
+    description: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        match = _NAME.match(self.name)
+        if match is None or int(match.group(2)) != self.version:
+            raise ValueError(
+                f"protocol name {self.name!r} must be lower-case words joined by '-' and end in "
+                f"'-v{self.version}' (its version)"
+            )
+        _check_choice("device_class", self.device_class, DEVICE_CLASSES)
+        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        _check_choice("schedule", self.schedule, SCHEDULES)
+        _check_choice("augmentation", self.augmentation, AUGMENTATIONS)
+        _check_choice("amp_dtype", self.amp_dtype, AMP_DTYPES)
+        for space in self.spaces:
+            _check_choice("spaces", space, SPACES)
+        for name in ("epochs", "C", "layers", "batch_size", "eval_batch_size", "stem_multiplier"):
+            _check_positive(name, getattr(self, name))
+        _check_positive("lr", self.lr)
+        _check_positive("grad_clip", self.grad_clip, allow_none=True)
+        for name in ("n_train", "n_val", "n_test", "group_cap"):
+            _check_positive(name, getattr(self, name), allow_none=True)
+        if not 0.0 <= self.drop_path_prob < 1.0:
+            raise ValueError(f"protocol field drop_path_prob={self.drop_path_prob!r} must be in [0, 1)")
+        if self.weight_decay < 0:
+            raise ValueError(f"protocol field weight_decay={self.weight_decay!r} must be >= 0")
+        # Normalise data_options to a sorted tuple of pairs (hashable, order-independent).
+        options = dict(self.data_options)
+        object.__setattr__(self, "data_options", tuple(sorted(options.items())))
+
+    @property
+    def load_options(self) -> dict[str, Any]:
+        """Keyword options for ``task.load``."""
+        return dict(self.data_options)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict (inverse: :meth:`from_dict`)."""
+        out = dataclasses.asdict(self)
+        out["spaces"] = list(self.spaces)
+        out["data_options"] = dict(self.data_options)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Protocol:
+        """The protocol described by ``data`` (as written by :meth:`to_dict`)."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown protocol fields {unknown}; valid: {sorted(known)}")
+        kwargs = dict(data)
+        if "spaces" in kwargs:
+            kwargs["spaces"] = tuple(kwargs["spaces"])
+        if "data_options" in kwargs:
+            kwargs["data_options"] = tuple(dict(kwargs["data_options"]).items())
+        return cls(**kwargs)
+
+    def hash(self) -> str:
+        """sha256 (hex, 16 bytes) of the settings, excluding the free-text description."""
+        settings = self.to_dict()
+        settings.pop("description")
+        text = json.dumps(settings, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:32]

@@ -1,0 +1,1 @@
+"""The machinery behind ``evaluate``: devices, data caching and subsets, augmentation, the loop."""
