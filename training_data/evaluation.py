@@ -121,7 +121,10 @@ def resolve_inputs(
     if sp.name not in proto.spaces:
         raise ValueError(f"protocol {proto.name!r} does not allow space {sp.name!r}; valid: {list(proto.spaces)}")
     get_augmentation(proto.augmentation, task_obj.family)
-    return Resolved(sp, arch_obj, task_obj, proto, resolve_device(device), resolve_threads(n_threads))
+    # Train the canonical representative: it computes the same function as ``arch``, and the
+    # record's ``arch`` is then exactly the network that was trained.
+    canonical = sp.canonical(arch_obj)
+    return Resolved(sp, canonical, task_obj, proto, resolve_device(device), resolve_threads(n_threads))
 
 
 def network_settings(protocol: Protocol, space: SearchSpace) -> dict[str, Any]:

@@ -71,7 +71,7 @@ def test_evaluate_on_generated_files_of_a_task_without_data(ninapro_root: Path) 
     arch = DARTS.sample(0)
     record = evaluate(arch, "ninapro", "ninapro-tiny-v1", seed=0, device="cpu", data_root=ninapro_root)
     _check_complete(record, "ninapro-tiny-v1", epochs=1)
-    assert record.arch == DARTS.format(arch) and record.arch_hash == DARTS.canonical_hash(arch)
+    assert record.arch == DARTS.format(DARTS.canonical(arch)) and record.arch_hash == DARTS.canonical_hash(arch)
     assert record.metric_name == "accuracy_percent"
     assert record.metric_value == pytest.approx(100.0 - record.score)
     assert record.extra["n_train"] == 24 and record.extra["n_val"] == 12
