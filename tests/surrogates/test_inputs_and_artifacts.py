@@ -1,0 +1,102 @@
+"""Error paths of fit/predict inputs and of saved-model folders."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import surrogates
+from surrogates import ArtifactError, SurrogateModel, create
+from surrogates.noise import pooled_group_variance
+
+
+@pytest.fixture(scope="module")
+def fitted_mean(nb201_data):
+    archs, y = nb201_data
+    return create("mean").fit(archs, y)
+
+
+def test_fit_input_errors(nb201_data):
+    archs, y = nb201_data
+    model = create("mean")
+    with pytest.raises(ValueError, match="shape"):
+        model.fit(archs, y[:-1])
+    with pytest.raises(ValueError, match="non-finite"):
+        model.fit(archs[:3], [1.0, np.nan, 2.0])
+    with pytest.raises(ValueError, match="empty"):
+        model.fit([], [])
+    with pytest.raises(ValueError, match="noise_groups"):
+        model.fit(archs, y, noise_groups=[0, 1])
+    with pytest.raises(ValueError, match=r"archs\[1\] is not a valid 'nb201'"):
+        model.fit([str(archs[0]), "|bad~0|"], [1.0, 2.0])
+    with pytest.raises(ValueError, match="single string"):
+        model.fit(str(archs[0]), [1.0])
+    with pytest.raises(ValueError, match="cannot tell the search space"):
+        model.fit([3.5, 2.5], [1.0, 2.0])
+
+
+def test_space_hyper_parameter_and_unknown_space(nb201_data):
+    archs, y = nb201_data
+    model = create("mean", space="nb201").fit([str(a) for a in archs], y)
+    assert model.space_ == "nb201"
+    with pytest.raises(ValueError, match="mnist"):
+        create("mean", space="mnist").fit(archs, y)
+
+
+def test_mean_model_predicts_training_mean_and_std(fitted_mean, nb201_data):
+    archs, y = nb201_data
+    mean, std = fitted_mean.predict(archs[:4])
+    np.testing.assert_allclose(mean, y.mean())
+    np.testing.assert_allclose(std, y.std())
+
+
+def test_trees_learn_the_synthetic_score(nb201_data):
+    archs, y = nb201_data
+    for name in ("xgb", "lgb"):
+        model = create(name).fit(archs[:160], y[:160])
+        mean, _ = model.predict(archs[160:])
+        assert np.corrcoef(mean, y[160:])[0, 1] > 0.7, name  # the mean model scores 0
+
+
+def test_pooled_group_variance_by_hand():
+    y = np.array([1.0, 3.0, 5.0, 10.0])
+    groups = np.array(["a", "a", "b", "c"])
+    # group a: mean 2, SS 2, dof 1; b, c singletons
+    assert pooled_group_variance(y, groups) == (2.0, 1)
+
+
+def test_artifact_errors(fitted_mean, tmp_path):
+    with pytest.raises(FileNotFoundError, match="manifest.json"):
+        SurrogateModel.load(tmp_path / "absent")
+    folder = fitted_mean.save(tmp_path / "m")
+    with pytest.raises(FileExistsError, match="not empty"):
+        fitted_mean.save(folder)
+    (folder / "extra.bin").write_bytes(b"x")
+    with pytest.raises(ArtifactError, match="extra.bin"):
+        SurrogateModel.load(folder)
+    (folder / "extra.bin").unlink()
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format_version"] = 99
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError):
+        SurrogateModel.load(folder)
+    manifest_path.write_text("{not json")
+    with pytest.raises(ArtifactError, match="not valid JSON"):
+        SurrogateModel.load(folder)
+
+
+def test_format_version_mismatch_is_named(fitted_mean, tmp_path, monkeypatch):
+    folder = fitted_mean.save(tmp_path / "m")
+    monkeypatch.setattr(surrogates.artifacts, "FORMAT_VERSION", 2)
+    with pytest.raises(ArtifactError, match="format_version 1"):
+        SurrogateModel.load(folder)
+
+
+def test_load_through_subclass_checks_the_kind(fitted_mean, tmp_path):
+    from surrogates.models import XGBEnsemble
+
+    folder = fitted_mean.save(tmp_path / "m")
+    with pytest.raises(ArtifactError, match="not a XGBEnsemble"):
+        XGBEnsemble.load(folder)
