@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from graph_encodings import get_space
     from surrogates import create
-    from surrogates.metrics import kendall_tau, r2, sparse_kendall_tau
+    from surrogates.metrics import kendall_tau, r2, resolution_for, sparse_kendall_tau
     from training_data import load_records
 
     space = get_space("nb201")
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"  {task:10s} records={len(archs):6d} held-out={len(test):6d} "
             f"kendall_tau={kendall_tau(scores[test], mean):.3f} "
-            f"sparse_kt={sparse_kendall_tau(scores[test], mean, task=task):.3f} "
+            f"sparse_kt={sparse_kendall_tau(scores[test], mean, resolution_for(task)):.3f} "
             f"r2={r2(scores[test], mean):.3f}  ({seconds:.1f} s)"
         )
     return 0
