@@ -44,7 +44,7 @@ class Optimizer(abc.ABC):
         self.history.append(Observation(self.space.validate(arch), float(score), float(cost)))
         self._observe(self.history[-1])
 
-    def _observe(self, observation: Observation) -> None:
+    def _observe(self, observation: Observation) -> None:  # noqa: B027 - optional hook
         """Hook for subclasses to update their state after :meth:`tell`."""
 
     @property

@@ -33,7 +33,7 @@ class Executor(abc.ABC):
     def in_flight(self) -> int:
         """Jobs submitted and not yet returned by :meth:`wait`."""
 
-    def shutdown(self) -> None:
+    def shutdown(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release workers (idempotent)."""
 
     def __enter__(self) -> Executor:

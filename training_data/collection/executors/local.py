@@ -8,6 +8,7 @@ which would throw away the other workers' runs; that is why this pool does not u
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 from multiprocessing.connection import Connection, wait
@@ -108,10 +109,8 @@ class LocalExecutor(Executor):
 
     def shutdown(self) -> None:
         for worker in self._workers:
-            try:
+            with contextlib.suppress(BrokenPipeError, OSError):
                 worker.conn.send(None)
-            except (BrokenPipeError, OSError):
-                pass
         for worker in self._workers:
             worker.process.join(timeout=5)
             if worker.process.is_alive():

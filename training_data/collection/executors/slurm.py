@@ -5,6 +5,7 @@ submitit is an optional extra (``pip install nb360-surrogates[slurm]``). SLURM p
 """
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import Any
@@ -76,8 +77,6 @@ class SlurmExecutor(Executor):
 
     def shutdown(self) -> None:
         for handle, _ in self._pending:
-            try:
+            with contextlib.suppress(Exception):  # best effort on shutdown
                 handle.cancel(check=False)
-            except Exception:  # noqa: BLE001 - best effort on shutdown
-                pass
         self._pending.clear()
