@@ -114,7 +114,8 @@ def test_sigkilled_writers_never_corrupt_or_duplicate(tmp_path):
     """Kill writers at random moments (small and ~1.5 MB records); the store stays consistent."""
     rng = np.random.default_rng(0)
     epochs_of_round = [0, 16_000, 16_000, 0, 16_000, 16_000]
-    start_of_round = [1000 * k for k in range(len(epochs_of_round))]
+    round_stride = 10**7  # far more records than a writer can append before it is killed
+    start_of_round = [round_stride * k for k in range(len(epochs_of_round))]
     data_file = _data_file(tmp_path)
     partial_tails = 0
     for start, epochs in zip(start_of_round, epochs_of_round, strict=True):
@@ -140,7 +141,7 @@ def test_sigkilled_writers_never_corrupt_or_duplicate(tmp_path):
         assert len({r.key for r in records}) == len(records)
         for record in records:  # each loaded record is exactly the one that was written
             i = record.extra["i"]
-            epochs_i = epochs_of_round[i // 1000]
+            epochs_i = epochs_of_round[i // round_stride]
             assert record == synthetic_record(i, curve_epochs=epochs_i)
         assert bool(caught) == has_tail
         assert all(issubclass(w.category, RecordStoreWarning) for w in caught)
