@@ -9,9 +9,15 @@ from nb360_cli import __version__
 from nb360_cli.commands import collect as collect_command
 from nb360_cli.commands import data as data_command
 from nb360_cli.commands import demo as demo_command
+from nb360_cli.commands import evaluate as evaluate_command
+from nb360_cli.commands import fit as fit_command
+from nb360_cli.commands import query as query_command
 from nb360_cli.commands import train as train_command
 
-COMMANDS = (demo_command, data_command, train_command, collect_command)
+COMMANDS = (
+    demo_command, data_command, train_command, collect_command, fit_command, evaluate_command,
+    query_command,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ themselves. Targets are standardised inside: subclasses fit and predict on z-sco
 from __future__ import annotations
 
 import copy
+import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,17 @@ import graph_encodings
 from surrogates.archs import check_groups, check_targets, coerce_archs, infer_space
 from surrogates.artifacts import read_manifest, write_manifest
 from surrogates.errors import ArtifactError, NotFittedError
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _canonical(space_name: str, arch: Any) -> Any:
+    return graph_encodings.get_space(space_name).canonical(arch)
+
+
+def canonical_forms(space: Any, archs: Sequence[Any]) -> list[Any]:
+    """The canonical form of every architecture (memoised: queries repeat architectures)."""
+    return [_canonical(space.name, a) for a in archs]
+
 
 # space: None = inferred from the archs; canonical: encode each arch's canonical form, so that
 # isomorphic architectures (functionally identical networks) get identical features.
@@ -95,17 +107,38 @@ class SurrogateModel:
 
     def predict(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         """Predictive mean and std (float64, shape ``(n,)``, std >= 0) of the scores of ``archs``."""
+        mean, std, _ = self.predict_with_noise(archs)
+        return mean, std
+
+    def predict_with_noise(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(mean, std, noise_std)``: :meth:`predict` plus the learnt training-noise std.
+
+        ``noise_std`` is the aleatoric part of ``std`` only (run-to-run noise as the model
+        learnt it), without the epistemic spread of ensemble members; ``noise_std <= std``.
+        """
         self._check_fitted("predict")
         space = graph_encodings.get_space(self.space_)
-        archs = coerce_archs(space, archs)
-        mean_z, var_z = self._predict_z(space, archs)
+        mean, var, noise_var = self._predict_units(space, coerce_archs(space, archs))
+        return mean, np.sqrt(var), np.sqrt(noise_var)
+
+    def _predict_units(
+        self, space: Any, archs: list[Any]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mean, variance and noise variance in target units of validated ``archs``.
+
+        The package-internal entry point for callers that validated ``archs`` already (the
+        combined ensemble, :class:`surrogates.Benchmark`): no second coercion.
+        """
+        mean_z, var_z, noise_z = self._predict_z_noise(space, archs)
+        scale = self.y_std_**2
         mean = np.asarray(mean_z, dtype=np.float64) * self.y_std_ + self.y_mean_
-        std = np.sqrt(np.maximum(np.asarray(var_z, dtype=np.float64), 0.0)) * self.y_std_
-        return mean, std
+        var = np.maximum(np.asarray(var_z, dtype=np.float64), 0.0) * scale
+        noise = np.clip(np.asarray(noise_z, dtype=np.float64) * scale, 0.0, var)
+        return mean, var, np.broadcast_to(noise, mean.shape).copy()
 
     def _encode(self, space: Any, archs: list[Any], kind: str) -> Any:
         if self.hp["canonical"]:
-            archs = [space.canonical(a) for a in archs]
+            archs = canonical_forms(space, archs)
         return graph_encodings.encode(space, archs, kind)
 
     # -- subclass hooks -----------------------------------------------------------------------
@@ -114,6 +147,16 @@ class SurrogateModel:
 
     def _predict_z(self, space: Any, archs: list[Any]) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
+
+    def _predict_z_noise(
+        self, space: Any, archs: list[Any]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mean, total variance and aleatoric (noise) variance on the z scale.
+
+        Default: a model that does not separate its noise reports its total variance as noise.
+        """
+        mean, var = self._predict_z(space, archs)
+        return mean, var, var
 
     def _state(self) -> dict[str, Any]:
         return {}

@@ -10,6 +10,7 @@ unused); members differ by seed (initialisation and mini-batch order).
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,111 @@ def _loss(kind: str, mean: torch.Tensor, var: torch.Tensor, y: torch.Tensor) -> 
     return nll.mean()
 
 
+INFERENCE_NODES = 1500  # nodes per chunk of batched inference (cache-sized; measured)
+# Inference runs on one torch thread: its ops are small and memory-bound, and on a shared 2-core
+# machine 2 threads took 18 s per 10,000 NB201 archs against 0.5 s on 1 (benchmarks/bench_query.py).
+INFERENCE_THREADS = 1
+
+
+def _csr(rows: torch.Tensor, cols: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
+    """A sparse CSR matrix with ones at ``(rows, cols)`` (repeated entries add up in products)."""
+    order = torch.argsort(rows, stable=True)
+    counts = torch.bincount(rows, minlength=shape[0])
+    crow = torch.cat([counts.new_zeros(1), torch.cumsum(counts, 0)])
+    with warnings.catch_warnings():  # "sparse CSR support is in beta"
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse_csr_tensor(crow, cols[order], torch.ones(len(rows)), shape,
+                                       check_invariants=False)
+
+
+@dataclass(frozen=True)
+class StackedGIN:
+    """Every member of a GIN ensemble evaluated in one pass, on the unpadded graphs.
+
+    Hidden states are ``(M, nodes, hidden)``; per-member layers are batched matrix products
+    (``baddbmm``) and message passing and pooling are sparse matrix products (CSR), so padding
+    nodes cost nothing. Equal to running each :class:`GINNet` alone, up to float32 rounding.
+    """
+
+    n_layers: int
+    params: dict[str, torch.Tensor]
+
+    @classmethod
+    def from_nets(cls, nets: list[GINNet], n_layers: int) -> StackedGIN:
+        states = [net.state_dict() for net in nets]
+        p = {k: torch.stack([s[k] for s in states]).detach().float() for k in states[0]}
+        out: dict[str, torch.Tensor] = {}
+        for name in ["embed", "head.0", "head.2"] + [
+            f"layers.{i}.mlp.{j}" for i in range(n_layers) for j in (0, 2)
+        ]:
+            out[f"{name}.w"] = p[f"{name}.weight"].transpose(1, 2).contiguous()  # (M, in, out)
+            out[f"{name}.b"] = p[f"{name}.bias"].unsqueeze(1)  # (M, 1, out)
+        for i in range(n_layers):
+            pre = f"layers.{i}"
+            out[f"{pre}.ln_w"] = p[f"{pre}.norm.weight"].unsqueeze(1)
+            out[f"{pre}.ln_b"] = p[f"{pre}.norm.bias"].unsqueeze(1)
+            w0 = out.pop(f"{pre}.mlp.0.w")  # (M, 3H, H): self, in-, out-neighbour blocks
+            hidden = w0.shape[2]
+            # (1 + eps) * h @ W_self == h @ ((1 + eps) * W_self)
+            out[f"{pre}.w_self"] = (1 + p[f"{pre}.eps"].reshape(-1, 1, 1)) * w0[:, :hidden]
+            out[f"{pre}.w_agg"] = w0[:, hidden:].contiguous()  # (M, 2H, H): in, out
+        return cls(n_layers, out)
+
+    def forward(self, x: torch.Tensor, src: torch.Tensor, dst: torch.Tensor, graph: torch.Tensor,
+                n_graphs: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Means and variances ``(M, n_graphs)`` of nodes ``x`` with edges ``src -> dst``."""
+        p = self.params
+        n_members = p["embed.w"].shape[0]
+        n_nodes = x.shape[0]
+        # Sparse 0/1 matrices: rows [0, V) sum in-neighbours, rows [V, 2V) out-neighbours;
+        # pooling sums the nodes of each graph.
+        adjacency = _csr(torch.cat([dst, src + n_nodes]), torch.cat([src, dst]), (2 * n_nodes, n_nodes))
+        pooling = _csr(graph, torch.arange(n_nodes), (n_graphs, n_nodes))
+
+        def spmm(matrix: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+            """``matrix @ h[m]`` for every member: (M, rows, H)."""
+            flat = h.transpose(0, 1).reshape(h.shape[1], -1)
+            return torch.sparse.mm(matrix, flat).reshape(-1, n_members, h.shape[2]).transpose(0, 1)
+
+        h = torch.relu(torch.baddbmm(p["embed.b"], x.expand(n_members, *x.shape), p["embed.w"]))
+        hidden = h.shape[2]
+        pooled = [spmm(pooling, h)]
+        for i in range(self.n_layers):
+            pre = f"layers.{i}"
+            agg = spmm(adjacency, h)
+            agg = torch.cat([agg[:, :n_nodes], agg[:, n_nodes:]], dim=2)  # (M, V, 2H): in, out
+            update = torch.baddbmm(p[f"{pre}.mlp.0.b"], h, p[f"{pre}.w_self"])
+            update.baddbmm_(agg, p[f"{pre}.w_agg"]).relu_()
+            update = torch.baddbmm(p[f"{pre}.mlp.2.b"], update, p[f"{pre}.mlp.2.w"]).relu_()
+            normed = nn.functional.layer_norm(update.add_(h), (hidden,))
+            h = torch.addcmul(p[f"{pre}.ln_b"], normed, p[f"{pre}.ln_w"])
+            pooled.append(spmm(pooling, h))
+        z = torch.relu(torch.baddbmm(p["head.0.b"], torch.cat(pooled, dim=2), p["head.0.w"]))
+        out = torch.baddbmm(p["head.2.b"], z, p["head.2.w"])
+        return out[..., 0], nn.functional.softplus(out[..., 1]) + MIN_VAR
+
+    def predict(self, batch: Any, chunk_nodes: int = INFERENCE_NODES) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`forward` over a PyG-style batch (``x``, ``edge_index``, ``batch``, ``num_graphs``),
+        in chunks of about ``chunk_nodes`` nodes."""
+        x = batch.x.float().cpu()
+        src, dst = batch.edge_index.long().cpu()
+        graph = batch.batch.long().cpu()
+        n_graphs = int(batch.num_graphs)
+        counts = torch.bincount(graph, minlength=n_graphs)
+        node_start = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(counts, 0)])
+        edge_graph = graph[src]
+        chunk = max(1, chunk_nodes * n_graphs // max(1, len(graph)))
+        means, variances = [], []
+        for g0 in range(0, n_graphs, chunk):
+            g1 = min(g0 + chunk, n_graphs)
+            v0, v1 = int(node_start[g0]), int(node_start[g1])
+            keep = (edge_graph >= g0) & (edge_graph < g1)
+            m, v = self.forward(x[v0:v1], src[keep] - v0, dst[keep] - v0, graph[v0:v1] - g0, g1 - g0)
+            means.append(m)
+            variances.append(v)
+        return torch.cat(means, 1), torch.cat(variances, 1)
+
+
 def resolve_device(device: str) -> torch.device:
     """``"auto"`` -> CUDA when available, else CPU; otherwise ``torch.device(device)``."""
     if device == "auto":
@@ -183,25 +289,37 @@ class GINRegressor:
         net.eval()
         return net.cpu()
 
-    @torch.no_grad()
-    def member_predictions(self, graphs: Any, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
-        """Means and variances of every member, each of shape ``(n_members, n)``."""
-        g = DenseGraphs.from_batch(graphs)
-        means, variances = [], []
-        for net in self.nets_:
-            parts = [net(g.select(slice(s, s + chunk))) for s in range(0, len(g), chunk)]
-            means.append(torch.cat([m for m, _ in parts]).double().numpy())
-            variances.append(torch.cat([v for _, v in parts]).double().numpy())
-        return np.stack(means), np.stack(variances)
+    def member_predictions(self, graphs: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Means and variances of every member, each of shape ``(n_members, n)``.
+
+        All members run in one batched pass (:class:`StackedGIN`).
+        """
+        stacked = getattr(self, "_stacked", None)
+        if stacked is None or stacked[0] is not self.nets_:
+            stacked = (self.nets_, StackedGIN.from_nets(self.nets_, self.n_layers))
+            self._stacked = stacked
+        threads = torch.get_num_threads()
+        torch.set_num_threads(INFERENCE_THREADS)
+        try:
+            with torch.inference_mode():
+                means, variances = stacked[1].predict(graphs)
+        finally:
+            torch.set_num_threads(threads)
+        return means.double().numpy(), variances.double().numpy()
 
     def predict(self, graphs: Any) -> tuple[np.ndarray, np.ndarray]:
         """Mixture mean and variance (mean member variance + variance of member means).
 
         With ``loss="mse"`` the variance heads are untrained and only the member spread counts.
         """
+        mean, var, _ = self.predict_parts(graphs)
+        return mean, var
+
+    def predict_parts(self, graphs: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mixture mean, total variance and its aleatoric part (the mean member variance head)."""
         means, variances = self.member_predictions(graphs)
-        aleatoric = variances.mean(axis=0) if self.loss != "mse" else 0.0
-        return means.mean(axis=0), aleatoric + means.var(axis=0)
+        aleatoric = variances.mean(axis=0) if self.loss != "mse" else np.zeros(means.shape[1])
+        return means.mean(axis=0), aleatoric + means.var(axis=0), aleatoric
 
     # -- files --------------------------------------------------------------------------------
     def file_names(self, prefix: str) -> list[str]:

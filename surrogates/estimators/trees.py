@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from surrogates.estimators.tree_arrays import SMALL_BATCH, TreeArrays
+
 BACKENDS = ("xgb", "lgb")
 
 
@@ -129,8 +131,18 @@ class TreeEnsembleRegressor:
         return self
 
     def member_predictions(self, X: np.ndarray) -> np.ndarray:
-        """Point predictions of every member, shape ``(n_members, n)``."""
+        """Point predictions of every member, shape ``(n_members, n)``.
+
+        XGBoost members answer batches of at most ``SMALL_BATCH`` rows from numpy copies of
+        their trees (built on first use), avoiding XGBoost's per-call overhead.
+        """
         X = np.asarray(X, dtype=np.float32)
+        if self.backend == "xgb" and len(X) <= SMALL_BATCH:
+            arrays = getattr(self, "_arrays", None)
+            if arrays is None or arrays[0] is not self.boosters_:
+                arrays = (self.boosters_, [TreeArrays.from_booster(b) for b in self.boosters_])
+                self._arrays = arrays
+            return np.stack([t.predict(X) for t in arrays[1]])
         return np.stack([_predict(self.backend, b, X) for b in self.boosters_])
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -22,6 +22,11 @@ class MeanModel(SurrogateModel):
         n = len(archs)
         return np.zeros(n), np.full(n, self.var_z_)
 
+    def _predict_z_noise(self, space: Any, archs: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All of the spread of the training scores counts as noise (nothing is learnt)."""
+        mean, var = self._predict_z(space, archs)
+        return mean, var, var
+
     def _state(self) -> dict[str, Any]:
         return {"var_z": self.var_z_}
 

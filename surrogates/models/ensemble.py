@@ -31,6 +31,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+import graph_encodings
+from surrogates.archs import coerce_archs
 from surrogates.base import SurrogateModel
 from surrogates.registry import checking_parameters, create, register
 
@@ -107,18 +109,30 @@ class CombinedEnsemble(SurrogateModel):
         self.members_ = members
 
     def _predict_z(self, space: Any, archs: list[Any]) -> tuple[np.ndarray, np.ndarray]:
-        preds = [m.predict(archs) for m in self.members_]
-        means = np.stack([p[0] for p in preds])
-        variances = np.stack([p[1] ** 2 for p in preds])
-        return mixture(means, variances, self._weights())
+        mean, var, _ = self._predict_z_noise(space, archs)
+        return mean, var
+
+    def _predict_z_noise(self, space: Any, archs: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mixture mean and variance; noise = the weighted mean of the members' noise variances.
+
+        The spread between members (epistemic) is in the variance, never in the noise.
+        """
+        preds = [m._predict_units(space, archs) for m in self.members_]
+        means, variances, noises = (np.stack([p[k] for p in preds]) for k in range(3))
+        weights = self._weights()
+        w = np.full(len(preds), 1.0 / len(preds)) if weights is None else weights
+        mean, var = mixture(means, variances, weights)
+        return mean, var, (w[:, None] * noises).sum(axis=0)
 
     def member_predictions(self, archs: list[Any]) -> list[tuple[str, np.ndarray, np.ndarray]]:
         """``(name, mean, std)`` of every fitted member, in score units."""
         self._check_fitted("member_predictions")
+        space = graph_encodings.get_space(self.space_)
+        archs = coerce_archs(space, archs)
         out = []
         for member in self.members_:
-            mean, std = member.predict(archs)
-            out.append((member.name, mean * self.y_std_ + self.y_mean_, std * self.y_std_))
+            mean, var, _ = member._predict_units(space, archs)
+            out.append((member.name, mean * self.y_std_ + self.y_mean_, np.sqrt(var) * self.y_std_))
         return out
 
     def _state(self) -> dict[str, Any]:

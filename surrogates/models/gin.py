@@ -77,8 +77,13 @@ class GINModel(SurrogateModel):
         self.estimator_ = est
 
     def _predict_z(self, space: Any, archs: list[Any]) -> tuple[np.ndarray, np.ndarray]:
-        mean, var = self.estimator_.predict(self._encode(space, archs, self.encoding))
-        return mean, var + self.noise_var_
+        mean, var, _ = self._predict_z_noise(space, archs)
+        return mean, var
+
+    def _predict_z_noise(self, space: Any, archs: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Noise: the members' mean variance head (learnt noise) plus any repeat variance."""
+        mean, var, aleatoric = self.estimator_.predict_parts(self._encode(space, archs, self.encoding))
+        return mean, var + self.noise_var_, aleatoric + self.noise_var_
 
     def _state(self) -> dict[str, Any]:
         return {"in_dim": self.estimator_.in_dim_, "noise_var": self.noise_var_}

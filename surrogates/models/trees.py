@@ -116,9 +116,14 @@ class TreeModel(SurrogateModel):
         return residual_excess_variance(z, mean, var, np.ones(len(z), dtype=bool))
 
     def _predict_z(self, space: Any, archs: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+        mean, var, _ = self._predict_z_noise(space, archs)
+        return mean, var
+
+    def _predict_z_noise(self, space: Any, archs: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Noise: the learnt aleatoric term (:mod:`surrogates.noise`), constant over archs."""
         X = np.asarray(self._encode(space, archs, self.encoding_), dtype=np.float32)
         mean, var = self.estimator_.predict(X)
-        return mean, var + self.noise_var_
+        return mean, var + self.noise_var_, np.full(len(mean), self.noise_var_)
 
     def _state(self) -> dict[str, Any]:
         return {"encoding": self.encoding_, "noise_var": self.noise_var_,
@@ -134,7 +139,17 @@ class TreeModel(SurrogateModel):
         self.estimator_.save(folder)
 
     def _read_files(self, folder: Path) -> None:
-        self.estimator_ = self._estimator(int(self.hp["seed"])).load(folder)
+        # Boosters are read on first use, so loading a benchmark does not import XGBoost/LightGBM
+        # (files were hash-checked by load; they are read-only artifacts).
+        self._pending_folder = folder
+
+    def __getattr__(self, name: str) -> Any:
+        pending = self.__dict__.get("_pending_folder")
+        if name == "estimator_" and pending is not None:
+            self.estimator_ = self._estimator(int(self.hp["seed"])).load(pending)
+            del self.__dict__["_pending_folder"]
+            return self.estimator_
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 _CHECK_TREES = {"n_rounds": 8, "booster_params": {"max_depth": 3}, "noise_folds": 2}

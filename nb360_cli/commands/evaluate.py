@@ -1,0 +1,48 @@
+"""``nb360 evaluate``: held-out evaluation of a surrogate on the records (fresh fits)."""
+from __future__ import annotations
+
+import argparse
+import json
+
+SPLITS = ("random", "leave_one_sampler_out", "train_sizes")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("evaluate", help="fit a surrogate on part of the records, score the rest")
+    parser.add_argument("--task", required=True)
+    parser.add_argument("--space", default="darts", help="search space (darts or nb201)")
+    parser.add_argument("--protocol", default=None,
+                        help="protocol (default: the only one with records for task and space)")
+    parser.add_argument("--model", default="ensemble", help="registered surrogate name")
+    parser.add_argument("--params", default=None, help="hyper-parameters as JSON")
+    parser.add_argument("--split", default="random", choices=SPLITS)
+    parser.add_argument("--n-train", type=int, default=None, help="training archs (random split)")
+    parser.add_argument("--n-test", type=int, default=None, help="test archs (default: 20 %%)")
+    parser.add_argument("--train-sizes", type=int, nargs="+", default=None,
+                        help="training sizes of the learning curve (split train_sizes)")
+    parser.add_argument("--records", default=None, help="record store folder (default: shipped)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from surrogates import evaluate
+    from surrogates.benchmark.records import load_training_set
+
+    params = json.loads(args.params) if args.params else None
+    data = load_training_set(args.task, args.space, args.protocol, args.records)
+    extra = {} if args.train_sizes is None else {"train_sizes": args.train_sizes}
+    table = evaluate(args.model, data.archs, data.scores, split=args.split, params=params,
+                     seed=args.seed, n_train=args.n_train, n_test=args.n_test,
+                     groups=data.frame["sampler"].to_numpy(), noise_groups=data.groups,
+                     task=args.task, **extra)
+    print(f"{args.model} on {args.task}/{args.space}/{data.protocol}: {len(data)} ok records, "
+          f"split {args.split}")
+    columns = [c for c in ("held_out", "n_train", "n_test", "kendall_tau", "sparse_kendall_tau",
+                           "spearman", "r2", "mae", "precision_top1", "precision_top5", "nll",
+                           "coverage50", "coverage90", "fit_seconds") if c in table.columns]
+    with pd.option_context("display.width", 200, "display.max_columns", None):
+        print(table[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    return 0

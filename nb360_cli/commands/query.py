@@ -1,0 +1,44 @@
+"""``nb360 query``: predict the scores of architectures with a shipped benchmark."""
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("query", help="predict scores of architectures with a benchmark")
+    parser.add_argument("archs", nargs="+", metavar="ARCH",
+                        help="architectures: text (Genotype(...) / |op~0|+...) or NB201 indices")
+    parser.add_argument("--task", required=True)
+    parser.add_argument("--space", default="darts", help="search space (darts or nb201)")
+    parser.add_argument("--protocol", default=None)
+    parser.add_argument("--model", default="ensemble")
+    parser.add_argument("--root", default=None, help="artifact root (default: shipped)")
+    parser.add_argument("--noise", action="store_true", help="also draw one noisy sample each")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the noisy samples")
+    parser.set_defaults(run=run)
+
+
+def _arch(text: str) -> str | int:
+    return int(text) if text.isdigit() else text
+
+
+def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from surrogates.benchmark import Benchmark
+
+    bench = Benchmark.load(args.task, args.space, args.protocol, args.model, root=args.root)
+    archs = [_arch(a) for a in args.archs]
+    result = bench.query(archs, with_noise=args.noise, seed=args.seed)
+    table = pd.DataFrame({"arch": [str(a) for a in bench.coerce(archs)], "mean": result.mean,
+                          "std": result.std})
+    if result.sample is not None:
+        table["sample"] = result.sample
+    table["cost_s"] = bench.cost(archs)
+    if result.params is not None:
+        table["params"] = result.params
+        table["flops"] = result.flops
+    print(f"{bench!r} (score = NB360 error, lower is better)")
+    with pd.option_context("display.width", 250, "display.max_colwidth", 120):
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    return 0

@@ -1,0 +1,194 @@
+"""``Benchmark``: a fitted surrogate standing in for training, queried in batches.
+
+``Benchmark.load(task, space, protocol, model)`` reads shipped (or ``nb360 fit``-written)
+artifacts, verifying every file's sha256 and the library versions, never unpickling.
+``Benchmark.from_model`` wraps any fitted :class:`~surrogates.base.SurrogateModel`.
+
+Noise (``query(..., with_noise=True)``): ``sample = mean + noise_std * N(0, 1)`` drawn from
+``numpy.random.default_rng(seed)``, where ``noise_std`` is the model's learnt training-noise
+std (aleatoric only: the GIN members' variance heads and the trees' calibrated residual noise,
+mixed with the ensemble weights). A sample should look like one more real training run of the
+architecture: the run-to-run noise around its expected score. The epistemic part of ``std``
+(members disagreeing about the expected score) is not noise of a training run, so it is not
+added; NB-301's ``with_noise`` drew from the member spread instead (and one of its models
+centred the noise at 1, not 0). The noise has mean 0 by construction (tested).
+
+Speed (``benchmarks/bench_query.py``): predictions are memoised per architecture, the GIN
+members run as one batched sparse pass, XGBoost boosters load on first use and answer tiny
+batches from numpy copies of their trees; GIN inference runs on one torch thread.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+import graph_encodings
+from surrogates.benchmark.query import QueryResult
+from surrogates.benchmark.runtime import flops_seconds
+from surrogates.benchmark.store import read_benchmark_manifest, resolve
+
+MEMO_LIMIT = 1 << 16  # cached predictions per benchmark (archs repeat in NAS runs and tables)
+
+
+class Benchmark:
+    """A surrogate benchmark for one (space, task, protocol): ``query``, ``cost``, complexity.
+
+    Attributes: ``space`` (the SearchSpace), ``task``, ``protocol``, ``model_name``,
+    ``model`` (the fitted surrogate), ``manifest`` (dict; for :meth:`from_model` a summary).
+    """
+
+    def __init__(self, model: Any, *, task: str, space: str, protocol: str, model_name: str,
+                 manifest: dict[str, Any], runtime_model: Any = None) -> None:
+        self.model = model
+        self.task = task
+        self.space = graph_encodings.get_space(space)
+        self.protocol = protocol
+        self.model_name = model_name
+        self.manifest = manifest
+        self.runtime_model = runtime_model
+        self._complexity: Any = None
+        self._memo: dict[Any, tuple[float, float, float]] = {}
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def load(cls, task: str, space: str = "darts", protocol: str | None = None,
+             model: str = "ensemble", root: str | os.PathLike[str] | None = None) -> Benchmark:
+        """The benchmark stored under ``root`` (default: the shipped artifacts).
+
+        ``protocol=None``: the only protocol with artifacts for ``task``/``space``. Unknown
+        names raise ``ValueError`` listing what exists; a modified file or a format/library
+        version mismatch raises :class:`~surrogates.errors.ArtifactError`.
+        """
+        from surrogates.base import SurrogateModel
+
+        folder = resolve(task, space, protocol, model, root)
+        manifest = read_benchmark_manifest(folder)
+        fitted = SurrogateModel.load(folder / "model")
+        runtime = manifest.get("runtime", {})
+        runtime_model = None
+        if runtime.get("kind") == "surrogate":
+            runtime_model = SurrogateModel.load(folder / runtime["folder"])
+        bench = cls(fitted, task=manifest["task"], space=manifest["space"],
+                    protocol=manifest["protocol"], model_name=manifest["model"], manifest=manifest,
+                    runtime_model=runtime_model)
+        if "complexity" in manifest:
+            from surrogates.complexity import ComplexityTable
+
+            bench._complexity = ComplexityTable.from_dict(manifest["complexity"])
+        return bench
+
+    @classmethod
+    def from_model(cls, model: Any, *, task: str, space: str, protocol: str,
+                   runtime_model: Any = None) -> Benchmark:
+        """Wrap a fitted surrogate (``runtime_model``: one fitted on ``log(train_seconds)``)."""
+        from training_data.tasks import get_task
+
+        get_task(task)
+        if not getattr(model, "is_fitted", False):
+            raise ValueError(f"from_model needs a fitted surrogate, got an unfitted {model!r}")
+        sp = graph_encodings.get_space(space)
+        if getattr(model, "space_", sp.name) != sp.name:
+            raise ValueError(f"the model was fitted on space {model.space_!r}, not {sp.name!r}")
+        manifest = {"kind": "in-memory", "task": task, "space": sp.name, "protocol": protocol,
+                    "model": model.name, "hyper_parameters": model.get_params()}
+        return cls(model, task=task, space=sp.name, protocol=protocol, model_name=model.name,
+                   manifest=manifest, runtime_model=runtime_model)
+
+    def __repr__(self) -> str:
+        return (f"Benchmark(task={self.task!r}, space={self.space.name!r}, "
+                f"protocol={self.protocol!r}, model={self.model_name!r})")
+
+    # -- inputs -------------------------------------------------------------------------------
+    def coerce(self, archs: Sequence[Any]) -> list[Any]:
+        """``archs`` (objects, text, NB201 indices, NB301 ConfigSpace dicts) as arch objects."""
+        bad = ValueError(
+            f"archs must be a list of architectures, got {type(archs).__name__} {archs!r:.100}")
+        if isinstance(archs, (str, bytes, dict)):
+            raise bad
+        try:
+            items = list(archs)
+        except TypeError:
+            raise bad from None
+        out = []
+        for i, item in enumerate(items):
+            try:
+                out.append(self.space.coerce(item))
+            except (ValueError, TypeError, KeyError) as err:
+                raise ValueError(
+                    f"archs[{i}] = {item!r:.200} is not a valid {self.space.name!r} architecture: {err}"
+                ) from None
+        if not out:
+            raise ValueError("archs is empty; pass at least one architecture")
+        return out
+
+    # -- queries ------------------------------------------------------------------------------
+    def _predict(self, archs: list[Any]) -> np.ndarray:
+        """``(3, n)``: mean, std, noise std (memoised per architecture)."""
+        memo = self._memo
+        missing = list(dict.fromkeys(a for a in archs if a not in memo))
+        if missing:
+            mean, var, noise = self.model._predict_units(self.space, missing)
+            if len(memo) + len(missing) > MEMO_LIMIT:
+                memo.clear()
+            memo.update(zip(missing, zip(mean.tolist(), np.sqrt(var).tolist(),
+                                         np.sqrt(noise).tolist(), strict=True), strict=True))
+        return np.array([memo[a] for a in archs], dtype=np.float64).T.reshape(3, len(archs))
+
+    def query(self, archs: Sequence[Any], with_noise: bool = False,
+              seed: int | np.random.Generator | None = None) -> QueryResult:
+        """Predicted scores (mean, std), a noisy sample if asked, runtime, params and FLOPs.
+
+        ``seed`` seeds the noise (same seed, same samples); None draws fresh randomness.
+        """
+        objs = self.coerce(archs)
+        mean, std, noise = self._predict(objs)
+        sample = None
+        if with_noise:
+            rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+            sample = mean + noise * rng.standard_normal(len(objs))
+        params, flops = self.complexity(objs)
+        runtime = self._runtime_surrogate(objs) if self.runtime_model is not None else None
+        return QueryResult(mean=mean, std=std, sample=sample, runtime=runtime,
+                           params=params, flops=flops)
+
+    def predict(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+        """``(mean, std)`` of the scores (the surrogate protocol)."""
+        mean, std, _ = self._predict(self.coerce(archs))
+        return mean, std
+
+    def noise_std(self, archs: Sequence[Any]) -> np.ndarray:
+        """The learnt training-noise std that ``with_noise`` samples use."""
+        return self._predict(self.coerce(archs))[2]
+
+    def _runtime_surrogate(self, archs: list[Any]) -> np.ndarray:
+        mean, _, _ = self.runtime_model._predict_units(self.space, archs)
+        return np.exp(mean)
+
+    def cost(self, archs: Sequence[Any]) -> np.ndarray:
+        """Seconds per evaluation: the runtime surrogate, else the FLOPs cost model."""
+        objs = self.coerce(archs)
+        if self.runtime_model is not None:
+            return self._runtime_surrogate(objs)
+        spec = self.manifest.get("runtime", {})
+        if spec.get("kind") != "flops_cost_model":
+            from surrogates.benchmark.runtime import flops_cost_model
+
+            spec = flops_cost_model(self.task, self.protocol)
+        return flops_seconds(self.complexity(objs)[1], spec)
+
+    def complexity(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+        """Exact ``(params, flops)`` of the networks the protocol builds (int64 arrays)."""
+        if self._complexity is None:
+            from surrogates.complexity import NetworkLayout, complexity_table
+
+            layout = NetworkLayout.for_protocol(self.task, self.space.name, self.protocol)
+            self._complexity = complexity_table(layout)
+        return self._complexity.evaluate(archs)
+
+    @property
+    def held_out_metrics(self) -> dict[str, float]:
+        """The held-out metrics recorded at fit time (empty for :meth:`from_model`)."""
+        return dict(self.manifest.get("evaluation", {}).get("metrics", {}))

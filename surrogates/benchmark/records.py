@@ -1,0 +1,114 @@
+"""The training records behind a benchmark: selection, held-out split and data hash."""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+HOLDOUT_FRACTION = 0.1
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """The ``ok`` records of one (space, task, protocol), in record-store order."""
+
+    space: str
+    task: str
+    protocol: str
+    frame: pd.DataFrame
+
+    @property
+    def archs(self) -> list[str]:
+        return self.frame["arch"].tolist()
+
+    @property
+    def scores(self) -> np.ndarray:
+        return self.frame["score"].to_numpy(dtype=np.float64)
+
+    @property
+    def groups(self) -> np.ndarray:
+        """Noise groups: the canonical hash (repeated seeds and isomorphic twins share one)."""
+        return self.frame["arch_hash"].to_numpy()
+
+    @property
+    def train_seconds(self) -> np.ndarray | None:
+        """Training seconds of every record, or None when any record lacks them."""
+        if "train_seconds" not in self.frame.columns:
+            return None
+        seconds = pd.to_numeric(self.frame["train_seconds"], errors="coerce").to_numpy(float)
+        if not np.all(np.isfinite(seconds) & (seconds > 0)):
+            return None
+        return seconds
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def protocols_with_records(task: str, space: str, root: str | os.PathLike[str] | None = None) -> list[str]:
+    """Protocols of ``task`` that have records of ``space`` in the store at ``root``."""
+    from training_data.records import load_records
+
+    frame = load_records(task=task, space=None, root=root)
+    return sorted(frame.loc[frame["space"] == space, "protocol"].unique().tolist())
+
+
+def load_training_set(
+    task: str, space: str, protocol: str | None = None,
+    root: str | os.PathLike[str] | None = None,
+) -> TrainingSet:
+    """The ``ok`` records with a finite score of ``task``/``space``/``protocol``.
+
+    ``protocol=None`` picks the one protocol with records; several or none raise ``ValueError``
+    listing what exists.
+    """
+    from training_data.records import load_records
+
+    if protocol is None:
+        found = protocols_with_records(task, space, root)
+        if len(found) != 1:
+            raise ValueError(
+                f"task {task!r} space {space!r}: {'no' if not found else 'several'} protocols with "
+                f"records ({found}); pass protocol="
+            )
+        protocol = found[0]
+    frame = load_records(task=task, protocol=protocol, root=root)
+    if space not in set(frame["space"]):
+        raise ValueError(
+            f"no {space!r} records for task {task!r} protocol {protocol!r}; spaces present: "
+            f"{sorted(set(frame['space']))}"
+        )
+    score = pd.to_numeric(frame["score"], errors="coerce")
+    keep = (frame["space"] == space) & (frame["status"] == "ok") & np.isfinite(score)
+    frame = frame[keep].reset_index(drop=True)
+    if len(frame) < 2:
+        raise ValueError(
+            f"task {task!r} space {space!r} protocol {protocol!r} has {len(frame)} ok records; "
+            f"a benchmark needs at least 2"
+        )
+    return TrainingSet(space, task, protocol, frame)
+
+
+def training_data_hash(data: TrainingSet) -> str:
+    """sha256 over the sorted record keys and scores used for fitting.
+
+    One line per record: ``arch_hash, seed, run_id, arch, repr(score)``; the lines are sorted,
+    so the hash does not depend on the order of the records in the store.
+    """
+    f = data.frame
+    run_ids = f["run_id"] if "run_id" in f.columns else pd.Series([""] * len(f))
+    lines = sorted(
+        f"{h}\t{s}\t{r}\t{a}\t{float(v)!r}"
+        for h, s, r, a, v in zip(f["arch_hash"], f["seed"], run_ids, f["arch"], f["score"],
+                                 strict=True)
+    )
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def split_records(n: int, seed: int, fraction: float = HOLDOUT_FRACTION) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded split of ``n`` records into a fitting pool and a held-out ``fraction`` (sorted)."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_test = max(1, int(round(fraction * n)))
+    return np.sort(order[n_test:]), np.sort(order[:n_test])

@@ -1,0 +1,121 @@
+"""Where benchmark artifacts live and how their manifests are checked.
+
+Layout: ``<root>/<space>/<task>/<protocol>/<model>/`` holding ``manifest.json`` (the benchmark
+manifest: versions, hyper-parameters, training-data hash, split, held-out metrics, the sha256 of
+every file below it), ``model/`` (the surrogate as :meth:`SurrogateModel.save` writes it) and,
+where the records have training times, ``runtime/`` (the runtime surrogate). The default root is
+the artifacts shipped inside the package, ``surrogates/artifacts``.
+"""
+from __future__ import annotations
+
+import importlib.metadata
+import os
+from pathlib import Path
+from typing import Any
+
+from surrogates.artifacts import MANIFEST, read_manifest
+from surrogates.errors import ArtifactError
+
+DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "artifacts"
+BENCHMARK_KIND = "benchmark"
+BENCHMARK_FORMAT_VERSION = 1
+# Which library each model family needs to predict (checked against the installed major version).
+FAMILY_LIBRARIES = {"gin": "torch", "xgb": "xgboost", "lgb": "lightgbm", "nb301_xgb": "xgboost",
+                    "nb301_lgb": "lightgbm", "xgb_default_onehot": "xgboost"}
+
+
+class VersionMismatchError(ArtifactError):
+    """An artifact was written with another major version of a library it needs."""
+
+
+def artifact_root(root: str | os.PathLike[str] | None = None) -> Path:
+    """``root`` as a Path, or the shipped artifacts folder."""
+    return Path(root) if root is not None else DEFAULT_ROOT
+
+
+def artifact_dir(space: str, task: str, protocol: str, model: str,
+                 root: str | os.PathLike[str] | None = None) -> Path:
+    return artifact_root(root) / space / task / protocol / model
+
+
+def list_benchmarks(root: str | os.PathLike[str] | None = None) -> list[tuple[str, str, str, str]]:
+    """Every ``(space, task, protocol, model)`` with a benchmark manifest under ``root``, sorted."""
+    base = artifact_root(root)
+    if not base.is_dir():
+        return []
+    found = []
+    for manifest in base.glob(f"*/*/*/*/{MANIFEST}"):
+        space, task, protocol, model = manifest.parent.relative_to(base).parts
+        found.append((space, task, protocol, model))
+    return sorted(found)
+
+
+def resolve(task: str, space: str, protocol: str | None, model: str,
+            root: str | os.PathLike[str] | None = None) -> Path:
+    """The folder of one benchmark; ``ValueError`` listing what exists when there is none."""
+    available = list_benchmarks(root)
+    listing = ", ".join("/".join(b) for b in available) or "none"
+    where = f"under {artifact_root(root)} (space/task/protocol/model: {listing})"
+    spaces = sorted({b[0] for b in available})
+    if space not in spaces:
+        raise ValueError(f"no benchmark for space {space!r}; spaces with artifacts: {spaces} {where}")
+    tasks = sorted({b[1] for b in available if b[0] == space})
+    if task not in tasks:
+        raise ValueError(f"no {space!r} benchmark for task {task!r}; tasks with artifacts: {tasks} {where}")
+    protocols = sorted({b[2] for b in available if b[:2] == (space, task)})
+    if protocol is None:
+        if len(protocols) > 1:
+            raise ValueError(f"task {task!r} space {space!r} has several protocols {protocols}; "
+                             f"pass protocol=")
+        protocol = protocols[0]
+    if protocol not in protocols:
+        raise ValueError(f"no {space!r} benchmark for task {task!r} with protocol {protocol!r}; "
+                         f"protocols: {protocols}")
+    models = sorted({b[3] for b in available if b[:3] == (space, task, protocol)})
+    if model not in models:
+        raise ValueError(f"no model {model!r} for {space}/{task}/{protocol}; models: {models}")
+    return artifact_dir(space, task, protocol, model, root)
+
+
+def _major(version: str) -> str:
+    return version.split(".")[0]
+
+
+def check_versions(manifest: dict[str, Any], folder: Path) -> None:
+    """``VersionMismatchError`` when a needed library's installed major version differs."""
+    recorded = manifest.get("library_versions", {})
+    for lib in manifest.get("requires", []):
+        if lib not in recorded:
+            continue
+        try:
+            installed = importlib.metadata.version(lib)
+        except importlib.metadata.PackageNotFoundError:
+            raise VersionMismatchError(
+                f"{folder} needs {lib} (written with {lib} {recorded[lib]}), which is not installed"
+            ) from None
+        if _major(installed) != _major(recorded[lib]):
+            raise VersionMismatchError(
+                f"{folder} was written with {lib} {recorded[lib]} but {lib} {installed} is "
+                f"installed (major versions differ); refit it with `nb360 fit`"
+            )
+
+
+def read_benchmark_manifest(folder: Path) -> dict[str, Any]:
+    """Verified manifest of a benchmark folder (hashes, format and library versions)."""
+    manifest = read_manifest(folder)
+    if manifest.get("kind") != BENCHMARK_KIND:
+        raise ArtifactError(f"{folder / MANIFEST} is not a benchmark manifest")
+    version = manifest.get("benchmark_format_version")
+    if version != BENCHMARK_FORMAT_VERSION:
+        raise ArtifactError(
+            f"{folder / MANIFEST} has benchmark_format_version {version!r}; this version of nb360 "
+            f"reads {BENCHMARK_FORMAT_VERSION}"
+        )
+    check_versions(manifest, folder)
+    return manifest
+
+
+def required_libraries(hp: dict[str, Any], model: str) -> list[str]:
+    """Libraries a model with hyper-parameters ``hp`` needs at prediction time."""
+    names = [m["name"] for m in hp.get("members", [])] if model == "ensemble" else [model]
+    return sorted({"numpy", *(FAMILY_LIBRARIES[n] for n in names if n in FAMILY_LIBRARIES)})

@@ -1,0 +1,137 @@
+"""The Benchmark query API on the shipped NB201 artifacts (NinaPro, Darcy Flow)."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import graph_encodings
+import surrogates
+from surrogates import Benchmark, QueryResult
+
+TASKS = ("ninapro", "darcyflow")
+NB201 = graph_encodings.get_space("nb201")
+
+
+@pytest.fixture(scope="module", params=TASKS)
+def bench(request) -> Benchmark:
+    return Benchmark.load(request.param, space="nb201")
+
+
+def test_shipped_benchmarks_are_listed() -> None:
+    listed = surrogates.list_benchmarks()
+    for task in TASKS:
+        assert ("nb201", task, "nb360-nb201-200ep", "ensemble") in listed
+
+
+def test_load_attributes(bench: Benchmark) -> None:
+    assert bench.space.name == "nb201"
+    assert bench.protocol == "nb360-nb201-200ep"
+    assert bench.model_name == "ensemble"
+    assert bench.manifest["training_data"]["n_records"] == 15625
+    metrics = bench.held_out_metrics
+    assert metrics["kendall_tau"] > 0.3 and 0 <= metrics["coverage90"] <= 1
+
+
+def test_query_shapes_and_values(bench: Benchmark) -> None:
+    archs = NB201.sample_many(50, rng=1)
+    result = bench.query(archs)
+    assert isinstance(result, QueryResult) and len(result) == 50
+    for field in (result.mean, result.std, result.params, result.flops):
+        assert field.shape == (50,)
+    assert result.sample is None and result.runtime is None  # the tables have no train times
+    assert np.all(result.std > 0) and np.all(np.isfinite(result.mean))
+    assert np.all(result.params > 0) and np.all(result.flops > 0)
+
+
+def test_query_accepts_every_input_kind(bench: Benchmark) -> None:
+    arch = NB201.from_index(1234)
+    ref = bench.query([arch]).mean[0]
+    for form in (str(arch), 1234, np.int64(1234)):
+        assert bench.query([form]).mean[0] == ref
+
+
+def test_query_agrees_with_the_model(bench: Benchmark) -> None:
+    archs = NB201.sample_many(20, rng=2)
+    mean, std = bench.model.predict(archs)
+    result = bench.query(archs)
+    np.testing.assert_allclose(result.mean, mean)
+    np.testing.assert_allclose(result.std, std)
+
+
+def test_invalid_arch_is_named(bench: Benchmark) -> None:
+    with pytest.raises(ValueError, match=r"archs\[1\] = '\|bogus~0\|'"):
+        bench.query([0, "|bogus~0|"])
+    with pytest.raises(ValueError, match="99999"):
+        bench.query([99999])
+    with pytest.raises(ValueError, match="list of architectures"):
+        bench.query("|nor_conv_3x3~0|")
+    with pytest.raises(ValueError, match="empty"):
+        bench.query([])
+
+
+def test_noise_is_seeded_and_centred(bench: Benchmark) -> None:
+    archs = NB201.sample_many(400, rng=3)
+    a = bench.query(archs, with_noise=True, seed=7)
+    b = bench.query(archs, with_noise=True, seed=7)
+    c = bench.query(archs, with_noise=True, seed=8)
+    np.testing.assert_array_equal(a.sample, b.sample)
+    assert not np.allclose(a.sample, c.sample)
+    fresh = [bench.query(archs[:5], with_noise=True).sample for _ in range(2)]
+    assert not np.allclose(*fresh)
+    noise = bench.noise_std(archs)
+    assert np.all(noise > 0) and np.all(noise <= a.std + 1e-12)  # aleatoric part of the std only
+    z = (a.sample - a.mean) / noise  # standard normal when the noise is N(0, noise_std)
+    assert abs(z.mean()) < 4 / np.sqrt(len(z))  # NB301's N(1, s) bug would put this near 1/s
+    assert 0.8 < z.std() < 1.2
+
+
+def test_many_noisy_samples_average_to_the_mean(bench: Benchmark) -> None:
+    arch = [NB201.from_index(42)] * 4000
+    result = bench.query(arch, with_noise=True, seed=0)
+    noise = bench.noise_std(arch[:1])[0]
+    assert abs(result.sample.mean() - result.mean[0]) < 4 * noise / np.sqrt(4000)
+
+
+def test_cost_is_positive_and_ranks_by_flops(bench: Benchmark) -> None:
+    archs = NB201.sample_many(30, rng=4)
+    cost = bench.cost(archs)
+    flops = bench.query(archs).flops
+    assert cost.shape == (30,) and np.all(cost > 0)
+    order = np.argsort(flops)
+    assert np.all(np.diff(cost[order]) >= 0)
+
+
+def test_unknown_names_list_what_exists() -> None:
+    with pytest.raises(ValueError, match=r"space 'nope'.*'nb201'"):
+        Benchmark.load("ninapro", space="nope")
+    with pytest.raises(ValueError, match=r"task 'cifar100'.*darcyflow.*ninapro"):
+        Benchmark.load("cifar100", space="nb201")
+    with pytest.raises(ValueError, match=r"protocol 'x-v1'.*nb360-nb201-200ep"):
+        Benchmark.load("ninapro", space="nb201", protocol="x-v1")
+    with pytest.raises(ValueError, match=r"model 'gin'.*ensemble"):
+        Benchmark.load("ninapro", space="nb201", model="gin")
+
+
+def test_load_imports_no_tree_library() -> None:
+    """Boosters are read on first use: loading is fast and imports neither XGBoost nor LightGBM."""
+    import subprocess
+
+    code = ("import sys, surrogates; surrogates.Benchmark.load('ninapro', space='nb201'); "
+            "print('xgboost' in sys.modules, 'lightgbm' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("entry", surrogates.list_benchmarks(), ids="/".join)
+def test_every_shipped_benchmark_loads_and_answers(entry) -> None:
+    space, task, protocol, model = entry
+    bench = Benchmark.load(task, space=space, protocol=protocol, model=model)
+    archs = bench.space.sample_many(8, rng=0)
+    result = bench.query(archs, with_noise=True, seed=0)
+    assert np.all(np.isfinite(result.mean)) and np.all(result.std > 0)
+    assert np.all(bench.cost(archs) > 0) and np.all(result.flops > 0)
+    assert bench.manifest["evaluation"]["n_test"] >= 1
+    if bench.manifest["runtime"]["kind"] == "surrogate":
+        np.testing.assert_allclose(result.runtime, bench.cost(archs))

@@ -1,0 +1,171 @@
+"""Benchmark artifacts written by ``fit_benchmark``: manifest, hashes, versions, DARTS runtime."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import graph_encodings
+import surrogates
+from surrogates import ArtifactError, Benchmark, VersionMismatchError
+from surrogates.artifacts import _content_hash
+from surrogates.benchmark import fit_benchmark
+from surrogates.benchmark.records import load_training_set, training_data_hash
+from training_data.records import DEFAULT_ROOT, Record, RecordStore
+
+NB201_PROTOCOL = "nb360-nb201-200ep"
+CHECK = surrogates.checking_parameters("ensemble")
+
+
+def tiny_nb201_store(root: Path, n: int = 60) -> Path:
+    """The first ``n`` shipped NinaPro records as a record store of its own."""
+    source = DEFAULT_ROOT / "ninapro" / f"{NB201_PROTOCOL}.jsonl"
+    lines = source.read_text().splitlines()[:n]
+    (root / "ninapro").mkdir(parents=True)
+    (root / "ninapro" / f"{NB201_PROTOCOL}.jsonl").write_text("\n".join(lines) + "\n")
+    return root
+
+
+def darts_store(root: Path, n: int = 40) -> Path:
+    """``n`` random DARTS archs with a synthetic score and train time (ECG CPU protocol)."""
+    space = graph_encodings.get_space("darts")
+    rng = np.random.default_rng(0)
+    store = RecordStore(root)
+    for arch in space.sample_many(n, rng=rng):
+        sep = str(arch).count("sep_conv")
+        store.append(Record(
+            space="darts", arch=str(space.canonical(arch)), arch_hash=space.canonical_hash(arch),
+            task="ecg", protocol="ecg-cpu-v1", protocol_version=1, seed=0, status="ok",
+            score=0.5 - 0.02 * sep + 0.01 * rng.normal(), train_seconds=20.0 + 3.0 * sep,
+            sampler="random"))
+    return root
+
+
+@pytest.fixture(scope="module")
+def nb201_artifact(tmp_path_factory) -> tuple[Path, Path]:
+    base = tmp_path_factory.mktemp("nb201")
+    records = tiny_nb201_store(base / "records")
+    folder = fit_benchmark("ninapro", "nb201", out=base / "art", params=CHECK, records_root=records)
+    return base / "art", folder
+
+
+@pytest.fixture()
+def copy_of(nb201_artifact, tmp_path) -> tuple[Path, Path]:
+    root, folder = nb201_artifact
+    shutil.copytree(root, tmp_path / "art")
+    return tmp_path / "art", tmp_path / "art" / folder.relative_to(root)
+
+
+def test_manifest_records_provenance(nb201_artifact) -> None:
+    root, folder = nb201_artifact
+    bench = Benchmark.load("ninapro", "nb201", root=root)
+    m = bench.manifest
+    data = load_training_set("ninapro", "nb201", root=folder.parents[4] / "records")
+    assert m["training_data"]["n_records"] == 60
+    assert m["training_data"]["sha256"] == training_data_hash(data)
+    assert m["evaluation"]["method"] == "cross_validation" and "small_data" in m["evaluation"]
+    assert set(m["requires"]) == {"numpy", "torch", "xgboost"}
+    assert m["library_versions"]["torch"] and m["hyper_parameters"]["members"]
+    assert all(len(h) == 64 for h in m["files"].values())
+    assert m["runtime"]["kind"] == "flops_cost_model"
+    assert np.isfinite(bench.held_out_metrics["kendall_tau"])
+
+
+def test_refuses_to_overwrite(nb201_artifact) -> None:
+    root, folder = nb201_artifact
+    with pytest.raises(FileExistsError, match="overwrite"):
+        fit_benchmark("ninapro", "nb201", out=root, params=CHECK,
+                      records_root=folder.parents[4] / "records")
+
+
+def test_tampered_file_is_named(copy_of) -> None:
+    root, folder = copy_of
+    target = next(folder.glob("model/member_1/xgb_0.ubj"))
+    data = bytearray(target.read_bytes())
+    data[-1] ^= 1
+    target.write_bytes(bytes(data))
+    with pytest.raises(ArtifactError, match="xgb_0.ubj"):
+        Benchmark.load("ninapro", "nb201", root=root)
+
+
+def test_added_file_is_refused(copy_of) -> None:
+    root, folder = copy_of
+    (folder / "model" / "extra.pt").write_bytes(b"x")
+    with pytest.raises(ArtifactError, match="extra.pt"):
+        Benchmark.load("ninapro", "nb201", root=root)
+
+
+def _rewrite(folder: Path, change) -> None:
+    """Edit the manifest as another writer would (content hash recomputed)."""
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text())
+    change(manifest)
+    manifest["manifest_sha256"] = _content_hash(manifest)
+    path.write_text(json.dumps(manifest))
+
+
+def test_library_major_version_mismatch(copy_of) -> None:
+    root, folder = copy_of
+    _rewrite(folder, lambda m: m["library_versions"].update(xgboost="0.90"))
+    with pytest.raises(VersionMismatchError, match=r"xgboost 0\.90.*xgboost \d"):
+        Benchmark.load("ninapro", "nb201", root=root)
+
+
+def test_format_version_mismatch(copy_of) -> None:
+    root, folder = copy_of
+    _rewrite(folder, lambda m: m.update(benchmark_format_version=99))
+    with pytest.raises(ArtifactError, match="benchmark_format_version 99"):
+        Benchmark.load("ninapro", "nb201", root=root)
+
+
+def test_edited_manifest_is_detected(copy_of) -> None:
+    root, folder = copy_of
+    path = folder / "manifest.json"
+    path.write_text(path.read_text().replace('"n_records": 60', '"n_records": 61'))
+    with pytest.raises(ArtifactError, match="modified"):
+        Benchmark.load("ninapro", "nb201", root=root)
+
+
+def test_empty_root_lists_nothing(tmp_path) -> None:
+    assert surrogates.list_benchmarks(tmp_path) == []
+    with pytest.raises(ValueError, match=r"spaces with artifacts: \[\]"):
+        Benchmark.load("ninapro", "nb201", root=tmp_path)
+
+
+def test_darts_benchmark_with_runtime_surrogate(tmp_path) -> None:
+    records = darts_store(tmp_path / "records")
+    fit_benchmark("ecg", "darts", model="xgb", out=tmp_path / "art",
+                  params=surrogates.checking_parameters("xgb"), records_root=records)
+    bench = Benchmark.load("ecg", model="xgb", root=tmp_path / "art")
+    assert bench.protocol == "ecg-cpu-v1" and bench.manifest["runtime"]["kind"] == "surrogate"
+    assert bench.manifest["runtime"]["cross_validation"]["median_ratio_error"] >= 1.0
+    space = graph_encodings.get_space("darts")
+    archs = space.sample_many(5, rng=9)
+    result = bench.query(archs)
+    assert result.runtime.shape == (5,) and np.all(result.runtime > 0)
+    np.testing.assert_allclose(bench.cost(archs), result.runtime)
+    # NB301 ConfigSpace dicts are accepted too
+    from graph_encodings.spaces.nb301_configspace import to_configspace_dict
+
+    as_dicts = bench.query([to_configspace_dict(a) for a in archs])
+    np.testing.assert_allclose(as_dicts.mean, result.mean)
+
+
+def test_from_model_round_trip(nb201_data) -> None:
+    archs, y = nb201_data
+    model = surrogates.create("ensemble", **CHECK).fit(archs[:200], y[:200])
+    bench = Benchmark.from_model(model, task="ninapro", space="nb201", protocol=NB201_PROTOCOL)
+    result = bench.query(archs[200:])
+    mean, std = model.predict(archs[200:])
+    np.testing.assert_allclose(result.mean, mean)
+    np.testing.assert_allclose(result.std, std)
+    assert np.all(result.params > 0) and np.all(bench.cost(archs[200:]) > 0)
+    assert bench.model_name == "ensemble" and bench.manifest["model"] == "ensemble"
+    with pytest.raises(ValueError, match="not fitted|unfitted"):
+        Benchmark.from_model(surrogates.create("mean"), task="ninapro", space="nb201",
+                             protocol=NB201_PROTOCOL)
+    with pytest.raises(ValueError, match="darts"):
+        Benchmark.from_model(model, task="ninapro", space="darts", protocol=NB201_PROTOCOL)

@@ -1,0 +1,81 @@
+"""The ``nb360`` command line, run in-process: fit, evaluate, query, data summary, demo."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+import surrogates
+from nb360_cli.main import main
+
+sys.path.insert(0, str(Path(__file__).parent / "surrogates"))
+from test_benchmark_artifacts import tiny_nb201_store  # noqa: E402
+
+XGB_CHECK = json.dumps(surrogates.checking_parameters("xgb"))
+ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory) -> Path:
+    return tiny_nb201_store(tmp_path_factory.mktemp("cli") / "records")
+
+
+def test_data_summary(capsys) -> None:
+    assert main(["data", "summary", "--task", "ninapro"]) == 0
+    out = capsys.readouterr().out
+    assert "ninapro" in out and "nb360-nb201-200ep" in out
+
+
+def test_fit_then_query_own_artifacts(records, tmp_path, capsys) -> None:
+    args = ["fit", "--task", "ninapro", "--space", "nb201", "--model", "xgb", "--params", XGB_CHECK,
+            "--records", str(records), "--out", str(tmp_path)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "wrote" in out and "kendall_tau=" in out and "60 records" in out
+    assert main(args) == 2  # exists already
+    assert "overwrite" in capsys.readouterr().err
+    assert main(args + ["--overwrite"]) == 0
+    capsys.readouterr()
+    assert main(["query", "--task", "ninapro", "--space", "nb201", "--model", "xgb",
+                 "--root", str(tmp_path), ARCH, "7"]) == 0
+    out = capsys.readouterr().out
+    assert "mean" in out and ARCH in out and "params" in out
+
+
+def test_query_shipped_with_noise(capsys) -> None:
+    argv = ["query", "--task", "ninapro", "--space", "nb201", ARCH, "--noise", "--seed", "3"]
+    assert main(argv) == 0
+    first = capsys.readouterr().out
+    assert "sample" in first and "std" in first
+    assert main(argv) == 0
+    assert capsys.readouterr().out == first  # seeded: identical samples
+
+
+def test_evaluate_prints_metrics(records, capsys) -> None:
+    assert main(["evaluate", "--task", "ninapro", "--space", "nb201", "--model", "xgb",
+                 "--params", XGB_CHECK, "--records", str(records), "--n-test", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "kendall_tau" in out and "coverage90" in out and "60 ok records" in out
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["query", "--task", "ninapro", "--space", "nb201", "|bogus~0|"], "bogus"),
+    (["query", "--task", "cifar100", "--space", "nb201", "0"], "cifar100"),
+    (["query", "--task", "ninapro", "--space", "nope", "0"], "nope"),
+    (["fit", "--task", "ninapro", "--space", "nb201", "--model", "nope"], "nope"),
+    (["fit", "--task", "ninapro", "--space", "nb201", "--params", "{bad"], "--params"),
+    (["evaluate", "--task", "nope", "--space", "nb201"], "nope"),
+])
+def test_errors_exit_2_with_a_message(argv, message, capsys) -> None:
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_demo(capsys) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "Held-out evaluation" in out and "Recomputed" in out
+    assert out.count("(manifest") == 2
