@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import time
 
+from nb360_cli.commands.demo_simulation import simulated_comparison
+
 DEMO_TASKS = ("ninapro", "darcyflow")
 SPACE = "nb201"
 # A few NB201 cells: all 3x3 convs, a ResNet-like cell, all skips, all pooling, an empty cell.
@@ -90,4 +92,7 @@ def run(args: argparse.Namespace) -> int:
         tau, recorded, n = _recompute(bench, task)
         print(f"  {task:10s} kendall_tau={tau:.4f} (manifest {recorded:.4f}) on {n} held-out "
               f"archs, {time.perf_counter() - start:.2f} s")
+    print()
+    plot = simulated_comparison(benches["ninapro"])
+    print(f"Anytime plot written to {plot}")
     return 0
