@@ -1,10 +1,11 @@
 """Timings of simulated NAS runs: one 100-evaluation regularised-evolution run, and a sweep.
 
-Run: ``.venv/bin/python benchmarks/bench_simulation.py [--space nb201|darts] [--n-jobs 2]
-[--plot anytime.png]``. Prints the median of 5 single-run timings, then the wall time and the
-final noise-free incumbent (mean +- standard error over seeds) of 20 seeds x 4 optimizers.
-The benchmark is the analytic toy one (:func:`nas_optimizers.simulation.toy_benchmark`); to
-time a surrogate, replace :func:`make_benchmark`.
+Run: ``.venv/bin/python benchmarks/bench_simulation.py [--space nb201|darts] [--tasks T ...]
+[--n-jobs 2] [--plot anytime.png]``. Prints the median of 5 single-run timings, then the wall
+time and the final noise-free incumbent (mean +- standard error over seeds) of 20 seeds x 4
+optimizers. Without ``--tasks`` the benchmark is the analytic toy one
+(:func:`nas_optimizers.simulation.toy_benchmark`); with ``--tasks ninapro darcyflow`` it is each
+task's shipped surrogate benchmark (``surrogates.Benchmark.load``).
 """
 from __future__ import annotations
 
@@ -27,9 +28,13 @@ OPTIMIZERS = ("random_search", "regularized_evolution", "local_search", "bananas
 HYPER_PARAMETERS = {"regularized_evolution": {"population_size": 20, "sample_size": 5}}
 
 
-def make_benchmark(space: str) -> Benchmark:
-    """The benchmark to time (the toy one of ``space``)."""
-    return toy_benchmark(space, noise_std=0.5)
+def make_benchmark(space: str, task: str | None = None) -> Benchmark:
+    """The benchmark to time: the shipped surrogate of ``task``, or the toy one of ``space``."""
+    if task is None:
+        return toy_benchmark(space, noise_std=0.5)
+    from surrogates import Benchmark as SurrogateBenchmark
+
+    return SurrogateBenchmark.load(task, space=space)
 
 
 def time_single_run(benchmark: Benchmark, repeats: int = 5) -> float:
@@ -62,20 +67,28 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--tasks", nargs="*", default=None,
+                        help="time the shipped surrogate benchmarks of these tasks")
     parser.add_argument("--plot", default=None, help="write the anytime plot to this .png")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    benchmark = make_benchmark(args.space)
-    simulate("regularized_evolution", benchmark, 10)  # warm-up: imports, caches
-    print(f"{benchmark!r}")
-    print(f"100-evaluation RE run, median of 5: {time_single_run(benchmark) * 1000:.1f} ms")
-    print(f"{args.seeds} seeds x {len(OPTIMIZERS)} optimizers, 100 evaluations, "
-          f"{args.workers} simulated workers, n_jobs={args.n_jobs}:")
-    start = time.perf_counter()
-    frame = sweep(benchmark, args.seeds, args.workers, args.n_jobs)
-    print(f"  total {time.perf_counter() - start:.2f} s")
+    overall = time.perf_counter()
+    frames = []
+    for task in args.tasks or [None]:
+        benchmark = make_benchmark(args.space, task)
+        simulate("regularized_evolution", benchmark, 10)  # warm-up: imports, caches
+        print(f"{benchmark!r}")
+        print(f"100-evaluation RE run, median of 5: {time_single_run(benchmark) * 1000:.1f} ms")
+        print(f"{args.seeds} seeds x {len(OPTIMIZERS)} optimizers, 100 evaluations, "
+              f"{args.workers} simulated workers, n_jobs={args.n_jobs}:")
+        start = time.perf_counter()
+        frame = sweep(benchmark, args.seeds, args.workers, args.n_jobs)
+        frame["task"] = task or f"toy {args.space}"
+        frames.append(frame)
+        print(f"  total {time.perf_counter() - start:.2f} s")
+    print(f"all benchmarks: {time.perf_counter() - overall:.2f} s")
     if args.plot:
-        print(f"plot: {plot_anytime(frame, args.plot, title=repr(benchmark))}")
+        print(f"plot: {plot_anytime(pd.concat(frames, ignore_index=True), args.plot)}")
 
 
 if __name__ == "__main__":

@@ -12,11 +12,12 @@ from nb360_cli.commands import demo as demo_command
 from nb360_cli.commands import evaluate as evaluate_command
 from nb360_cli.commands import fit as fit_command
 from nb360_cli.commands import query as query_command
+from nb360_cli.commands import simulate as simulate_command
 from nb360_cli.commands import train as train_command
 
 COMMANDS = (
     demo_command, data_command, train_command, collect_command, fit_command, evaluate_command,
-    query_command,
+    query_command, simulate_command,
 )
 
 

@@ -5,6 +5,7 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import surrogates
@@ -67,6 +68,8 @@ def test_evaluate_prints_metrics(records, capsys) -> None:
     (["fit", "--task", "ninapro", "--space", "nb201", "--model", "nope"], "nope"),
     (["fit", "--task", "ninapro", "--space", "nb201", "--params", "{bad"], "--params"),
     (["evaluate", "--task", "nope", "--space", "nb201"], "nope"),
+    (["simulate", "--task", "ninapro", "--space", "nb201", "--optimizers", "nope"], "nope"),
+    (["simulate", "--task", "cifar100", "--space", "nb201"], "cifar100"),
 ])
 def test_errors_exit_2_with_a_message(argv, message, capsys) -> None:
     assert main(argv) == 2
@@ -74,8 +77,25 @@ def test_errors_exit_2_with_a_message(argv, message, capsys) -> None:
 
 
 @pytest.mark.slow
-def test_demo(capsys) -> None:
+def test_demo(capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the demo writes its plot under ./runs
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "Held-out evaluation" in out and "Recomputed" in out
     assert out.count("(manifest") == 2
+    assert "Simulated NAS on ninapro" in out
+    assert (tmp_path / "runs" / "demo_anytime.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("table", [False, True], ids=["surrogate", "table"])
+def test_simulate_writes_trajectories_and_plot(table, tmp_path, capsys) -> None:
+    csv, png = tmp_path / "runs.csv", tmp_path / "anytime.png"
+    argv = ["simulate", "--task", "darcyflow", "--space", "nb201", "--optimizers", "random_search",
+            "local_search", "--budget", "20", "--seeds", "2", "--csv", str(csv), "--plot", str(png)]
+    assert main(argv + (["--table"] if table else [])) == 0
+    out = capsys.readouterr().out
+    assert "local_search" in out and ("table" if table else "surrogate") in out
+    runs = pd.read_csv(csv)
+    assert set(runs["optimizer"]) == {"random_search", "local_search"}
+    assert runs.groupby(["optimizer", "seed"]).size().eq(20).all()
+    assert png.stat().st_size > 0
