@@ -18,7 +18,8 @@ REQUIRED_COLUMNS = ["space", "arch", "arch_hash", "task", "protocol", "seed", "s
 
 @pytest.fixture(scope="module")
 def shipped() -> pd.DataFrame:
-    return load_records()
+    """The imported NB201 tables among the shipped records (DARTS collections ship beside them)."""
+    return load_records(protocol="nb360-nb201-200ep")
 
 
 def test_shipped_records_are_the_nb201_tables(shipped):
@@ -63,8 +64,8 @@ def test_filters_read_only_what_is_asked(shipped):
 @pytest.mark.parametrize(
     ("kwargs", "pattern"),
     [
-        ({"task": "cifar10"}, r"task 'cifar10' matches no records; tasks present: \['darcyflow', 'ninapro'\]"),
-        ({"protocol": "x"}, r"protocol 'x' matches no records; protocols present: \['nb360-nb201-200ep'\]"),
+        ({"task": "cifar10"}, r"task 'cifar10' matches no records; tasks present: \['darcyflow', .*'ninapro'.*\]"),
+        ({"protocol": "x"}, r"protocol 'x' matches no records; protocols present: \[.*'nb360-nb201-200ep'.*\]"),
         ({"task": "ninapro", "space": "darts"},
          r"space 'darts' matches no records with task='ninapro'; spaces present: \['nb201'\]"),
         ({"task": 3}, r"task filter must be a str or None, got 3"),
@@ -76,9 +77,9 @@ def test_unknown_filter_values_list_what_is_present(kwargs, pattern):
 
 
 @pytest.mark.slow
-def test_every_shipped_record_passes_full_validation(shipped):
+def test_every_shipped_record_passes_full_validation():
     checked = load_records(validate=True)
-    pd.testing.assert_frame_equal(checked, shipped)
+    pd.testing.assert_frame_equal(checked, load_records())
 
 
 def _mixed_store(root) -> RecordStore:
@@ -130,7 +131,5 @@ def test_default_root_is_inside_the_package():
     assert DEFAULT_ROOT.parts[-3:] == ("training_data", "data", "records")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the shipped files carry no crash debris
-        assert RecordStore(DEFAULT_ROOT).groups() == [
-            ("darcyflow", "nb360-nb201-200ep"),
-            ("ninapro", "nb360-nb201-200ep"),
-        ]
+        groups = RecordStore(DEFAULT_ROOT).groups()
+    assert {("darcyflow", "nb360-nb201-200ep"), ("ninapro", "nb360-nb201-200ep")} <= set(groups)
