@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Background CPU ground-truth collection for the tasks with data here (resumable: re-run it).
-# Round-robin over ecg, satellite and darcyflow in steps of STEP architectures, so every task
-# grows; 5% of architectures are trained with 3 seeds. Records go to the committed store.
-#   NB360_DATA_ROOT=../shared/data scripts/collect_cpu.sh [TARGET] [STEP] [WORKERS]
+# Round-robin over ecg, satellite and darcyflow in steps of STEP proposals, alternating a uniform
+# random campaign and a regularised-evolution campaign (population 25, tournament 5, driven by the
+# real training results), so every task grows with both samplers. REPEAT of the architectures
+# (chosen by hash) are trained with 3 seeds. Records go to the committed store.
+#   NB360_DATA_ROOT=../shared/data scripts/collect_cpu.sh [TARGET] [STEP] [WORKERS] [REPEAT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET=${1:-1000}
 STEP=${2:-10}
 WORKERS=${3:-1}
+REPEAT=${4:-0.05}
 PY=${PYTHON:-.venv/bin/python}
 for ((n = STEP; n <= TARGET; n += STEP)); do
   for task in ecg satellite darcyflow; do
-    "$PY" -m nb360_cli.main collect --task "$task" --protocol "$task-cpu-v1" --n "$n" \
-      --repeat-fraction 0.05 --repeat-seeds 3 --workers "$WORKERS" --threads 1 --no-progress
+    common=(--task "$task" --protocol "$task-cpu-v1" --n "$n" --repeat-fraction "$REPEAT"
+            --repeat-seeds 3 --workers "$WORKERS" --threads 1 --no-progress)
+    "$PY" -m nb360_cli.main collect "${common[@]}"
+    "$PY" -m nb360_cli.main collect "${common[@]}" --sampler regularized_evolution \
+      --sampler-option population_size=25 --sampler-option sample_size=5
   done
 done

@@ -70,10 +70,23 @@ def test_evaluate_prints_metrics(records, capsys) -> None:
     (["evaluate", "--task", "nope", "--space", "nb201"], "nope"),
     (["simulate", "--task", "ninapro", "--space", "nb201", "--optimizers", "nope"], "nope"),
     (["simulate", "--task", "cifar100", "--space", "nb201"], "cifar100"),
+    (["collect", "--task", "satellite", "--protocol", "satellite-tiny-v1", "--n", "1",
+      "--sampler-option", "population_size=2"], "only valid with an optimizer"),
+    (["collect", "--task", "satellite", "--protocol", "satellite-tiny-v1", "--n", "1",
+      "--sampler", "regularized_evolution", "--sampler-option", "population_size"], "KEY=VALUE"),
+    (["collect", "--task", "satellite", "--protocol", "satellite-tiny-v1", "--n", "1",
+      "--sampler", "regularized_evolution", "--sampler-option", "pop=2"], "pop"),
 ])
 def test_errors_exit_2_with_a_message(argv, message, capsys) -> None:
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_sampler_options_are_typed() -> None:
+    from nb360_cli.commands.collect import parse_options
+
+    assert parse_options(["population_size=20", "rate=0.5", "mutation=op"]) == {
+        "population_size": 20, "rate": 0.5, "mutation": "op"}
 
 
 @pytest.mark.slow

@@ -18,6 +18,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="random",
         help="'random' or a nas_optimizers name (e.g. regularized_evolution) driven by real training",
     )
+    parser.add_argument(
+        "--sampler-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="hyper-parameter of an optimizer sampler, e.g. population_size=20 (repeatable)",
+    )
     parser.add_argument("--space", default="darts")
     parser.add_argument("--executor", default="local", choices=["local", "ray", "slurm"])
     parser.add_argument("--workers", type=int, default=1, help="evaluations in flight at once")
@@ -36,6 +43,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+def parse_options(pairs: list[str]) -> dict[str, object]:
+    """``["population_size=20", "mutation=op"]`` -> ``{"population_size": 20, "mutation": "op"}``.
+
+    Values that read as an int or a float become numbers; anything else stays a string.
+    """
+    options: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"sampler option {pair!r} must look like KEY=VALUE (e.g. population_size=20)")
+        value: object = text
+        for cast in (int, float):
+            try:
+                value = cast(text)
+                break
+            except ValueError:
+                continue
+        options[key.strip()] = value
+    return options
+
+
 def run(args: argparse.Namespace) -> int:
     from training_data.collection import collect
 
@@ -43,7 +71,9 @@ def run(args: argparse.Namespace) -> int:
     if args.sampler != "random":
         from nas_optimizers import create
 
-        sampler = create(args.sampler, args.space, seed=args.seed)
+        sampler = create(args.sampler, args.space, seed=args.seed, **parse_options(args.sampler_option))
+    elif args.sampler_option:
+        raise ValueError("--sampler-option is only valid with an optimizer --sampler, not 'random'")
     options: dict[str, object] = {}
     if args.executor == "slurm":
         options["folder"] = args.slurm_folder

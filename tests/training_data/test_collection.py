@@ -134,6 +134,18 @@ def test_a_killed_campaign_resumes_without_duplicates(tmp_path: Path) -> None:
     assert set(before) <= set(after)
 
 
+def test_cli_drives_a_configured_optimizer(tmp_path: Path) -> None:
+    store = tmp_path / "records"
+    command = [sys.executable, "-m", "nb360_cli.main", "collect", "--task", TASK, "--protocol", PROTOCOL,
+               "--n", "3", "--store", str(store), "--no-progress", "--sampler", "regularized_evolution",
+               "--sampler-option", "population_size=2", "--sampler-option", "sample_size=1"]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert "sampler=regularized_evolution" in finished.stdout
+    records = RecordStore(store).records()
+    assert len(records) == 3 and {r.sampler for r in records} == {"regularized_evolution"}
+
+
 def test_bad_campaign_arguments_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="is for task"):
         collect("ecg", PROTOCOL, 1, tmp_path)
