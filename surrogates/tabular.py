@@ -26,6 +26,7 @@ import pandas as pd
 
 import graph_encodings
 from surrogates.benchmark.query import QueryResult
+from surrogates.lookup import pick_protocol
 
 
 class ArchitectureNotInTableError(KeyError):
@@ -95,14 +96,7 @@ class TabularBenchmark:
                 f"no records for task {task!r} in space {space!r}; present: "
                 f"{sorted(set(zip(records['task'], records['space'], strict=True)))}")
         protocols = sorted(rows["protocol"].unique())
-        if protocol is None:
-            if len(protocols) > 1:
-                raise ValueError(f"records of task {task!r} have several protocols {protocols}; "
-                                 f"pass protocol=")
-            protocol = protocols[0]
-        elif protocol not in protocols:
-            raise ValueError(f"no records of task {task!r} with protocol {protocol!r}; "
-                             f"present: {protocols}")
+        protocol = pick_protocol(protocol, protocols, f"the records of task {task!r}")
         rows = rows[(rows["protocol"] == protocol) & (rows["status"] == "ok")
                     & np.isfinite(rows["score"].to_numpy(float))]
         if rows.empty:

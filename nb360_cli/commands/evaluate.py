@@ -2,26 +2,20 @@
 from __future__ import annotations
 
 import argparse
-import json
+
+from nb360_cli.commands._options import add_surrogate_options, parse_params
 
 SPLITS = ("random", "leave_one_sampler_out", "train_sizes")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("evaluate", help="fit a surrogate on part of the records, score the rest")
-    parser.add_argument("--task", required=True)
-    parser.add_argument("--space", default="darts", help="search space (darts or nb201)")
-    parser.add_argument("--protocol", default=None,
-                        help="protocol (default: the only one with records for task and space)")
-    parser.add_argument("--model", default="ensemble", help="registered surrogate name")
-    parser.add_argument("--params", default=None, help="hyper-parameters as JSON")
+    add_surrogate_options(parser, params_default="the model's own defaults")
     parser.add_argument("--split", default="random", choices=SPLITS)
     parser.add_argument("--n-train", type=int, default=None, help="training archs (random split)")
     parser.add_argument("--n-test", type=int, default=None, help="test archs (default: 20 %%)")
     parser.add_argument("--train-sizes", type=int, nargs="+", default=None,
                         help="training sizes of the learning curve (split train_sizes)")
-    parser.add_argument("--records", default=None, help="record store folder (default: shipped)")
-    parser.add_argument("--seed", type=int, default=0)
     parser.set_defaults(run=run)
 
 
@@ -31,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from surrogates import evaluate
     from surrogates.benchmark.records import load_training_set
 
-    params = json.loads(args.params) if args.params else None
+    params = parse_params(args.params)
     data = load_training_set(args.task, args.space, args.protocol, args.records)
     extra = {} if args.train_sizes is None else {"train_sizes": args.train_sizes}
     table = evaluate(args.model, data.archs, data.scores, split=args.split, params=params,

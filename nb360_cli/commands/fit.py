@@ -2,22 +2,15 @@
 from __future__ import annotations
 
 import argparse
-import json
+
+from nb360_cli.commands._options import add_surrogate_options, parse_params
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("fit", help="fit a benchmark surrogate from the records (writes artifacts)")
-    parser.add_argument("--task", required=True)
-    parser.add_argument("--space", default="darts", help="search space (darts or nb201)")
-    parser.add_argument("--protocol", default=None,
-                        help="protocol (default: the only one with records for task and space)")
-    parser.add_argument("--model", default="ensemble", help="registered surrogate name")
-    parser.add_argument("--params", default=None,
-                        help="hyper-parameters as JSON (default: the shipped recipe)")
+    add_surrogate_options(parser, params_default="the shipped recipe")
     parser.add_argument("--out", default=None,
                         help="artifact root (default: the shipped surrogates/artifacts)")
-    parser.add_argument("--records", default=None, help="record store folder (default: shipped)")
-    parser.add_argument("--seed", type=int, default=0, help="split and model seed")
     parser.add_argument("--threads", type=int, default=None, help="torch threads while fitting")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing benchmark")
     parser.set_defaults(run=run)
@@ -27,14 +20,7 @@ def run(args: argparse.Namespace) -> int:
     from surrogates.benchmark import fit_benchmark
     from surrogates.benchmark.store import read_benchmark_manifest
 
-    params = None
-    if args.params is not None:
-        try:
-            params = json.loads(args.params)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"--params is not valid JSON ({err}): {args.params!r}") from None
-        if not isinstance(params, dict):
-            raise ValueError(f"--params must be a JSON object, got {args.params!r}")
+    params = parse_params(args.params)
     if args.threads is not None:
         import torch
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from surrogates.artifacts import MANIFEST, read_manifest
 from surrogates.errors import ArtifactError
+from surrogates.lookup import pick_protocol
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "artifacts"
 BENCHMARK_KIND = "benchmark"
@@ -63,14 +64,7 @@ def resolve(task: str, space: str, protocol: str | None, model: str,
     if task not in tasks:
         raise ValueError(f"no {space!r} benchmark for task {task!r}; tasks with artifacts: {tasks} {where}")
     protocols = sorted({b[2] for b in available if b[:2] == (space, task)})
-    if protocol is None:
-        if len(protocols) > 1:
-            raise ValueError(f"task {task!r} space {space!r} has several protocols {protocols}; "
-                             f"pass protocol=")
-        protocol = protocols[0]
-    if protocol not in protocols:
-        raise ValueError(f"no {space!r} benchmark for task {task!r} with protocol {protocol!r}; "
-                         f"protocols: {protocols}")
+    protocol = pick_protocol(protocol, protocols, f"the {space!r} benchmarks of task {task!r}")
     models = sorted({b[3] for b in available if b[:3] == (space, task, protocol)})
     if model not in models:
         raise ValueError(f"no model {model!r} for {space}/{task}/{protocol}; models: {models}")

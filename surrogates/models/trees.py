@@ -153,36 +153,39 @@ class TreeModel(SurrogateModel):
 
 
 _CHECK_TREES = {"n_rounds": 8, "booster_params": {"max_depth": 3}, "noise_folds": 2}
+_CHECK_ENSEMBLE = {**_CHECK_TREES, "n_members": 2}
 
 
-@register("xgb", checking={**_CHECK_TREES, "n_members": 2})
-class XGBEnsemble(TreeModel):
+class _DeepEnsemble(TreeModel):
+    """Tuned deep ensemble: 5 members (seed + 80 % row subsample), 1,200 rounds each."""
+
+    defaults: ClassVar[dict[str, Any]] = {
+        **TreeModel.defaults, "n_rounds": 1200, "n_members": 5, "row_subsample": 0.8,
+    }
+
+
+@register("xgb", checking=_CHECK_ENSEMBLE)
+class XGBEnsemble(_DeepEnsemble):
     """Deep ensemble of XGBoost regressors (seed + row subsample), tuned defaults."""
 
     backend = "xgb"
     defaults = {
-        **TreeModel.defaults,
+        **_DeepEnsemble.defaults,
         "booster_params": {"max_depth": 8, "learning_rate": 0.02, "min_child_weight": 1,
                            "colsample_bytree": 0.8, "lambda": 1.0},
-        "n_rounds": 1200,
-        "n_members": 5,
-        "row_subsample": 0.8,
     }
 
 
-@register("lgb", checking={**_CHECK_TREES, "n_members": 2,
+@register("lgb", checking={**_CHECK_ENSEMBLE,
                            "booster_params": {"num_leaves": 4, "min_data_in_leaf": 2}})
-class LGBEnsemble(TreeModel):
+class LGBEnsemble(_DeepEnsemble):
     """Deep ensemble of LightGBM regressors (seed + row subsample), tuned defaults."""
 
     backend = "lgb"
     defaults = {
-        **TreeModel.defaults,
+        **_DeepEnsemble.defaults,
         "booster_params": {"num_leaves": 31, "learning_rate": 0.02, "min_data_in_leaf": 3,
                            "feature_fraction": 0.8, "lambda_l2": 0.1},
-        "n_rounds": 1200,
-        "n_members": 5,
-        "row_subsample": 0.8,
     }
 
 

@@ -10,42 +10,28 @@ import pytest
 import torch
 from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
 
-from training_data.tasks.scores import (
-    GaussianNormaliser,
-    MaskedBCEWithLogitsLoss,
-    RelativeL2Loss,
-    auroc_error,
-    average_precision,
-    create_loss,
-    fnr_error,
-    mae8_error,
-    majority_vote,
-    map_error,
-    relative_l2_error,
-    vote_f1_error,
-    zero_one_error,
-)
+from training_data.tasks import scores
 
 
 # ----------------------------------------------------------------------------- 0-1 error
 def test_zero_one_error_by_hand_and_sklearn() -> None:
     logits = np.array([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0], [1.0, 0.0, 5.0], [4.0, 0.0, 0.0]])
     target = np.array([0, 2, 2, 1])  # argmax = 0, 1, 2, 0 -> 2 of 4 wrong
-    assert zero_one_error(logits, target) == pytest.approx(50.0)
-    assert zero_one_error(torch.tensor(logits), torch.tensor(target)) == pytest.approx(50.0)
+    assert scores.zero_one_error(logits, target) == pytest.approx(50.0)
+    assert scores.zero_one_error(torch.tensor(logits), torch.tensor(target)) == pytest.approx(50.0)
     rng = np.random.default_rng(0)
     logits, target = rng.normal(size=(200, 7)), rng.integers(0, 7, 200)
     expected = 100 * (1 - accuracy_score(target, logits.argmax(1)))
-    assert zero_one_error(logits, target) == pytest.approx(expected)
+    assert scores.zero_one_error(logits, target) == pytest.approx(expected)
 
 
 def test_zero_one_error_rejects_bad_shapes() -> None:
     with pytest.raises(ValueError, match="3 samples but target has 2"):
-        zero_one_error(np.zeros((3, 2)), np.zeros(2))
+        scores.zero_one_error(np.zeros((3, 2)), np.zeros(2))
     with pytest.raises(ValueError, match="empty"):
-        zero_one_error(np.zeros((0, 2)), np.zeros(0))
+        scores.zero_one_error(np.zeros((0, 2)), np.zeros(0))
     with pytest.raises(ValueError, match=r"\(n, classes\)"):
-        zero_one_error(np.zeros(3), np.zeros(3))
+        scores.zero_one_error(np.zeros(3), np.zeros(3))
 
 
 # ----------------------------------------------------------------------------- ECG vote + F1
@@ -54,7 +40,7 @@ def test_majority_vote_by_hand_with_tie_rule() -> None:
     groups = np.array([7, 7, 7, 5, 5, 5, 5, 9])
     # group 5 (sorted first): windows 3,0,0,3 -> tie 0/3, class 3 occurs first -> 3
     # group 7: 2,1,1 -> 1 ; group 9: 3 -> 3
-    assert majority_vote(labels, groups).tolist() == [3, 1, 3]
+    assert scores.majority_vote(labels, groups).tolist() == [3, 1, 3]
 
 
 def _counter_vote(labels: np.ndarray, groups: np.ndarray) -> list[int]:
@@ -72,9 +58,9 @@ def test_vote_f1_error_matches_counter_vote_and_sklearn() -> None:
     logits[np.arange(n), target] += 0.8  # better than chance
     pred_votes = _counter_vote(logits.argmax(1), groups)
     true_votes = _counter_vote(target, groups)
-    assert majority_vote(logits.argmax(1), groups).tolist() == pred_votes
+    assert scores.majority_vote(logits.argmax(1), groups).tolist() == pred_votes
     expected = 1 - f1_score(true_votes, pred_votes, average="macro")
-    assert vote_f1_error(logits, target, groups=groups) == pytest.approx(expected)
+    assert scores.vote_f1_error(logits, target, groups=groups) == pytest.approx(expected)
 
 
 def test_vote_f1_error_by_hand() -> None:
@@ -83,15 +69,15 @@ def test_vote_f1_error_by_hand() -> None:
     target = np.array([0, 0, 0, 0, 0, 1])
     groups = np.array([0, 0, 0, 1, 1, 2])
     # record truth [0, 0, 1], pred [0, 1, 1]: F1(0) = 2/3, F1(1) = 2/3 -> macro 2/3
-    assert vote_f1_error(logits, target, groups=groups) == pytest.approx(1 - 2 / 3)
+    assert scores.vote_f1_error(logits, target, groups=groups) == pytest.approx(1 - 2 / 3)
     # without groups every window is a record: truth [0,0,0,0,0,1], pred [0,0,1,1,1,1]
     expected = 1 - f1_score(target, logits.argmax(1), average="macro")
-    assert vote_f1_error(logits, target) == pytest.approx(expected)
+    assert scores.vote_f1_error(logits, target) == pytest.approx(expected)
 
 
 def test_vote_f1_error_rejects_mismatched_groups() -> None:
     with pytest.raises(ValueError, match="groups has 2 entries"):
-        vote_f1_error(np.zeros((3, 2)), np.zeros(3), groups=np.zeros(2))
+        scores.vote_f1_error(np.zeros((3, 2)), np.zeros(3), groups=np.zeros(2))
 
 
 # ----------------------------------------------------------------------------- FSD50K mAP
@@ -99,8 +85,8 @@ def test_average_precision_by_hand() -> None:
     y = np.array([1, 0, 1, 0])
     s = np.array([0.9, 0.8, 0.7, 0.1])
     # hits at ranks 1 and 3: AP = 1/2 * 1 + 1/2 * 2/3
-    assert average_precision(y, s) == pytest.approx(0.5 + 1 / 3)
-    assert average_precision(np.zeros(4), s) == 0.0
+    assert scores.average_precision(y, s) == pytest.approx(0.5 + 1 / 3)
+    assert scores.average_precision(np.zeros(4), s) == 0.0
 
 
 def test_average_precision_matches_sklearn_with_ties() -> None:
@@ -109,7 +95,7 @@ def test_average_precision_matches_sklearn_with_ties() -> None:
         y = rng.integers(0, 2, 40)
         y[0] = 1
         s = np.round(rng.normal(size=40), 1)  # many ties
-        assert average_precision(y, s) == pytest.approx(average_precision_score(y, s))
+        assert scores.average_precision(y, s) == pytest.approx(average_precision_score(y, s))
 
 
 def test_map_error_averages_chunk_logits_per_clip() -> None:
@@ -123,7 +109,7 @@ def test_map_error_averages_chunk_logits_per_clip() -> None:
     logits = rng.normal(size=(len(y), n_labels)) + 1.5 * y
     clip_logits = np.stack([logits[groups == g].mean(0) for g in np.unique(groups)])
     expected = 1 - average_precision_score(clip_y, 1 / (1 + np.exp(-clip_logits)), average="macro")
-    assert map_error(logits, y, groups=groups) == pytest.approx(expected, abs=1e-6)
+    assert scores.map_error(logits, y, groups=groups) == pytest.approx(expected, abs=1e-6)
 
 
 def test_map_error_label_without_positives_counts_as_zero_like_sklearn() -> None:
@@ -133,13 +119,13 @@ def test_map_error_label_without_positives_counts_as_zero_like_sklearn() -> None
         warnings.simplefilter("ignore")
         expected = 1 - average_precision_score(y, logits, average="macro")
     assert expected == pytest.approx(0.5)  # label 0 AP 1, label 1 AP 0
-    assert map_error(logits, y) == pytest.approx(expected)
+    assert scores.map_error(logits, y) == pytest.approx(expected)
 
 
 def test_map_error_rejects_inconsistent_clip_labels() -> None:
     y = np.array([[1, 0], [0, 1]], dtype=np.float32)
     with pytest.raises(ValueError, match="same clip"):
-        map_error(np.zeros((2, 2)), y, groups=np.array([4, 4]))
+        scores.map_error(np.zeros((2, 2)), y, groups=np.array([4, 4]))
 
 
 # ----------------------------------------------------------------------------- DeepSEA AUROC
@@ -147,20 +133,20 @@ def test_auroc_error_by_hand_and_sklearn() -> None:
     y = np.array([[1], [0], [1], [0]])
     s = np.array([[0.9], [0.8], [0.7], [0.1]])
     # positive > negative in 3 of the 4 pairs
-    assert auroc_error(np.log(s / (1 - s)), y) == pytest.approx(0.25)
+    assert scores.auroc_error(np.log(s / (1 - s)), y) == pytest.approx(0.25)
     rng = np.random.default_rng(4)
     y = (rng.random((80, 5)) < 0.4).astype(np.float32)
     logits = np.round(rng.normal(size=(80, 5)) + y, 1)  # ties
     expected = 1 - roc_auc_score(y, logits, average="macro")
-    assert auroc_error(logits, y) == pytest.approx(expected)
+    assert scores.auroc_error(logits, y) == pytest.approx(expected)
 
 
 def test_auroc_error_skips_single_class_labels_and_fails_when_all_are() -> None:
     y = np.array([[1, 1], [0, 1], [1, 1]], dtype=np.float32)
     logits = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 2.0]])
-    assert auroc_error(logits, y) == pytest.approx(0.0)  # label 0 perfect, label 1 skipped
+    assert scores.auroc_error(logits, y) == pytest.approx(0.0)  # label 0 perfect, label 1 skipped
     with pytest.raises(ValueError, match="only positives or only negatives"):
-        auroc_error(logits[:, 1:], y[:, 1:])
+        scores.auroc_error(logits[:, 1:], y[:, 1:])
 
 
 # ----------------------------------------------------------------------------- Darcy
@@ -168,28 +154,28 @@ def test_relative_l2_by_hand() -> None:
     target = np.array([[3.0, 4.0], [1.0, 0.0]])
     pred = np.array([[0.0, 0.0], [1.0, 1.0]])
     # sample 0: ||(3,4)|| / 5 = 1 ; sample 1: ||(0,1)|| / 1 = 1 ... use a second pred too
-    assert relative_l2_error(pred, target) == pytest.approx(1.0)
+    assert scores.relative_l2_error(pred, target) == pytest.approx(1.0)
     pred = np.array([[3.0, 4.0], [1.0, 0.5]])
-    assert relative_l2_error(pred, target) == pytest.approx((0.0 + 0.5) / 2)
+    assert scores.relative_l2_error(pred, target) == pytest.approx((0.0 + 0.5) / 2)
     with pytest.raises(ValueError, match="all zero"):
-        relative_l2_error(pred, np.zeros((2, 2)))
+        scores.relative_l2_error(pred, np.zeros((2, 2)))
 
 
 def test_relative_l2_decodes_with_normaliser() -> None:
     rng = np.random.default_rng(5)
     raw_target = rng.normal(2.0, 1.0, size=(6, 1, 4, 4))
     raw_pred = raw_target + rng.normal(0, 0.1, size=raw_target.shape)
-    norm = GaussianNormaliser.fit(raw_target[:, 0])
+    norm = scores.GaussianNormaliser.fit(raw_target[:, 0])
     encoded_pred, encoded_target = norm.encode(raw_pred), norm.encode(raw_target)
     per_sample = [np.linalg.norm(raw_pred[i] - raw_target[i]) / np.linalg.norm(raw_target[i]) for i in range(6)]
-    assert relative_l2_error(encoded_pred, encoded_target, normaliser=norm) == pytest.approx(np.mean(per_sample), rel=1e-5)
-    assert relative_l2_error(encoded_pred, encoded_target) != pytest.approx(np.mean(per_sample), rel=1e-3)
+    assert scores.relative_l2_error(encoded_pred, encoded_target, normaliser=norm) == pytest.approx(np.mean(per_sample), rel=1e-5)
+    assert scores.relative_l2_error(encoded_pred, encoded_target) != pytest.approx(np.mean(per_sample), rel=1e-3)
 
 
 def test_gaussian_normaliser_matches_torch_and_round_trips() -> None:
     rng = np.random.default_rng(6)
     x = rng.normal(3.0, 2.0, size=(10, 5, 5)).astype(np.float32)
-    norm = GaussianNormaliser.fit(x)
+    norm = scores.GaussianNormaliser.fit(x)
     t = torch.from_numpy(x)
     np.testing.assert_allclose(norm.mean, t.mean(0).numpy(), rtol=1e-5)
     np.testing.assert_allclose(norm.std, t.std(0).numpy(), rtol=1e-5)  # unbiased, as NB360
@@ -199,20 +185,20 @@ def test_gaussian_normaliser_matches_torch_and_round_trips() -> None:
     encoded_t = norm.encode(t)
     assert isinstance(encoded_t, torch.Tensor)
     np.testing.assert_allclose(encoded_t.numpy(), expected, rtol=1e-4, atol=1e-5)
-    again = GaussianNormaliser.from_dict(json.loads(json.dumps(norm.to_dict())))
+    again = scores.GaussianNormaliser.from_dict(json.loads(json.dumps(norm.to_dict())))
     np.testing.assert_array_equal(again.mean, norm.mean)
-    scalar = GaussianNormaliser.fit(x, pointwise=False)
+    scalar = scores.GaussianNormaliser.fit(x, pointwise=False)
     assert scalar.mean.shape == () and scalar.std == pytest.approx(x.std(ddof=1), rel=1e-5)
 
 
 def test_gaussian_normaliser_errors() -> None:
-    norm = GaussianNormaliser.fit(np.ones((3, 4, 4)) * np.arange(3)[:, None, None])
+    norm = scores.GaussianNormaliser.fit(np.ones((3, 4, 4)) * np.arange(3)[:, None, None])
     with pytest.raises(ValueError, match="grid shape"):
         norm.encode(np.zeros((2, 5, 5)))
     with pytest.raises(ValueError, match="at least 2 samples"):
-        GaussianNormaliser.fit(np.zeros((1, 4)))
+        scores.GaussianNormaliser.fit(np.zeros((1, 4)))
     with pytest.raises(KeyError, match="std"):
-        GaussianNormaliser.from_dict({"mean": [0.0]})
+        scores.GaussianNormaliser.from_dict({"mean": [0.0]})
 
 
 # ----------------------------------------------------------------------------- PSICOV MAE8
@@ -230,15 +216,15 @@ def test_mae8_by_hand_including_nb360_double_symmetrisation() -> None:
     pred = y.copy()
     pred[0, 0, 2, 20] = 10.0  # short range: ignored
     pred[0, 0, 0, 25] = 0.0  # far pair: ignored
-    assert mae8_error(pred, y) == pytest.approx(0.0)
+    assert scores.mae8_error(pred, y) == pytest.approx(0.0)
     pred = y.copy()
     pred[0, 0, 0, 24], pred[0, 0, 24, 0] = 6.0, 2.0
     # NB360: once = (6 + 2) / 2 = 4 on the upper triangle, lower stays 2; twice = (4 + 2) / 2 = 3
     # pair (0, 24): |3 - 5| = 2 ; pair (1, 25): 0 -> protein MAE 1
-    assert mae8_error(pred, y) == pytest.approx(1.0)
+    assert scores.mae8_error(pred, y) == pytest.approx(1.0)
     mask = np.ones_like(y)
     mask[0, 0, 1, 25] = 0
-    assert mae8_error(pred, y, mask=mask) == pytest.approx(2.0)
+    assert scores.mae8_error(pred, y, mask=mask) == pytest.approx(2.0)
 
 
 def test_mae8_clips_predictions_and_averages_per_protein() -> None:
@@ -246,16 +232,16 @@ def test_mae8_clips_predictions_and_averages_per_protein() -> None:
     pred = y.copy()
     pred[0, 0, 0, 24] = pred[0, 0, 24, 0] = -5.0  # clipped to 0.01: |0.01 - 5| = 4.99
     # protein 0: (4.99 + 0) / 2 ; protein 1: 0
-    assert mae8_error(pred, y) == pytest.approx(4.99 / 4)
-    assert mae8_error(torch.tensor(pred[:, 0]), torch.tensor(y[:, 0])) == pytest.approx(4.99 / 4)
+    assert scores.mae8_error(pred, y) == pytest.approx(4.99 / 4)
+    assert scores.mae8_error(torch.tensor(pred[:, 0]), torch.tensor(y[:, 0])) == pytest.approx(4.99 / 4)
 
 
 def test_mae8_empty_mask_is_a_clear_error() -> None:
     y = _distance_maps()
     with pytest.raises(ValueError, match="no residue pair"):
-        mae8_error(y, y, mask=np.zeros_like(y))
+        scores.mae8_error(y, y, mask=np.zeros_like(y))
     with pytest.raises(ValueError, match="square maps"):
-        mae8_error(np.zeros((1, 3, 4)), np.zeros((1, 3, 4)))
+        scores.mae8_error(np.zeros((1, 3, 4)), np.zeros((1, 3, 4)))
 
 
 # ----------------------------------------------------------------------------- Cosmic FNR
@@ -263,9 +249,9 @@ def test_fnr_thresholds_raw_logits_at_half() -> None:
     target = np.array([1, 1, 1, 1, 0, 0], dtype=np.float32).reshape(1, 1, 2, 3)
     # logit 0.3 has sigmoid 0.57 > 0.5 but is NOT detected (NB360 compares raw logits with 0.5)
     logits = np.array([0.6, 0.3, -1.0, 2.0, 5.0, -5.0], dtype=np.float32).reshape(1, 1, 2, 3)
-    assert fnr_error(logits, target) == pytest.approx(50.0)
+    assert scores.fnr_error(logits, target) == pytest.approx(50.0)
     with pytest.raises(ValueError, match="no cosmic-ray pixels"):
-        fnr_error(logits, np.zeros_like(target))
+        scores.fnr_error(logits, np.zeros_like(target))
 
 
 # ----------------------------------------------------------------------------- losses
@@ -275,21 +261,21 @@ def test_masked_bce_zeroes_ignored_pixels_like_nb360() -> None:
     ignore = torch.tensor([[0.0, 0.0, 1.0]])
     # ignored pixel -> logit 0, target 0: bce = log(2); others: log(1 + e^-2), log(1 + e^-1)
     expected = (np.log1p(np.exp(-2.0)) + np.log1p(np.exp(-1.0)) + np.log(2.0)) / 3
-    assert MaskedBCEWithLogitsLoss()(logits, target, ignore).item() == pytest.approx(expected, rel=1e-6)
+    assert scores.MaskedBCEWithLogitsLoss()(logits, target, ignore).item() == pytest.approx(expected, rel=1e-6)
 
 
 def test_relative_l2_loss_sum_mean_and_normaliser() -> None:
     target = torch.tensor([[3.0, 4.0], [1.0, 0.0]])
     pred = torch.tensor([[3.0, 4.0], [1.0, 0.5]])
-    assert RelativeL2Loss()(pred, target).item() == pytest.approx(0.5)
-    assert RelativeL2Loss(reduction="mean")(pred, target).item() == pytest.approx(0.25)
-    norm = GaussianNormaliser(mean=np.array([1.0, 1.0], np.float32), std=np.array([2.0, 2.0], np.float32), eps=0.0)
-    loss = RelativeL2Loss(norm, reduction="none")(norm.encode(pred), norm.encode(target))
+    assert scores.RelativeL2Loss()(pred, target).item() == pytest.approx(0.5)
+    assert scores.RelativeL2Loss(reduction="mean")(pred, target).item() == pytest.approx(0.25)
+    norm = scores.GaussianNormaliser(mean=np.array([1.0, 1.0], np.float32), std=np.array([2.0, 2.0], np.float32), eps=0.0)
+    loss = scores.RelativeL2Loss(norm, reduction="none")(norm.encode(pred), norm.encode(target))
     np.testing.assert_allclose(loss.numpy(), [0.0, 0.5], atol=1e-6)
     with pytest.raises(ValueError, match="reduction"):
-        RelativeL2Loss(reduction="max")
+        scores.RelativeL2Loss(reduction="max")
 
 
 def test_create_loss_unknown_name() -> None:
     with pytest.raises(ValueError, match="unknown loss 'hinge'.*cross_entropy"):
-        create_loss("hinge")
+        scores.create_loss("hinge")

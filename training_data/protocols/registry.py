@@ -5,10 +5,14 @@ rtu715/NAS-Bench-360: SGD momentum 0.9, lr 0.025, weight decay 3e-4, cosine sche
 gradient clipping at L2 norm 5, drop-path 0.3, 20 cells of 36 initial channels, 150 epochs)
 and scales it down; each protocol's ``description`` says what NB360 did and what is scaled.
 Changing a registered protocol's settings is forbidden: add a new version instead.
+
+The protocols are tables below (task -> what is scaled, settings); :func:`_add` turns an entry
+into the protocol ``<task>-<device class>-v1``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from training_data.protocols.protocol import Protocol
 
@@ -41,168 +45,129 @@ NB360: dict[str, _NB360Recipe] = {
     "deepsea": _NB360Recipe(64, "71,753 train sequences"),
 }
 
+# One table entry: (what is scaled relative to NB360, in words; the Protocol settings).
+_Entry = tuple[str, dict[str, Any]]
+
 _REGISTRY: dict[str, Protocol] = {}
 
 
-def _register(protocol: Protocol, scaled: str) -> None:
-    recipe = NB360[protocol.task]
+def _add(task: str, device_class: str, scaled: str, settings: dict[str, Any]) -> None:
+    """Register ``<task>-<device_class>-v1``; its description is NB360's recipe, then ``scaled``."""
+    recipe = NB360[task]
     nb360 = NB360_COMMON.format(C=recipe.C, epochs=recipe.epochs, batch=recipe.batch, data=recipe.data)
-    text = f"{nb360} Here: {scaled}"
-    full = Protocol(**{**protocol.__dict__, "description": text})
-    if full.name in _REGISTRY:
-        raise RuntimeError(f"protocol {full.name!r} registered twice")
-    _REGISTRY[full.name] = full
-
-
-def _tiny(task: str, **overrides: object) -> None:
-    """A seconds-long smoke-test protocol (1 epoch, a few samples): for tests, not for data."""
-    settings: dict[str, object] = dict(
-        name=f"{task}-tiny-v1", task=task, device_class="tiny", epochs=1, C=4, layers=3,
-        batch_size=8, lr=0.025, n_train=24, n_val=12, n_test=12, eval_batch_size=64,
+    protocol = Protocol(
+        name=f"{task}-{device_class}-v1", task=task, device_class=device_class,
+        description=f"{nb360} Here: {scaled}", **settings,
     )
-    settings.update(overrides)
-    _register(Protocol(**settings), "1 epoch on a few samples; a smoke test, its scores mean nothing.")
+    if protocol.name in _REGISTRY:
+        raise RuntimeError(f"protocol {protocol.name!r} registered twice")
+    _REGISTRY[protocol.name] = protocol
 
 
 # --- CPU protocols of the tasks with data here (measured; see benchmarks/bench_evaluate_cpu.py).
 # In a few epochs AdamW gets much further than NB360's SGD (measured on ECG: 0.58 vs 0.64 error).
 _CPU_OPT = dict(optimizer="adamw", lr=3e-3, weight_decay=1e-2)
 _CPU_OPT_NOTE = "AdamW (lr 3e-3, wd 1e-2) instead of SGD: it learns far more in a few epochs"
-_register(
-    Protocol(
-        name="ecg-cpu-v1", task="ecg", device_class="cpu", epochs=4, C=4, layers=4,
-        batch_size=64, n_train=1600, n_val=600, n_test=600, group_cap=4,
-        data_options=(("max_records", 1500),), **_CPU_OPT,
+_CPU_TIMED_PROTOCOLS: dict[str, _Entry] = {
+    "ecg": (
+        f"C=4, 4 cells, 4 epochs, {_CPU_OPT_NOTE}, no drop-path; 1,500 of the 8,528 records "
+        "(seeded), 1,600 random train windows; val/test: whole records (150 each) with 4 evenly "
+        "spaced windows per record in the majority vote (NB360 votes over every window). "
+        "Measured: median 29 s per architecture on 1 CPU thread.",
+        dict(epochs=4, C=4, layers=4, batch_size=64, n_train=1600, n_val=600, n_test=600,
+             group_cap=4, data_options=(("max_records", 1500),), **_CPU_OPT),
     ),
-    f"C=4, 4 cells, 4 epochs, {_CPU_OPT_NOTE}, no drop-path; 1,500 of the 8,528 records (seeded), "
-    "1,600 random train windows; val/test: whole records (150 each) with 4 evenly spaced windows "
-    "per record in the majority vote (NB360 votes over every window). Measured: median 29 s "
-    "per architecture on 1 CPU thread.",
-)
-_register(
-    Protocol(
-        name="satellite-cpu-v1", task="satellite", device_class="cpu", epochs=8, C=8, layers=5,
-        batch_size=64, **_CPU_OPT,
+    "satellite": (
+        f"C=8, 5 cells, 8 epochs, batch 64, {_CPU_OPT_NOTE}, no drop-path; all of UCR Crop (7,200 "
+        "series, a real subsample of NB360's 1M; 60/20/20 split). Measured: median 31 s per "
+        "architecture on 1 CPU thread.",
+        dict(epochs=8, C=8, layers=5, batch_size=64, **_CPU_OPT),
     ),
-    f"C=8, 5 cells, 8 epochs, batch 64, {_CPU_OPT_NOTE}, no drop-path; all of UCR Crop (7,200 "
-    "series, a real subsample of NB360's 1M; 60/20/20 split). Measured: median 31 s per "
-    "architecture on 1 CPU thread.",
-)
-_register(
-    Protocol(
-        name="darcyflow-cpu-v1", task="darcyflow", device_class="cpu", epochs=5, C=4, layers=3,
-        batch_size=8, optimizer="adamw", lr=3e-3, weight_decay=1e-4,
-        data_options=(("n_train", 200), ("n_val", 50), ("n_test", 50)),
+    "darcyflow": (
+        "C=4, 3 cells, 5 epochs, batch 8, AdamW (lr 3e-3, wd 1e-4; FNO trains Darcy with Adam) "
+        "instead of SGD, no drop-path; 200 train / 50 val / 50 test generated grids at 85x85, "
+        "Gaussian-normalised as NB360. Measured: median 32 s per architecture on 1 CPU thread.",
+        dict(epochs=5, C=4, layers=3, batch_size=8, optimizer="adamw", lr=3e-3, weight_decay=1e-4,
+             data_options=(("n_train", 200), ("n_val", 50), ("n_test", 50))),
     ),
-    "C=4, 3 cells, 5 epochs, batch 8, AdamW (lr 3e-3, wd 1e-4; FNO trains Darcy with Adam) "
-    "instead of SGD, no drop-path; 200 train / 50 val / 50 test generated grids at 85x85, "
-    "Gaussian-normalised as NB360. Measured: median 32 s per architecture on 1 CPU thread.",
-)
+}
 
 # --- CPU protocols of the tasks without data here (same scaling idea; not timed on this machine)
-_CPU_UNTIMED = "Not timed here (no data on this machine): sized like the timed CPU protocols."
-_register(
-    Protocol(name="cifar100-cpu-v1", task="cifar100", device_class="cpu", epochs=4, C=8, layers=5,
-             batch_size=64, lr=0.05, n_train=5000, n_val=1000, n_test=1000, augmentation="crop_flip"),
-    f"C=8, 5 cells, 4 epochs, lr 0.05, 5,000/1,000/1,000 images, crop+flip. {_CPU_UNTIMED}",
-)
-_register(
-    Protocol(name="spherical-cpu-v1", task="spherical", device_class="cpu", epochs=4, C=8, layers=5,
-             batch_size=64, lr=0.05, n_train=3000, n_val=1000, n_test=1000),
-    f"C=8, 5 cells, 4 epochs, lr 0.05, 3,000/1,000/1,000 images. {_CPU_UNTIMED}",
-)
-_register(
-    Protocol(name="ninapro-cpu-v1", task="ninapro", device_class="cpu", epochs=10, C=8, layers=5,
-             batch_size=64, lr=0.05),
-    f"C=8, 5 cells, 10 epochs, lr 0.05, all 3,297 train samples. {_CPU_UNTIMED}",
-)
-_register(
-    Protocol(name="fsd50k-cpu-v1", task="fsd50k", device_class="cpu", epochs=3, C=8, layers=5,
-             batch_size=32, lr=0.05, n_train=4000, n_val=1000, n_test=1000),
-    f"C=8, 5 cells, 3 epochs, lr 0.05, 4,000 train chunks, 1,000 val/test chunks (whole clips). "
-    f"{_CPU_UNTIMED}",
-)
-_register(
-    Protocol(name="psicov-cpu-v1", task="psicov", device_class="cpu", epochs=3, C=4, layers=3,
-             batch_size=4, lr=0.025, n_train=200, n_val=20, n_test=20),
-    f"C=4, 3 cells, 3 epochs, 200 train crops, 20 val/test maps. {_CPU_UNTIMED}",
-)
-_register(
-    Protocol(name="cosmic-cpu-v1", task="cosmic", device_class="cpu", epochs=3, C=4, layers=3,
-             batch_size=4, lr=0.025, n_train=200, n_val=50, n_test=50),
-    f"C=4, 3 cells, 3 epochs, 200/50/50 images. {_CPU_UNTIMED}",
-)
-_register(
-    Protocol(name="deepsea-cpu-v1", task="deepsea", device_class="cpu", epochs=3, C=8, layers=5,
-             batch_size=64, lr=0.05, n_train=5000, n_val=1000, n_test=1000),
-    f"C=8, 5 cells, 3 epochs, lr 0.05, 5,000/1,000/1,000 sequences. {_CPU_UNTIMED}",
-)
+_CPU_UNTIMED_NOTE = "Not timed here (no data on this machine): sized like the timed CPU protocols."
+_CPU_UNTIMED_PROTOCOLS: dict[str, _Entry] = {
+    "cifar100": ("C=8, 5 cells, 4 epochs, lr 0.05, 5,000/1,000/1,000 images, crop+flip.",
+                 dict(epochs=4, C=8, layers=5, batch_size=64, lr=0.05, n_train=5000, n_val=1000,
+                      n_test=1000, augmentation="crop_flip")),
+    "spherical": ("C=8, 5 cells, 4 epochs, lr 0.05, 3,000/1,000/1,000 images.",
+                  dict(epochs=4, C=8, layers=5, batch_size=64, lr=0.05, n_train=3000, n_val=1000,
+                       n_test=1000)),
+    "ninapro": ("C=8, 5 cells, 10 epochs, lr 0.05, all 3,297 train samples.",
+                dict(epochs=10, C=8, layers=5, batch_size=64, lr=0.05)),
+    "fsd50k": ("C=8, 5 cells, 3 epochs, lr 0.05, 4,000 train chunks, 1,000 val/test chunks "
+               "(whole clips).",
+               dict(epochs=3, C=8, layers=5, batch_size=32, lr=0.05, n_train=4000, n_val=1000,
+                    n_test=1000)),
+    "psicov": ("C=4, 3 cells, 3 epochs, 200 train crops, 20 val/test maps.",
+               dict(epochs=3, C=4, layers=3, batch_size=4, lr=0.025, n_train=200, n_val=20,
+                    n_test=20)),
+    "cosmic": ("C=4, 3 cells, 3 epochs, 200/50/50 images.",
+               dict(epochs=3, C=4, layers=3, batch_size=4, lr=0.025, n_train=200, n_val=50,
+                    n_test=50)),
+    "deepsea": ("C=8, 5 cells, 3 epochs, lr 0.05, 5,000/1,000/1,000 sequences.",
+                dict(epochs=3, C=8, layers=5, batch_size=64, lr=0.05, n_train=5000, n_val=1000,
+                     n_test=1000)),
+}
 
 # --- GPU protocols (one H100 shared by several evaluations at once; bf16 autocast)
-_GPU = dict(device_class="gpu", amp=True, amp_dtype="bf16", deterministic=False, drop_path_prob=0.2,
-            eval_batch_size=512)
+_GPU = dict(amp=True, amp_dtype="bf16", deterministic=False, drop_path_prob=0.2, eval_batch_size=512)
 _GPU_NOTE = ("bf16 autocast, cudnn.benchmark on (not bitwise reproducible); sized so several "
              "evaluations share one H100.")
-_register(
-    Protocol(name="ecg-gpu-v1", task="ecg", epochs=20, C=16, layers=8, batch_size=256, lr=0.1,
-             n_train=60000, n_val=10000, n_test=None, **_GPU),
-    f"C=16, 8 cells, 20 epochs, batch 256 (lr 0.1, linear scaling), drop-path 0.2, 60,000 train "
-    f"windows of all records, 10,000 val windows (whole records), the full test split. {_GPU_NOTE}",
-)
-_register(
-    Protocol(name="satellite-gpu-v1", task="satellite", epochs=50, C=24, layers=8, batch_size=256,
-             lr=0.1, **_GPU),
-    f"C=24, 8 cells, 50 epochs, batch 256 (lr 0.1), drop-path 0.2, every series. {_GPU_NOTE}",
-)
-_register(
-    Protocol(name="darcyflow-gpu-v1", task="darcyflow", epochs=40, C=16, layers=6, batch_size=16,
-             lr=0.05, n_train=1000, n_val=100, n_test=100, **_GPU),
-    f"C=16, 6 cells, 40 epochs, batch 16 (lr 0.05), drop-path 0.2, 1,000 train / 100 val / 100 "
-    f"test grids at 85x85. {_GPU_NOTE}",
-)
-_register(
-    Protocol(name="cifar100-gpu-v1", task="cifar100", epochs=50, C=16, layers=8, batch_size=256,
-             lr=0.1, augmentation="crop_flip", **_GPU),
-    f"C=16, 8 cells, 50 epochs, batch 256 (lr 0.1), drop-path 0.2, all data, crop+flip. {_GPU_NOTE}",
-)
-_register(
-    Protocol(name="spherical-gpu-v1", task="spherical", epochs=50, C=16, layers=8, batch_size=256,
-             lr=0.1, **_GPU),
-    f"C=16, 8 cells, 50 epochs, batch 256 (lr 0.1), drop-path 0.2, all data. {_GPU_NOTE}",
-)
-_register(
-    Protocol(name="ninapro-gpu-v1", task="ninapro", epochs=100, C=16, layers=8, batch_size=128,
-             lr=0.05, **_GPU),
-    f"C=16, 8 cells, 100 epochs, batch 128 (lr 0.05), drop-path 0.2, all data. {_GPU_NOTE}",
-)
-_register(
-    Protocol(name="fsd50k-gpu-v1", task="fsd50k", epochs=30, C=16, layers=8, batch_size=128,
-             lr=0.1, **_GPU),
-    f"C=16 (as NB360), 8 cells, 30 epochs, batch 128 (lr 0.1), drop-path 0.2, all data. {_GPU_NOTE}",
-)
-_register(
-    Protocol(name="psicov-gpu-v1", task="psicov", epochs=20, C=12, layers=6, batch_size=8,
-             lr=0.025, n_train=2000, **_GPU),
-    f"C=12, 6 cells, 20 epochs, batch 8, drop-path 0.2, 2,000 train crops. {_GPU_NOTE}",
-)
-_register(
-    Protocol(name="cosmic-gpu-v1", task="cosmic", epochs=20, C=12, layers=6, batch_size=8,
-             lr=0.025, **_GPU),
-    f"C=12, 6 cells, 20 epochs, batch 8, drop-path 0.2, all data. {_GPU_NOTE}",
-)
-_register(
-    Protocol(name="deepsea-gpu-v1", task="deepsea", epochs=20, C=16, layers=8, batch_size=256,
-             lr=0.1, **_GPU),
-    f"C=16, 8 cells, 20 epochs, batch 256 (lr 0.1), drop-path 0.2, all data. {_GPU_NOTE}",
-)
+_GPU_PROTOCOLS: dict[str, _Entry] = {
+    "ecg": ("C=16, 8 cells, 20 epochs, batch 256 (lr 0.1, linear scaling), drop-path 0.2, 60,000 "
+            "train windows of all records, 10,000 val windows (whole records), the full test "
+            "split.",
+            dict(epochs=20, C=16, layers=8, batch_size=256, lr=0.1, n_train=60000, n_val=10000,
+                 n_test=None)),
+    "satellite": ("C=24, 8 cells, 50 epochs, batch 256 (lr 0.1), drop-path 0.2, every series.",
+                  dict(epochs=50, C=24, layers=8, batch_size=256, lr=0.1)),
+    "darcyflow": ("C=16, 6 cells, 40 epochs, batch 16 (lr 0.05), drop-path 0.2, 1,000 train / "
+                  "100 val / 100 test grids at 85x85.",
+                  dict(epochs=40, C=16, layers=6, batch_size=16, lr=0.05, n_train=1000, n_val=100,
+                       n_test=100)),
+    "cifar100": ("C=16, 8 cells, 50 epochs, batch 256 (lr 0.1), drop-path 0.2, all data, crop+flip.",
+                 dict(epochs=50, C=16, layers=8, batch_size=256, lr=0.1, augmentation="crop_flip")),
+    "spherical": ("C=16, 8 cells, 50 epochs, batch 256 (lr 0.1), drop-path 0.2, all data.",
+                  dict(epochs=50, C=16, layers=8, batch_size=256, lr=0.1)),
+    "ninapro": ("C=16, 8 cells, 100 epochs, batch 128 (lr 0.05), drop-path 0.2, all data.",
+                dict(epochs=100, C=16, layers=8, batch_size=128, lr=0.05)),
+    "fsd50k": ("C=16 (as NB360), 8 cells, 30 epochs, batch 128 (lr 0.1), drop-path 0.2, all data.",
+               dict(epochs=30, C=16, layers=8, batch_size=128, lr=0.1)),
+    "psicov": ("C=12, 6 cells, 20 epochs, batch 8, drop-path 0.2, 2,000 train crops.",
+               dict(epochs=20, C=12, layers=6, batch_size=8, lr=0.025, n_train=2000)),
+    "cosmic": ("C=12, 6 cells, 20 epochs, batch 8, drop-path 0.2, all data.",
+               dict(epochs=20, C=12, layers=6, batch_size=8, lr=0.025)),
+    "deepsea": ("C=16, 8 cells, 20 epochs, batch 256 (lr 0.1), drop-path 0.2, all data.",
+                dict(epochs=20, C=16, layers=8, batch_size=256, lr=0.1)),
+}
 
-# --- tiny protocols (tests): load little data where the loader can
-_TINY_DATA: dict[str, dict[str, object]] = {
+# --- tiny protocols (tests): a seconds-long smoke test (1 epoch, a few samples), not for data;
+# they load little data where the loader can.
+_TINY = dict(epochs=1, C=4, layers=3, batch_size=8, lr=0.025, n_train=24, n_val=12, n_test=12,
+             eval_batch_size=64)
+_TINY_NOTE = "1 epoch on a few samples; a smoke test, its scores mean nothing."
+_TINY_DATA: dict[str, dict[str, Any]] = {
     "ecg": {"data_options": (("max_records", 60),)},
     "darcyflow": {"data_options": (("n_train", 24), ("n_val", 12), ("n_test", 12))},
 }
+
+for _task, (_scaled, _settings) in _CPU_TIMED_PROTOCOLS.items():
+    _add(_task, "cpu", _scaled, _settings)
+for _task, (_scaled, _settings) in _CPU_UNTIMED_PROTOCOLS.items():
+    _add(_task, "cpu", f"{_scaled} {_CPU_UNTIMED_NOTE}", _settings)
+for _task, (_scaled, _settings) in _GPU_PROTOCOLS.items():
+    _add(_task, "gpu", f"{_scaled} {_GPU_NOTE}", {**_GPU, **_settings})
 for _task in NB360:
-    _tiny(_task, **_TINY_DATA.get(_task, {}))
+    _add(_task, "tiny", _TINY_NOTE, {**_TINY, **_TINY_DATA.get(_task, {})})
 
 
 def get_protocol(name: str | Protocol) -> Protocol:

@@ -47,6 +47,17 @@ SOURCE_RELPATH = Path("nb201_nb360") / "nb201_nb360.parquet"
 # about the data, so re-imports are byte-identical. Not the time the NB360 runs happened.
 SOURCE_TIMESTAMP = "2026-11-22T17:23:15Z"
 N_ROWS = 15_625
+# Record fields shared by every imported run (the per-row ones are set in import_nb201_table).
+RUN_FIELDS = {
+    "space": SPACE,
+    "protocol": PROTOCOL,
+    "protocol_version": PROTOCOL_VERSION,
+    "seed": SEED,
+    "status": "ok",
+    "device": DEVICE,
+    "sampler": SAMPLER,
+    "timestamp": SOURCE_TIMESTAMP,
+}
 
 
 def _score_ninapro(raw: float) -> float:
@@ -101,7 +112,7 @@ def import_nb201_table(parquet_path: str | os.PathLike[str]) -> list[Record]:
     table = _read_table(path)
     space = get_space(SPACE)
     provenance = {"source": SOURCE_RELPATH.name, "source_sha256": sha256_file(path)}
-    version = package_version()
+    shared = {**RUN_FIELDS, "package_version": package_version()}
     archs = []
     for index, text in zip(table["arch_idx"].tolist(), table["arch_str"].tolist(), strict=True):
         arch = space.parse(text)
@@ -128,23 +139,15 @@ def import_nb201_table(parquet_path: str | os.PathLike[str]) -> list[Record]:
             score = to_score(raw)
             records.append(
                 Record(
-                    space=SPACE,
+                    **shared,
                     arch=arch_text,
                     arch_hash=arch_hash,
                     task=task,
-                    protocol=PROTOCOL,
-                    protocol_version=PROTOCOL_VERSION,
-                    seed=SEED,
-                    status="ok",
                     run_id=str(index),
                     score=score,
                     metric_name=metric_name,
                     metric_value=raw,
                     test_score=score,
-                    device=DEVICE,
-                    package_version=version,
-                    sampler=SAMPLER,
-                    timestamp=SOURCE_TIMESTAMP,
                     extra={"nb201_index": index, "iso_rep_idx": iso_rep, **hardware, **provenance},
                 )
             )

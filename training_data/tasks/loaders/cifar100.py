@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 
 from training_data.tasks.data_root import candidate_dirs, find_file
-from training_data.tasks.dataset import Split, TaskData
+from training_data.tasks.dataset import TaskData
 from training_data.tasks.loaders import require_pickle_opt_in
+from training_data.tasks.loaders._holdout import last_fraction_as_val
 
 TASK = "cifar100"
 FOLDER = "cifar-100-python"
@@ -69,17 +70,11 @@ def load(data_root: str | os.PathLike[str] | None = None, *, allow_pickle: bool 
     path = find_file(TASK, [FOLDER, ARCHIVE], SOURCE, data_root)
     require_pickle_opt_in(path, allow_pickle)
     parts = _read_parts(path)
-    x, y = _arrays(parts["train"], f"{path} (train)")
-    x_test, y_test = _arrays(parts["test"], f"{path} (test)")
-    n_train = int((1 - VAL_FRACTION) * len(x))
-    return TaskData(
-        TASK,
-        train=Split(x=x[:n_train], y=y[:n_train]),
-        val=Split(x=x[n_train:], y=y[n_train:]),
-        test=Split(x=x_test, y=y_test),
-        meta={
-            "files": [str(path)],
-            "split_rule": "val = last 20% of train (10,000 images; NB360, no shuffle)",
-            "normalisation": {"mean": MEAN.tolist(), "std": STD.tolist()},
-        },
-    )
+    meta = {
+        "files": [str(path)],
+        "split_rule": "val = last 20% of train (10,000 images; NB360, no shuffle)",
+        "normalisation": {"mean": MEAN.tolist(), "std": STD.tolist()},
+    }
+    train = _arrays(parts["train"], f"{path} (train)")
+    test = _arrays(parts["test"], f"{path} (test)")
+    return last_fraction_as_val(TASK, train, test, VAL_FRACTION, meta)

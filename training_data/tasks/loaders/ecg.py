@@ -36,6 +36,7 @@ import csv
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.io
@@ -243,28 +244,23 @@ def load_records(
         compute = lambda: _read_pickle(path, max_records, seed)  # noqa: E731
     arrays, hit = cached_arrays(cache_key("ecg-records", parts), compute, cache_dir, use_cache)
     records = Records(**{k: arrays[k] for k in ("signal", "offsets", "labels", "index")})
-    meta = {"source_kind": kind, "source_path": str(path), "cache_hit": hit}
+    meta = {
+        "source_kind": kind,
+        "source_path": str(path),
+        "cache_hit": hit,
+        "max_records": max_records,
+        "subsample_seed": seed,
+    }
     return records, meta
 
 
-def load(
-    data_root: str | Path | None = None,
-    *,
-    max_records: int | None = None,
-    seed: int = 0,
-    allow_pickle: bool | None = None,
-    use_cache: bool = True,
-    cache_dir: str | Path | None = None,
-) -> TaskData:
-    """NB360's ECG task (module docstring): windows (n, 1, 1000) float32, labels int64, groups."""
-    records, meta = load_records(
-        data_root,
-        max_records=max_records,
-        seed=seed,
-        allow_pickle=allow_pickle,
-        use_cache=use_cache,
-        cache_dir=cache_dir,
-    )
+def load(data_root: str | Path | None = None, **options: Any) -> TaskData:
+    """NB360's ECG task (module docstring): windows (n, 1, 1000) float32, labels int64, groups.
+
+    ``options`` are those of :func:`load_records` (``max_records``, ``seed``, ``allow_pickle``,
+    ``use_cache``, ``cache_dir``).
+    """
+    records, meta = load_records(data_root, **options)
     train, val, test = split_records(len(records.labels))
     meta |= {
         "labels": list(LABELS),
@@ -273,8 +269,6 @@ def load(
         "split": "records 80/10/10: train_test_split(test_size=0.2, random_state=0), "
         "then test_size=0.5, random_state=0 (NB360, unstratified)",
         "n_records": {"train": len(train), "val": len(val), "test": len(test)},
-        "max_records": max_records,
-        "subsample_seed": seed,
         "preprocessing_version": PREPROCESSING_VERSION,
     }
     return TaskData(

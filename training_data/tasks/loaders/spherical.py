@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from training_data.tasks.data_root import candidate_dirs, find_file
-from training_data.tasks.dataset import Split, TaskData
+from training_data.tasks.dataset import TaskData
 from training_data.tasks.loaders import require_pickle_opt_in
+from training_data.tasks.loaders._holdout import last_fraction_as_val
 
 TASK = "spherical"
 FILE = "s2_cifar100.gz"
@@ -46,13 +47,6 @@ def load(data_root: str | os.PathLike[str] | None = None, *, allow_pickle: bool 
     require_pickle_opt_in(path, allow_pickle)
     with gzip.open(path, "rb") as f:
         dataset = pickle.load(f)  # noqa: S301 - opted in above
-    x, y = _part(dataset, "train", path)
-    x_test, y_test = _part(dataset, "test", path)
-    n_train = int((1 - VAL_FRACTION) * len(x))
-    return TaskData(
-        TASK,
-        train=Split(x=x[:n_train], y=y[:n_train]),
-        val=Split(x=x[n_train:], y=y[n_train:]),
-        test=Split(x=x_test, y=y_test),
-        meta={"files": [str(path)], "split_rule": "val = last 20% of train (NB360, no shuffle)"},
-    )
+    meta = {"files": [str(path)], "split_rule": "val = last 20% of train (NB360, no shuffle)"}
+    train, test = _part(dataset, "train", path), _part(dataset, "test", path)
+    return last_fraction_as_val(TASK, train, test, VAL_FRACTION, meta)

@@ -1,0 +1,38 @@
+"""Options shared by the commands that fit a surrogate on the records (``fit``, ``evaluate``)."""
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+
+def add_surrogate_options(parser: argparse.ArgumentParser, params_default: str) -> None:
+    """Add ``--task --space --protocol --model --params --records --seed`` to ``parser``.
+
+    ``params_default`` says, in the help, what ``--params`` defaults to.
+    """
+    parser.add_argument("--task", required=True)
+    parser.add_argument("--space", default="darts", help="search space (darts or nb201)")
+    parser.add_argument("--protocol", default=None,
+                        help="protocol (default: the only one with records for task and space)")
+    parser.add_argument("--model", default="ensemble", help="registered surrogate name")
+    parser.add_argument("--params", default=None,
+                        help=f"hyper-parameters as JSON (default: {params_default})")
+    parser.add_argument("--records", default=None, help="record store folder (default: shipped)")
+    parser.add_argument("--seed", type=int, default=0, help="split and model seed")
+
+
+def parse_params(text: str | None) -> dict[str, Any] | None:
+    """The ``--params`` JSON object as a dict (``None`` when not given).
+
+    ``ValueError`` naming the text when it is not valid JSON or not a JSON object.
+    """
+    if text is None:
+        return None
+    try:
+        params = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"--params is not valid JSON ({err}): {text!r}") from None
+    if not isinstance(params, dict):
+        raise ValueError(f"--params must be a JSON object, got {text!r}")
+    return params

@@ -1,0 +1,27 @@
+"""pick_protocol: the protocol choice shared by the benchmark store and the tabular benchmark."""
+from __future__ import annotations
+
+import pytest
+
+from surrogates.lookup import pick_protocol
+
+
+def test_a_named_protocol_that_is_present_is_returned() -> None:
+    assert pick_protocol("b-v1", ["a-v1", "b-v1"], "the records") == "b-v1"
+
+
+def test_none_picks_the_only_protocol() -> None:
+    assert pick_protocol(None, ["a-v1"], "the records") == "a-v1"
+
+
+@pytest.mark.parametrize(
+    ("protocol", "present", "message"),
+    [
+        ("c-v1", ["a-v1", "b-v1"], r"the records of task 'x' have no protocol 'c-v1'; present: \['a-v1', 'b-v1'\]"),
+        (None, ["a-v1", "b-v1"], r"the records of task 'x' have several protocols \['a-v1', 'b-v1'\]; pass protocol="),
+        (None, [], r"the records of task 'x' have no protocols \[\]"),
+    ],
+)
+def test_errors_name_the_protocol_and_what_is_present(protocol, present, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        pick_protocol(protocol, present, "the records of task 'x'")
