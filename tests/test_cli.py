@@ -45,6 +45,13 @@ def test_fit_then_query_own_artifacts(records, tmp_path, capsys) -> None:
     assert "mean" in out and ARCH in out and "params" in out
 
 
+def test_fit_with_tuning_reports_it(records, tmp_path, capsys) -> None:
+    args = ["fit", "--task", "ninapro", "--space", "nb201", "--model", "xgb", "--params", XGB_CHECK,
+            "--records", str(records), "--out", str(tmp_path), "--tune-trials", "2"]
+    assert main(args) == 0
+    assert "tuning: only 60 records" in capsys.readouterr().out
+
+
 def test_query_shipped_with_noise(capsys) -> None:
     argv = ["query", "--task", "ninapro", "--space", "nb201", ARCH, "--noise", "--seed", "3"]
     assert main(argv) == 0

@@ -13,6 +13,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="artifact root (default: the shipped surrogates/artifacts)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads while fitting")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing benchmark")
+    parser.add_argument("--tune-trials", type=int, default=0,
+                        help="tune the hyper-parameters first: random-search trials (0 = off)")
+    parser.add_argument("--tune-budget-s", type=float, default=None, help="time budget of tuning")
+    parser.add_argument("--tune-metric", default="kendall_tau",
+                        help="validation metric tuning optimises (kendall_tau, nll, r2, ...)")
     parser.set_defaults(run=run)
 
 
@@ -25,9 +30,13 @@ def run(args: argparse.Namespace) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
+    from surrogates.benchmark.fitting import TuningOptions
+
+    tuning = (TuningOptions(n_trials=args.tune_trials, time_budget_s=args.tune_budget_s,
+                            metric=args.tune_metric) if args.tune_trials > 0 else None)
     folder = fit_benchmark(args.task, args.space, args.protocol, args.model, out=args.out,
                            params=params, records_root=args.records, seed=args.seed,
-                           overwrite=args.overwrite)
+                           overwrite=args.overwrite, tuning=tuning)
     manifest = read_benchmark_manifest(folder)
     evaluation = manifest["evaluation"]
     metrics = evaluation["metrics"]
@@ -37,4 +46,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"held-out ({evaluation['method']}, n_test={evaluation['n_test']}): "
           + "  ".join(f"{k}={metrics[k]:.4g}" for k in
                       ("kendall_tau", "sparse_kendall_tau", "r2", "mae", "coverage90", "nll")))
+    if manifest.get("tuning"):
+        tuned = manifest["tuning"]
+        print("tuning: " + (tuned["skipped"] if "skipped" in tuned else
+                            f"{len(tuned['trials'])} trials, {tuned['metric']} "
+                            f"{tuned['default_score']:.4g} (recipe) -> {tuned['best_score']:.4g} (chosen)"))
     return 0

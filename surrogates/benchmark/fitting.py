@@ -11,6 +11,12 @@ Held-out metrics, chosen by data size (recorded in the manifest's ``evaluation``
   refit on all records (with tens of records, holding 10 % out of the shipped model would cost
   much and a 3-record test set says nothing). The metrics are those of the recipe, not of the
   shipped fit itself, and with tens of records they are noisy: the manifest says so.
+
+Optional budgeted tuning (``tuning=TuningOptions(...)``, ``nb360 fit --tune-trials N``) runs
+:func:`surrogates.tuning.tune` inside the fitting pool only (never on the held-out 10 %), starting
+from the recipe's hyper-parameters, and records every trial in the manifest's ``tuning``. With
+cross-validation (small data) tuning is skipped, with the reason recorded: hyper-parameters chosen
+on the same records would make the out-of-fold metrics optimistic.
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +54,17 @@ class BenchmarkExistsError(FileExistsError, ValueError):
     """The target folder already holds a benchmark (pass ``overwrite=True``)."""
 
 CV_FOLDS = 5
+
+
+@dataclass(frozen=True)
+class TuningOptions:
+    """Budget and target of the optional tuning step (see the module docstring)."""
+
+    n_trials: int = 20
+    time_budget_s: float | None = None
+    metric: str = "kendall_tau"
+    validation_fraction: float = 0.3
+
 RUNTIME_PARAMS: dict[str, Any] = {
     "n_members": 1, "n_rounds": 200, "noise_folds": 0,
     "booster_params": {"max_depth": 3, "learning_rate": 0.05},
@@ -94,6 +112,23 @@ def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet,
         "small_data": f"only {n} records: the metrics are noisy estimates",
         "metrics": _metrics(y, mean, std, data.task),
     }
+
+
+def _tune_in_pool(model: str, hp: dict[str, Any], data: TrainingSet, seed: int,
+                  options: TuningOptions) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Hyper-parameters to fit with and the manifest's ``tuning`` section."""
+    if len(data) < HOLDOUT_MIN_RECORDS:
+        return hp, {"skipped": f"only {len(data)} records (< {HOLDOUT_MIN_RECORDS}): the metrics are "
+                               "cross-validated, and tuning on the same records would bias them"}
+    from surrogates.tuning import tune
+
+    pool, _ = split_records(len(data), seed)
+    result = tune(model, [data.archs[i] for i in pool], data.scores[pool],
+                  noise_groups=data.groups[pool], space=data.space, task=data.task,
+                  n_trials=options.n_trials, time_budget_s=options.time_budget_s,
+                  metric=options.metric, validation_fraction=options.validation_fraction,
+                  seed=seed, base_params=hp)
+    return dict(result.best_params), result.to_dict()
 
 
 def _runtime_section(data: TrainingSet, folder: Path, seed: int) -> dict[str, Any]:
@@ -146,12 +181,14 @@ def fit_benchmark(
     task: str, space: str = "darts", protocol: str | None = None, model: str = "ensemble", *,
     out: str | os.PathLike[str] | None = None, params: dict[str, Any] | None = None,
     records_root: str | os.PathLike[str] | None = None, seed: int = 0, overwrite: bool = False,
+    tuning: TuningOptions | None = None,
 ) -> Path:
     """Fit ``model`` on the ok records of ``task``/``space``/``protocol`` and write the artifacts.
 
     ``out``: an artifact root (default: the shipped ``surrogates/artifacts``); the benchmark goes
     to ``out/<space>/<task>/<protocol>/<model>/``. ``params``: hyper-parameters (default:
-    :func:`surrogates.benchmark.shipping.shipped_params`). Returns the folder.
+    :func:`surrogates.benchmark.shipping.shipped_params`). ``tuning``: tune them first within the
+    fitting pool (module docstring). Returns the folder.
     """
     from surrogates.benchmark.shipping import shipped_params
     from surrogates.complexity import NetworkLayout, complexity_table
@@ -164,6 +201,9 @@ def fit_benchmark(
         raise BenchmarkExistsError(f"{folder} already holds a benchmark; pass overwrite=True (--overwrite)")
     hp = shipped_params(model, len(data)) if params is None else dict(params)
     start = time.perf_counter()
+    tuning_section: dict[str, Any] | None = None
+    if tuning is not None:
+        hp, tuning_section = _tune_in_pool(model, hp, data, seed, tuning)
     fitted, evaluation = _evaluate_and_fit(model, hp, data, seed)
     fit_seconds = time.perf_counter() - start
     layout = NetworkLayout.for_protocol(task, space, data.protocol)
@@ -182,6 +222,7 @@ def fit_benchmark(
                               "selection": "status ok, finite score",
                               "records_root": "shipped" if records_root is None else str(records_root)},
             "evaluation": evaluation,
+            "tuning": tuning_section,
             "runtime": runtime,
             "noise": _noise_section(data),
             "network": {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(layout).items()},

@@ -169,3 +169,32 @@ def test_from_model_round_trip(nb201_data) -> None:
                              protocol=NB201_PROTOCOL)
     with pytest.raises(ValueError, match="darts"):
         Benchmark.from_model(model, task="ninapro", space="darts", protocol=NB201_PROTOCOL)
+
+
+def test_tuning_runs_inside_the_fitting_pool_and_is_recorded(tmp_path) -> None:
+    from surrogates.benchmark.fitting import TuningOptions
+
+    records = tiny_nb201_store(tmp_path / "records", n=600)
+    options = TuningOptions(n_trials=3, validation_fraction=0.3)
+    folder = fit_benchmark("ninapro", "nb201", model="xgb", out=tmp_path / "art", records_root=records,
+                           params=surrogates.checking_parameters("xgb"), tuning=options)
+    manifest = Benchmark.load("ninapro", "nb201", model="xgb", root=tmp_path / "art").manifest
+    tuning = manifest["tuning"]
+    assert len(tuning["trials"]) == 3 and tuning["metric"] == "kendall_tau"
+    # Tuned within the 90 % pool only: 540 records split into train / validation.
+    assert tuning["n_train"] + tuning["n_validation"] == manifest["evaluation"]["n_fit"] == 540
+    best = max(t["score"] for t in tuning["trials"])
+    assert tuning["best_score"] == best
+    chosen = tuning["best_params"]
+    assert {k: manifest["hyper_parameters"][k] for k in chosen} == chosen
+    assert (folder / "manifest.json").exists()
+
+
+def test_tuning_is_skipped_on_small_data_with_the_reason(tmp_path) -> None:
+    from surrogates.benchmark.fitting import TuningOptions
+
+    records = tiny_nb201_store(tmp_path / "records")
+    fit_benchmark("ninapro", "nb201", model="xgb", out=tmp_path / "art", records_root=records,
+                  params=surrogates.checking_parameters("xgb"), tuning=TuningOptions(n_trials=2))
+    manifest = Benchmark.load("ninapro", "nb201", model="xgb", root=tmp_path / "art").manifest
+    assert "only 60 records" in manifest["tuning"]["skipped"]
