@@ -2,19 +2,42 @@
 
 ``create(name, **hp)`` builds any registered model (``list_surrogates()``); every model follows
 :class:`SurrogateModel` (fit / predict -> (mean, std) / save / load).
+
+The benchmark, evaluation, ranking and tabular names are imported on first use (PEP 562), so
+``import surrogates`` stays fast: they pull in pandas, scipy or torch.
 """
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from surrogates.base import SurrogateModel
-from surrogates.benchmark import Benchmark, QueryResult, VersionMismatchError, list_benchmarks
 from surrogates.errors import ArtifactError, NotFittedError
-from surrogates.evaluation import evaluate, isomorphic_twin_mae
 from surrogates.registry import checking_parameters, create, list_surrogates
 
+# public name -> the module that defines it, imported when the name is first looked up
+_LAZY: dict[str, str] = {
+    "Benchmark": "surrogates.benchmark",
+    "QueryResult": "surrogates.benchmark",
+    "VersionMismatchError": "surrogates.benchmark",
+    "list_benchmarks": "surrogates.benchmark",
+    "evaluate": "surrogates.evaluation",
+    "isomorphic_twin_mae": "surrogates.evaluation",
+    "RankingResult": "surrogates.ranking",
+    "rank": "surrogates.ranking",
+    "ArchitectureNotInTableError": "surrogates.tabular",
+    "TabularBenchmark": "surrogates.tabular",
+}
+
 __all__ = [
+    "ArchitectureNotInTableError",
     "ArtifactError",
     "Benchmark",
     "NotFittedError",
     "QueryResult",
+    "RankingResult",
     "SurrogateModel",
+    "TabularBenchmark",
     "VersionMismatchError",
     "checking_parameters",
     "create",
@@ -22,8 +45,18 @@ __all__ = [
     "isomorphic_twin_mae",
     "list_benchmarks",
     "list_surrogates",
+    "rank",
 ]
-from surrogates.ranking import RankingResult, rank  # noqa: E402
-from surrogates.tabular import ArchitectureNotInTableError, TabularBenchmark  # noqa: E402
 
-__all__ += ["ArchitectureNotInTableError", "RankingResult", "TabularBenchmark", "rank"]
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'surrogates' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -11,7 +11,6 @@ themselves. Targets are standardised inside: subclasses fit and predict on z-sco
 from __future__ import annotations
 
 import copy
-import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,15 +23,23 @@ from surrogates.archs import check_groups, check_targets, coerce_archs, infer_sp
 from surrogates.artifacts import read_manifest, write_manifest
 from surrogates.errors import ArtifactError, NotFittedError
 
-
-@functools.lru_cache(maxsize=1 << 17)
-def _canonical(space_name: str, arch: Any) -> Any:
-    return graph_encodings.get_space(space_name).canonical(arch)
+CANONICAL_MEMO_LIMIT = 1 << 17  # canonical forms kept per space (queries repeat architectures)
+_CANONICAL_MEMO: dict[str, dict[Any, Any]] = {}
 
 
 def canonical_forms(space: Any, archs: Sequence[Any]) -> list[Any]:
-    """The canonical form of every architecture (memoised: queries repeat architectures)."""
-    return [_canonical(space.name, a) for a in archs]
+    """The canonical form of every (validated) architecture, memoised per space.
+
+    Forms not in the memo are computed in one batch (``space.canonical_many``, vectorised for
+    DARTS); the memo is cleared when it would outgrow :data:`CANONICAL_MEMO_LIMIT`.
+    """
+    memo = _CANONICAL_MEMO.setdefault(space.name, {})
+    missing = [a for a in dict.fromkeys(archs) if a not in memo]
+    if missing:
+        if len(memo) + len(missing) > CANONICAL_MEMO_LIMIT:
+            memo.clear()
+        memo.update(zip(missing, space.canonical_many(missing), strict=True))
+    return [memo[a] for a in archs]
 
 
 # space: None = inferred from the archs; canonical: encode each arch's canonical form, so that
@@ -96,7 +103,7 @@ class SurrogateModel:
         if len(archs) < 2:
             raise ValueError(f"fit needs at least 2 architectures, got {len(archs)}")
         if noise_groups is None:
-            noise_groups = np.array([space.canonical_hash(a) for a in archs])
+            noise_groups = np.array(space.canonical_hash_many(archs))
         groups = check_groups(noise_groups, len(archs))
         self.y_mean_ = float(np.mean(y))
         std = float(np.std(y))

@@ -43,35 +43,42 @@ def _const(value: Any) -> Callable[[], Any]:
     return lambda: value
 
 
+def _standard_kinds(space: str) -> dict[str, _Encoder]:
+    """The ``onehot``, ``path`` and ``graph`` encoders of ``space``, found by naming convention.
+
+    :mod:`.onehot` and :mod:`.path` define ``<space>_<kind>`` (the encoder), ``<SPACE>_DIM`` and
+    ``<space>_<kind>_names``; :mod:`.graph` defines ``<space>_graph``, ``<SPACE>_FEATURES`` and
+    ``<SPACE>_FEATURE_NAMES``.
+    """
+    upper = space.upper()
+    kinds = {
+        kind: _Encoder(
+            getattr(module, f"{space}_{kind}"),
+            _const(getattr(module, f"{upper}_DIM")),
+            getattr(module, f"{space}_{kind}_names"),
+        )
+        for kind, module in (("onehot", onehot), ("path", path))
+    }
+    kinds["graph"] = _Encoder(
+        getattr(graph, f"{space}_graph"),
+        _const(getattr(graph, f"{upper}_FEATURES")),
+        _const(getattr(graph, f"{upper}_FEATURE_NAMES")),
+    )
+    return kinds
+
+
 # space name -> (index builder, {kind: encoder})
 _REGISTRY: dict[str, tuple[Callable[[Sequence[Any]], Any], dict[str, _Encoder]]] = {
     "darts": (
         darts_indices,
         {
-            "onehot": _Encoder(
-                onehot.darts_onehot, _const(onehot.DARTS_DIM), onehot.darts_onehot_names
-            ),
-            "path": _Encoder(path.darts_path, _const(path.DARTS_DIM), path.darts_path_names),
+            **_standard_kinds("darts"),
             "nb301_configspace": _Encoder(
                 configspace.darts_configspace, configspace.dim, configspace.feature_names
             ),
-            "graph": _Encoder(
-                graph.darts_graph, _const(graph.DARTS_FEATURES), _const(graph.DARTS_FEATURE_NAMES)
-            ),
         },
     ),
-    "nb201": (
-        nb201_indices,
-        {
-            "onehot": _Encoder(
-                onehot.nb201_onehot, _const(onehot.NB201_DIM), onehot.nb201_onehot_names
-            ),
-            "path": _Encoder(path.nb201_path, _const(path.NB201_DIM), path.nb201_path_names),
-            "graph": _Encoder(
-                graph.nb201_graph, _const(graph.NB201_FEATURES), _const(graph.NB201_FEATURE_NAMES)
-            ),
-        },
-    ),
+    "nb201": (nb201_indices, _standard_kinds("nb201")),
 }
 
 

@@ -17,18 +17,23 @@ NB201: nodes 0 = input, then one node per edge whose op is not 'none' (in NB201_
 then intermediate nodes 1, 2 and the output node 3 (sums); 'none' edges are dropped, so graphs
 have 4..10 nodes. Edges: source node -> op node -> target node. Features (7): [input,
 intermediate, output, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3].
+
+torch is imported when the first batch is built, not with this module.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from graph_encodings.encodings.indices import DartsIndices, NB201Indices
 from graph_encodings.spaces.darts import CELL_TYPES, DARTS_OPS, N_EDGES, N_INTERMEDIATE
 from graph_encodings.spaces.nb201 import NB201_EDGES, NB201_OPS
+
+if TYPE_CHECKING:  # torch is imported on first use: importing this package stays fast
+    import torch
 
 
 @dataclass
@@ -68,6 +73,8 @@ class GraphBatch:
 def _to_batch(
     x: np.ndarray, src: np.ndarray, dst: np.ndarray, batch: np.ndarray, n: int
 ) -> GraphBatch:
+    import torch
+
     return GraphBatch(
         x=torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)),
         edge_index=torch.from_numpy(np.stack([src, dst]).astype(np.int64)),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import abc
 import hashlib
-from collections.abc import Hashable, Iterable
-from typing import Any
+from collections.abc import Hashable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
+
+if TYPE_CHECKING:  # networkx is imported by to_graph only: importing stays fast
+    import networkx as nx
 
 
 class SearchSpace(abc.ABC):
@@ -66,8 +68,22 @@ class SearchSpace(abc.ABC):
 
     def canonical_hash(self, arch: Any) -> str:
         """Hex sha256 (first 16 bytes) of the canonical key; stable across processes/versions."""
-        key = f"{self.name}:{self.canonical_key(arch)}"
-        return hashlib.sha256(key.encode()).hexdigest()[:32]
+        return self._hash_of_key(self.canonical_key(arch))
+
+    def canonical_many(self, archs: Sequence[Any]) -> list[Any]:
+        """:meth:`canonical` of every arch (spaces may vectorise it)."""
+        return [self.canonical(a) for a in archs]
+
+    def canonical_keys(self, archs: Sequence[Any]) -> list[Hashable]:
+        """:meth:`canonical_key` of every arch (spaces may vectorise it)."""
+        return [self.canonical_key(a) for a in archs]
+
+    def canonical_hash_many(self, archs: Sequence[Any]) -> list[str]:
+        """:meth:`canonical_hash` of every arch, through the batched :meth:`canonical_keys`."""
+        return [self._hash_of_key(key) for key in self.canonical_keys(archs)]
+
+    def _hash_of_key(self, key: Hashable) -> str:
+        return hashlib.sha256(f"{self.name}:{key}".encode()).hexdigest()[:32]
 
     def is_isomorphic(self, a: Any, b: Any) -> bool:
         return self.canonical_key(a) == self.canonical_key(b)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import itertools
 import numbers
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
+from graph_encodings.spaces import darts_canonical as canon
 from graph_encodings.spaces.base import SearchSpace
 from graph_encodings.spaces.genotype_text import GENOTYPE_FIELDS, parse_genotype_text
+
+if TYPE_CHECKING:  # networkx is imported by to_graph only: importing stays fast
+    import networkx as nx
 
 # The 7 NB301 primitives (order used for every integer coding of ops in this project).
 DARTS_OPS: tuple[str, ...] = (
@@ -61,39 +64,76 @@ class DartsArch:
 
 _OP_INDEX: dict[str, int] = {op: k for k, op in enumerate(DARTS_OPS)}
 _NODES: tuple[int, ...] = tuple(range(2, 2 + N_INTERMEDIATE))
-# Every relabelling of the intermediate nodes: _RELABELLINGS[p][k] = new label of node k + 2.
-_RELABELLINGS: tuple[tuple[int, ...], ...] = tuple(itertools.permutations(_NODES))
+if len(DARTS_OPS) != canon.N_OPS or N_INTERMEDIATE != canon.N_NODES:  # pragma: no cover
+    raise RuntimeError("darts_canonical's codes do not match DARTS_OPS / N_INTERMEDIATE")
+
+# Pair codes of darts_canonical (input * 7 + op) and the pairs / text of each node code.
+_PAIR_CODE: dict[tuple[str, int], int] = {
+    (op, i): i * canon.N_OPS + o for o, op in enumerate(DARTS_OPS) for i in range(canon.N_INPUTS)
+}
+_PAIRS: tuple[tuple[str, int], ...] = tuple(
+    (DARTS_OPS[c % canon.N_OPS], c // canon.N_OPS) for c in range(canon.PAIR_BASE)
+)
+_NODE_PAIRS: tuple[tuple[tuple[str, int], tuple[str, int]], ...] = tuple(
+    (_PAIRS[c // canon.PAIR_BASE], _PAIRS[c % canon.PAIR_BASE]) for c in range(canon.NODE_BASE)
+)
+_NODE_TEXT: tuple[str, ...] = tuple(
+    ", ".join(f"({op!r}, {i})" for op, i in pairs) for pairs in _NODE_PAIRS
+)
+_CONCAT_TEXT = "[" + ", ".join(str(c) for c in CONCAT) + "]"
+# Every valid ((op, input), (op, input)) of each intermediate node: distinct inputs 0..node-1.
+_VALID_NODE_PAIRS: tuple[frozenset[tuple[tuple[str, int], tuple[str, int]]], ...] = tuple(
+    frozenset(
+        ((op_a, a), (op_b, b))
+        for a, b in itertools.permutations(range(node), 2)
+        for op_a in DARTS_OPS
+        for op_b in DARTS_OPS
+    )
+    for node in _NODES
+)
+_TUPLE_TYPE = {tuple}
+_STR_INT_TYPES = {str, int}
 
 
 def _node_of_edge(edge: int) -> int:
     return edge // 2 + 2
 
 
-def _canonical_cell(cell: Cell) -> Cell:
-    """Smallest relabelled form of ``cell`` over input swaps and topological renumberings.
+def _cell_is_valid(cell: Any) -> bool:
+    """Fast exact check of one cell: a tuple of 8 ``(str, int)`` tuples, valid for their nodes."""
+    if type(cell) is not tuple or len(cell) != N_EDGES or set(map(type, cell)) != _TUPLE_TYPE:
+        return False
+    v0, v1, v2, v3 = _VALID_NODE_PAIRS
+    return (
+        (cell[0], cell[1]) in v0
+        and (cell[2], cell[3]) in v1
+        and (cell[4], cell[5]) in v2
+        and (cell[6], cell[7]) in v3
+        and set(map(type, itertools.chain.from_iterable(cell))) == _STR_INT_TYPES
+    )
 
-    A form is compared as the tuple of ``(input, op index)`` pairs, each node's two pairs sorted
-    by input. Only relabellings under which every node's inputs stay earlier than the node are
-    functionally equivalent ones; at most 24 per cell.
-    """
-    coded = [(i, _OP_INDEX[op]) for op, i in cell]
-    best_key: tuple[tuple[int, int], ...] | None = None
-    for labels in _RELABELLINGS:
-        relabel = (0, 1, *labels)
-        new_cell: list[tuple[tuple[int, int], ...]] = [()] * N_INTERMEDIATE
-        for k in range(N_INTERMEDIATE):
-            node = relabel[k + 2]
-            (ia, oa), (ib, ob) = coded[2 * k], coded[2 * k + 1]
-            a, b = relabel[ia], relabel[ib]
-            if a >= node or b >= node:  # an input would come after its node: not equivalent
-                break
-            new_cell[node - 2] = ((a, oa), (b, ob)) if a < b else ((b, ob), (a, oa))
-        else:
-            key = tuple(itertools.chain.from_iterable(new_cell))
-            if best_key is None or key < best_key:
-                best_key = key
-    assert best_key is not None  # the identity relabelling is always valid
-    return tuple((DARTS_OPS[o], i) for i, o in best_key)
+
+def _cell_number(cell: Cell) -> int:
+    """The canonical cell number (:mod:`.darts_canonical`) of a valid cell."""
+    return canon.canonical_cell_number([_PAIR_CODE[p] for p in cell])
+
+
+def _cell_of(node_codes: Sequence[int]) -> Cell:
+    n0, n1, n2, n3 = node_codes
+    return _NODE_PAIRS[n0] + _NODE_PAIRS[n1] + _NODE_PAIRS[n2] + _NODE_PAIRS[n3]
+
+
+def _cell_text(node_codes: Sequence[int]) -> str:
+    n0, n1, n2, n3 = node_codes
+    return f"[{_NODE_TEXT[n0]}, {_NODE_TEXT[n1]}, {_NODE_TEXT[n2]}, {_NODE_TEXT[n3]}]"
+
+
+def _genotype_text(normal: Sequence[int], reduce: Sequence[int]) -> str:
+    """``str(DartsArch)`` of the cells with these node codes, without building the object."""
+    return (
+        f"Genotype(normal={_cell_text(normal)}, normal_concat={_CONCAT_TEXT}, "
+        f"reduce={_cell_text(reduce)}, reduce_concat={_CONCAT_TEXT})"
+    )
 
 
 def _plain_pair(raw: Any, cell_type: str, edge: int) -> tuple[str, int]:
@@ -186,6 +226,12 @@ class DartsSpace(SearchSpace):
     # -- checking and text ------------------------------------------------------------------
     def validate(self, arch: Any) -> DartsArch:
         """Return ``arch`` if valid; ``ValueError`` naming the cell, edge and bad value if not."""
+        if (
+            isinstance(arch, DartsArch)
+            and _cell_is_valid(arch.normal)
+            and _cell_is_valid(arch.reduce)
+        ):
+            return arch
         if not isinstance(arch, DartsArch):
             raise ValueError(
                 f"expected a DartsArch, got {type(arch).__name__} (DartsSpace.parse reads "
@@ -263,9 +309,44 @@ class DartsSpace(SearchSpace):
 
     # -- identity ---------------------------------------------------------------------------
     def canonical(self, arch: DartsArch) -> DartsArch:
-        """Smallest equivalent form under input swaps and consistent renumbering, per cell."""
+        """Smallest equivalent form under input swaps and consistent renumbering, per cell.
+
+        Definition and algorithm: :mod:`graph_encodings.spaces.darts_canonical`.
+        """
         self.validate(arch)
-        return DartsArch(normal=_canonical_cell(arch.normal), reduce=_canonical_cell(arch.reduce))
+        numbers = (_cell_number(arch.normal), _cell_number(arch.reduce))
+        normal, reduce = (_cell_of(canon.number_node_codes(n)) for n in numbers)
+        return DartsArch(normal=normal, reduce=reduce)
+
+    def canonical_many(self, archs: Sequence[DartsArch]) -> list[DartsArch]:
+        """:meth:`canonical` of every arch, vectorised over the batch."""
+        return [
+            DartsArch(normal=_cell_of(n), reduce=_cell_of(r)) for n, r in self._node_codes(archs)
+        ]
+
+    def canonical_key(self, arch: DartsArch) -> str:
+        """The Genotype text of :meth:`canonical`, written straight from the canonical codes."""
+        self.validate(arch)
+        normal, reduce = (
+            canon.number_node_codes(_cell_number(c)) for c in (arch.normal, arch.reduce)
+        )
+        return _genotype_text(normal, reduce)
+
+    def canonical_keys(self, archs: Sequence[DartsArch]) -> list[str]:
+        """:meth:`canonical_key` of every arch, vectorised over the batch."""
+        return [_genotype_text(n, r) for n, r in self._node_codes(archs)]
+
+    def _node_codes(self, archs: Sequence[DartsArch]) -> list[list[list[int]]]:
+        """Per arch, the canonical node codes of its normal and reduce cell (validated)."""
+        for arch in archs:
+            self.validate(arch)
+        codes = np.fromiter(
+            (_PAIR_CODE[p] for a in archs for p in a.normal + a.reduce),
+            dtype=np.int64,
+            count=len(archs) * 2 * N_EDGES,
+        )
+        numbers = canon.canonical_cell_numbers(codes.reshape(-1, N_EDGES))
+        return canon.cell_node_codes(numbers).reshape(len(archs), 2, N_INTERMEDIATE).tolist()
 
     # -- graphs -----------------------------------------------------------------------------
     def to_graph(self, arch: DartsArch) -> nx.DiGraph:
@@ -279,6 +360,8 @@ class DartsSpace(SearchSpace):
         pairs share an edge. The two cells are not connected.
         """
         self.validate(arch)
+        import networkx as nx
+
         g = nx.DiGraph(space=self.name)
         for cell_type in CELL_TYPES:
             names = [f"{cell_type}:in0", f"{cell_type}:in1"] + [f"{cell_type}:n{n}" for n in _NODES]

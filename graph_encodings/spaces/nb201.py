@@ -6,9 +6,8 @@ import functools
 import numbers
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from graph_encodings.spaces.base import SearchSpace
@@ -93,6 +92,10 @@ def _representatives() -> dict[str, int]:
     for k, ops in enumerate(_index_order()[0]):
         reps.setdefault(functional_key(ops), k)
     return reps
+
+
+if TYPE_CHECKING:  # networkx is imported by to_graph only: importing stays fast
+    import networkx as nx
 
 
 class NB201Space(SearchSpace):
@@ -186,6 +189,8 @@ class NB201Space(SearchSpace):
         ``none`` edges are kept (with ``op="none"``) so every graph has the same edge set.
         """
         ops = self.validate(arch).ops
+        import networkx as nx
+
         g = nx.DiGraph(space=self.name)
         g.add_nodes_from(range(_N_NODES))
         for e, ((target, source), op) in enumerate(zip(NB201_EDGES, ops, strict=True)):

@@ -112,6 +112,14 @@ class Benchmark:
             items = list(archs)
         except TypeError:
             raise bad from None
+        arch_type, validate = self.space.arch_type, self.space.validate
+        if items and all(type(item) is arch_type for item in items):
+            try:  # fast path: arch objects only; on a bad one, the loop below names it
+                for item in items:
+                    validate(item)
+                return items
+            except ValueError:
+                pass
         out = []
         for i, item in enumerate(items):
             try:

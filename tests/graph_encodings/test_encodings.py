@@ -25,28 +25,6 @@ DIMS = {
     ("nb201", "path"): 84,
 }
 
-# Normal cell: node 2 <- (sep_conv_3x3 from 0, skip_connect from 1); node 3 <- (max_pool_3x3
-# from 0, dil_conv_5x5 from 2); node 4 <- (avg_pool_3x3 from 2, sep_conv_5x5 from 3);
-# node 5 <- (dil_conv_3x3 from 1, skip_connect from 4). Reduce cell: every node takes
-# max_pool_3x3 from inputs 0 and 1.
-KNOWN_DARTS = DartsArch(
-    normal=(
-        ("sep_conv_3x3", 0),
-        ("skip_connect", 1),
-        ("max_pool_3x3", 0),
-        ("dil_conv_5x5", 2),
-        ("avg_pool_3x3", 2),
-        ("sep_conv_5x5", 3),
-        ("dil_conv_3x3", 1),
-        ("skip_connect", 4),
-    ),
-    reduce=(("max_pool_3x3", 0), ("max_pool_3x3", 1)) * 4,
-)
-# Edges 1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2.
-KNOWN_NB201 = NB201Arch(
-    ops=("skip_connect", "nor_conv_3x3", "none", "avg_pool_3x3", "nor_conv_1x1", "nor_conv_1x1")
-)
-
 
 def ones(vector: np.ndarray) -> set[int]:
     return set(np.flatnonzero(vector == 1).tolist())
@@ -82,12 +60,12 @@ def test_empty_list_gives_zero_rows(space_name):
     assert graphs.x.shape[1] == encoding_dim(space_name, "graph")
 
 
-def test_space_by_name_and_strings_match_objects():
+def test_space_by_name_and_strings_match_objects(known_nb201):
     archs = get_space("darts").sample_many(5, rng=1)
     by_object = encode(get_space("darts"), archs, "onehot")
     by_name_and_text = encode("darts", [str(a) for a in archs], "onehot")
     np.testing.assert_array_equal(by_object, by_name_and_text)
-    mixed = encode("nb201", [KNOWN_NB201, str(KNOWN_NB201)], "onehot")
+    mixed = encode("nb201", [known_nb201, str(known_nb201)], "onehot")
     np.testing.assert_array_equal(mixed[0], mixed[1])
 
 
@@ -100,23 +78,23 @@ def test_encoding_is_deterministic_and_row_independent():
 
 
 # ---- errors -----------------------------------------------------------------------------
-def test_unknown_kind_lists_valid_kinds():
+def test_unknown_kind_lists_valid_kinds(known_darts):
     with pytest.raises(
         ValueError, match=r"'adjacency'.*valid kinds: graph, nb301_configspace, onehot, path"
     ):
-        encode("darts", [KNOWN_DARTS], "adjacency")
+        encode("darts", [known_darts], "adjacency")
     with pytest.raises(ValueError, match="valid kinds"):
         encoding_dim("nb201", "bogus")
     with pytest.raises(ValueError, match="valid kinds"):
         feature_names("nb201", "bogus")
 
 
-def test_kind_of_other_space_says_where_it_exists():
+def test_kind_of_other_space_says_where_it_exists(known_nb201):
     with pytest.raises(
         ValueError,
         match=r"'nb301_configspace' is defined only for: darts.*valid kinds: graph, onehot, path",
     ):
-        encode("nb201", [KNOWN_NB201], "nb301_configspace")
+        encode("nb201", [known_nb201], "nb301_configspace")
 
 
 def test_unknown_space_lists_spaces():
@@ -128,103 +106,97 @@ def test_unknown_space_lists_spaces():
         encode(3, [], "onehot")
 
 
-def test_mixing_spaces_names_the_culprit():
+def test_mixing_spaces_names_the_culprit(known_darts, known_nb201):
     with pytest.raises(ValueError, match=r"archs\[1\] is a NB201Arch \(space 'nb201'\).*'darts'"):
-        encode("darts", [KNOWN_DARTS, KNOWN_NB201], "onehot")
+        encode("darts", [known_darts, known_nb201], "onehot")
     with pytest.raises(ValueError, match=r"archs\[0\] is a DartsArch"):
-        encode("nb201", [KNOWN_DARTS], "path")
+        encode("nb201", [known_darts], "path")
 
 
-def test_single_string_instead_of_list_is_refused():
+def test_single_string_instead_of_list_is_refused(known_nb201):
     with pytest.raises(TypeError, match="sequence of architectures"):
-        encode("nb201", str(KNOWN_NB201), "onehot")
+        encode("nb201", str(known_nb201), "onehot")
 
 
-def test_unparsable_string_names_its_position():
+def test_unparsable_string_names_its_position(known_nb201):
     with pytest.raises(ValueError, match=r"archs\[1\]"):
-        encode("nb201", [KNOWN_NB201, "|conv~0|"], "onehot")
-
-
-def _with_normal(normal: tuple) -> DartsArch:
-    return DartsArch(normal=normal, reduce=KNOWN_DARTS.reduce)
+        encode("nb201", [known_nb201, "|conv~0|"], "onehot")
 
 
 @pytest.mark.parametrize(
-    ("normal", "message"),
+    ("slot", "pair", "message"),
     [
-        (KNOWN_DARTS.normal[:7], r"normal cell must be a tuple of 8 \(op, input\) pairs"),
-        (KNOWN_DARTS.normal[:7] + (("conv_9x9", 4),), r"unknown op 'conv_9x9'.*max_pool_3x3"),
+        (7, None, r"normal cell must be a tuple of 8 \(op, input\) pairs"),
+        (7, ("conv_9x9", 4), r"unknown op 'conv_9x9'.*max_pool_3x3"),
+        (7, ("skip_connect", 5), r"slot 7 \(node 5\) has input 5; valid inputs: 0..4"),
+        (7, ("skip_connect", 1), "node 5 of the normal cell takes input 1 twice"),
         (
-            KNOWN_DARTS.normal[:7] + (("skip_connect", 5),),
-            r"slot 7 \(node 5\) has input 5; valid inputs: 0..4",
-        ),
-        (
-            KNOWN_DARTS.normal[:7] + (("skip_connect", 1),),
-            "node 5 of the normal cell takes input 1 twice",
-        ),
-        (
-            KNOWN_DARTS.normal[:7] + (["skip_connect", 4],),
+            7,
+            ["skip_connect", 4],
             r"slot 7 must be an \(op, input\) tuple, got \['skip_connect', 4\]",
         ),
-        (
-            KNOWN_DARTS.normal[:2] + (("max_pool_3x3", 3),) + KNOWN_DARTS.normal[3:],
-            r"slot 2 \(node 3\) has input 3",
-        ),
+        (2, ("max_pool_3x3", 3), r"slot 2 \(node 3\) has input 3"),
     ],
 )
-def test_invalid_darts_arch_objects_are_named(normal, message):
-    archs = [KNOWN_DARTS, KNOWN_DARTS, _with_normal(normal)]
+def test_invalid_darts_arch_objects_are_named(known_darts, slot, pair, message):
+    """The known arch with normal-cell ``slot`` replaced by ``pair`` (None: dropped)."""
+    normal = (
+        known_darts.normal[:slot]
+        + ((pair,) if pair is not None else ())
+        + known_darts.normal[slot + 1 :]
+    )
+    archs = [known_darts, known_darts, DartsArch(normal=normal, reduce=known_darts.reduce)]
     with pytest.raises(
         ValueError, match=r"archs\[2\] is not a valid DARTS architecture: .*" + message
     ):
         encode("darts", archs, "onehot")
 
 
-def test_invalid_nb201_arch_objects_are_named():
+def test_invalid_nb201_arch_objects_are_named(known_nb201):
     with pytest.raises(ValueError, match=r"archs\[1\] has unknown NB201 op 'conv'.*nor_conv_3x3"):
-        encode("nb201", [KNOWN_NB201, NB201Arch(ops=("conv",) * 6)], "onehot")
+        encode("nb201", [known_nb201, NB201Arch(ops=("conv",) * 6)], "onehot")
     with pytest.raises(ValueError, match=r"archs\[0\] must have a tuple of 6 ops"):
         encode("nb201", [NB201Arch(ops=("none",) * 5)], "path")
 
 
 # ---- onehot -----------------------------------------------------------------------------
-def test_darts_onehot_of_known_arch():
+def test_darts_onehot_of_known_arch(known_darts):
     # normal: edge e of op o at column 7e + o; edges 0:0->2 1:1->2 2:0->3 4:2->3 7:2->4 8:3->4
     # 10:1->5 13:4->5; ops sep3=3 skip=2 max=0 dil5=6 avg=1 sep5=4 dil3=5 skip=2.
     normal = {0 + 3, 7 + 2, 14 + 0, 28 + 6, 49 + 1, 56 + 4, 70 + 5, 91 + 2}
     # reduce (offset 98): max_pool (0) on edges 0, 1, 2, 3, 5, 6, 9, 10.
     reduce = {98 + 7 * e for e in (0, 1, 2, 3, 5, 6, 9, 10)}
-    out = encode("darts", [KNOWN_DARTS], "onehot")[0]
+    out = encode("darts", [known_darts], "onehot")[0]
     assert ones(out) == normal | reduce and out.sum() == 16
     names = feature_names("darts", "onehot")
     assert names[34] == "normal:2->3:dil_conv_5x5" and names[98 + 70] == "reduce:1->5:max_pool_3x3"
 
 
-def test_darts_onehot_ignores_input_order_within_a_node():
+def test_darts_onehot_ignores_input_order_within_a_node(known_darts):
     swapped = DartsArch(
         normal=tuple(
             itertools.chain.from_iterable(
                 (b, a)
-                for a, b in zip(KNOWN_DARTS.normal[::2], KNOWN_DARTS.normal[1::2], strict=True)
+                for a, b in zip(known_darts.normal[::2], known_darts.normal[1::2], strict=True)
             )
         ),
-        reduce=KNOWN_DARTS.reduce,
+        reduce=known_darts.reduce,
     )
-    assert swapped != KNOWN_DARTS
+    assert swapped != known_darts
     np.testing.assert_array_equal(
-        encode("darts", [swapped], "onehot"), encode("darts", [KNOWN_DARTS], "onehot")
+        encode("darts", [swapped], "onehot"), encode("darts", [known_darts], "onehot")
     )
 
 
-def test_nb201_onehot_of_known_arch():
+def test_nb201_onehot_of_known_arch(known_nb201):
     # edge e, op o (none 0, skip 1, conv1x1 2, conv3x3 3, avg 4) at column 5e + o.
-    out = encode("nb201", [KNOWN_NB201], "onehot")[0]
+    out = encode("nb201", [known_nb201], "onehot")[0]
     assert ones(out) == {1, 5 + 3, 10 + 0, 15 + 4, 20 + 2, 25 + 2} and out.sum() == 6
     assert feature_names("nb201", "onehot")[8] == "0->2:nor_conv_3x3"
 
 
 # ---- path -------------------------------------------------------------------------------
-def test_darts_path_of_known_arch():
+def test_darts_path_of_known_arch(known_darts):
     # label = sum_j 7**j (op_j + 1); max 1, avg 2, skip 3, sep3 4, sep5 5, dil3 6, dil5 7.
     from_c0 = {
         4,  # sep3 (->2)
@@ -248,7 +220,7 @@ def test_darts_path_of_known_arch():
     }
     reduce = {2 * 2801 + 1, 3 * 2801 + 1}  # max from c_{k-2}, max from c_{k-1}
     expected = from_c0 | {2801 + c for c in from_c1} | reduce
-    out = encode("darts", [KNOWN_DARTS], "path")[0]
+    out = encode("darts", [known_darts], "path")[0]
     assert ones(out) == expected and out.sum() == 18
     names = feature_names("darts", "path")
     assert names[1327] == "normal:c_k-2>sep_conv_3x3>dil_conv_5x5>sep_conv_5x5>skip_connect"
@@ -278,10 +250,10 @@ def test_darts_path_matches_path_enumeration_on_random_archs():
         assert ones(row) == _reference_darts_paths(a)
 
 
-def test_nb201_path_of_known_arch():
+def test_nb201_path_of_known_arch(known_nb201):
     # codes skip 0, conv1x1 1, conv3x3 2, avg 3; paths: 0->3 avg; 0->1->3 skip>conv1x1;
     # 0->2->3 conv3x3>conv1x1; 0->1->2->3 goes through 'none' (dropped).
-    out = encode("nb201", [KNOWN_NB201], "path")[0]
+    out = encode("nb201", [known_nb201], "path")[0]
     assert ones(out) == {3, 4 + 0 + 4 * 1, 4 + 2 + 4 * 1} and out.sum() == 3
     names = feature_names("nb201", "path")
     assert [names[3], names[8], names[10]] == [
@@ -323,7 +295,7 @@ def test_nb201_path_matches_path_walk_on_every_arch():
 
 
 # ---- nb301_configspace ------------------------------------------------------------------
-def test_nb301_configspace_of_known_arch():
+def test_nb301_configspace_of_known_arch(known_darts):
     prefix = "NetworkSelectorDatasetInfo:darts:"
     expected = {
         "edge_normal_0": 3,
@@ -341,7 +313,7 @@ def test_nb301_configspace_of_known_arch():
         **{f"inputs_node_reduce_{k}": 0 for k in (3, 4, 5)},
     }
     names = feature_names("darts", "nb301_configspace")
-    out = encode("darts", [KNOWN_DARTS], "nb301_configspace")[0]
+    out = encode("darts", [known_darts], "nb301_configspace")[0]
     got = {
         name.removeprefix(prefix): value for name, value in zip(names, out.tolist(), strict=True)
     }

@@ -56,20 +56,8 @@ def test_batch_structure(space_name):
         )
 
 
-def test_darts_graph_of_known_arch():
-    arch = DartsArch(
-        normal=(
-            ("sep_conv_3x3", 0),
-            ("skip_connect", 1),
-            ("max_pool_3x3", 0),
-            ("dil_conv_5x5", 2),
-            ("avg_pool_3x3", 2),
-            ("sep_conv_5x5", 3),
-            ("dil_conv_3x3", 1),
-            ("skip_connect", 4),
-        ),
-        reduce=(("max_pool_3x3", 0), ("max_pool_3x3", 1)) * 4,
-    )
+def test_darts_graph_of_known_arch(known_darts):
+    arch = known_darts
     batch = encode("darts", [arch, arch], "graph")
     assert batch.num_nodes == 60 and batch.num_edges == 80
     assert batch.batch.tolist() == [0] * 30 + [1] * 30
@@ -141,17 +129,11 @@ def test_isomorphic_darts_archs_share_the_canonical_graph():
     space = get_space("darts")
     arch = DartsArch(
         normal=(
-            ("sep_conv_3x3", 0),
-            ("skip_connect", 1),
-            ("max_pool_3x3", 1),
-            ("dil_conv_5x5", 0),
-            ("avg_pool_3x3", 2),
-            ("sep_conv_5x5", 3),
-            ("dil_conv_3x3", 1),
-            ("skip_connect", 2),
+            ("sep_conv_3x3", 0), ("skip_connect", 1), ("max_pool_3x3", 1), ("dil_conv_5x5", 0),
+            ("avg_pool_3x3", 2), ("sep_conv_5x5", 3), ("dil_conv_3x3", 1), ("skip_connect", 2),
         ),
         reduce=(("max_pool_3x3", 0), ("sep_conv_5x5", 1)) * 4,
-    )
+    )  # fmt: skip
     twin = space.validate(_swap_nodes_2_and_3(arch))
     assert twin != arch and space.canonical(twin) == space.canonical(arch)
     # the flat one-hot sees different architectures ...

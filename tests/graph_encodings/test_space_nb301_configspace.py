@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,21 +20,21 @@ SPACE = get_space("darts")
 P = "NetworkSelectorDatasetInfo:darts:"
 # The architecture keys of automl/nasbench301's nasbench301/data_generation/configs/config_0.json
 NB301_CONFIG_0 = {
-    P + "edge_normal_0": "skip_connect", P + "edge_normal_1": "sep_conv_3x3",
-    P + "inputs_node_normal_3": "1_2",
-    P + "edge_normal_3": "dil_conv_5x5", P + "edge_normal_4": "avg_pool_3x3",
-    P + "inputs_node_normal_4": "2_3",
-    P + "edge_normal_7": "dil_conv_5x5", P + "edge_normal_8": "sep_conv_3x3",
-    P + "inputs_node_normal_5": "0_1",
-    P + "edge_normal_9": "dil_conv_3x3", P + "edge_normal_10": "dil_conv_3x3",
-    P + "edge_reduce_0": "dil_conv_3x3", P + "edge_reduce_1": "skip_connect",
-    P + "inputs_node_reduce_3": "0_1",
-    P + "edge_reduce_2": "max_pool_3x3", P + "edge_reduce_3": "dil_conv_5x5",
-    P + "inputs_node_reduce_4": "1_2",
-    P + "edge_reduce_6": "dil_conv_3x3", P + "edge_reduce_7": "avg_pool_3x3",
-    P + "inputs_node_reduce_5": "0_2",
-    P + "edge_reduce_9": "sep_conv_3x3", P + "edge_reduce_11": "sep_conv_3x3",
-}  # fmt: skip
+    P + key: value
+    for key, value in re.findall(
+        r"(\w+)=(\w+)",
+        """
+        edge_normal_0=skip_connect edge_normal_1=sep_conv_3x3 inputs_node_normal_3=1_2
+        edge_normal_3=dil_conv_5x5 edge_normal_4=avg_pool_3x3 inputs_node_normal_4=2_3
+        edge_normal_7=dil_conv_5x5 edge_normal_8=sep_conv_3x3 inputs_node_normal_5=0_1
+        edge_normal_9=dil_conv_3x3 edge_normal_10=dil_conv_3x3
+        edge_reduce_0=dil_conv_3x3 edge_reduce_1=skip_connect inputs_node_reduce_3=0_1
+        edge_reduce_2=max_pool_3x3 edge_reduce_3=dil_conv_5x5 inputs_node_reduce_4=1_2
+        edge_reduce_6=dil_conv_3x3 edge_reduce_7=avg_pool_3x3 inputs_node_reduce_5=0_2
+        edge_reduce_9=sep_conv_3x3 edge_reduce_11=sep_conv_3x3
+        """,
+    )
+}
 # Decoded by hand: node n's edge for input i is offset(n) + i, offsets 0, 2, 5, 9.
 CONFIG_0_ARCH = DartsArch(
     normal=(
