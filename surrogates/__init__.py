@@ -27,6 +27,9 @@ _LAZY: dict[str, str] = {
     "rank": "surrogates.ranking",
     "ArchitectureNotInTableError": "surrogates.tabular",
     "TabularBenchmark": "surrogates.tabular",
+    "SEARCH_SPACES": "surrogates.tuning",
+    "TuningResult": "surrogates.tuning",
+    "tune": "surrogates.tuning",
 }
 
 __all__ = [
@@ -36,8 +39,10 @@ __all__ = [
     "NotFittedError",
     "QueryResult",
     "RankingResult",
+    "SEARCH_SPACES",
     "SurrogateModel",
     "TabularBenchmark",
+    "TuningResult",
     "VersionMismatchError",
     "checking_parameters",
     "create",
@@ -46,6 +51,7 @@ __all__ = [
     "list_benchmarks",
     "list_surrogates",
     "rank",
+    "tune",
 ]
 
 
