@@ -72,3 +72,23 @@ def aleatoric_variance(repeat_var: float, repeat_dof: int, excess_var: float | N
     if excess_var is not None:
         return float(excess_var)
     return float(repeat_var) if repeat_dof >= MIN_REPEAT_DOF else 0.0
+
+
+def interval_scale(
+    y: np.ndarray, pred_mean: np.ndarray, pred_std: np.ndarray, level: float = COVERAGE_LEVEL
+) -> float:
+    """The factor ``s`` on ``pred_std`` that makes central ``level`` intervals cover ``level`` of ``y``.
+
+    ``s = quantile_level(|y - mean| / std) / z_level``: below 1 when the intervals over-cover, above
+    1 when they under-cover. Rows with ``std == 0`` are left out; 1.0 when none remain.
+    """
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    y, pred_mean, pred_std = (np.asarray(a, dtype=np.float64) for a in (y, pred_mean, pred_std))
+    keep = pred_std > 0
+    if not np.any(keep):
+        return 1.0
+    ratio = np.abs(y[keep] - pred_mean[keep]) / pred_std[keep]
+    scale = float(np.quantile(ratio, level) / stats.norm.ppf(0.5 + level / 2))
+    return scale if scale > 0 else 1.0
+

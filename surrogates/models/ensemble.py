@@ -34,6 +34,7 @@ import numpy as np
 import graph_encodings
 from surrogates.archs import coerce_archs
 from surrogates.base import SurrogateModel
+from surrogates.noise import COVERAGE_LEVEL, interval_scale
 from surrogates.registry import checking_parameters, create, register
 
 DEFAULT_MEMBERS: list[dict[str, Any]] = [
@@ -41,6 +42,9 @@ DEFAULT_MEMBERS: list[dict[str, Any]] = [
     {"name": "xgb", "params": {}},
 ]
 DEFAULT_WEIGHTS: list[float] | None = [0.75, 0.25]
+MIN_CALIBRATION_ARCHS = 10  # fewer held-out architectures than this: no calibration
+TARGET_CALIBRATION_ARCHS = 30  # small data: the held-out share grows towards this many ...
+MAX_CALIBRATION_FRACTION = 0.3  # ... but never past this share
 
 
 def mixture(
@@ -64,12 +68,43 @@ def _checking() -> dict[str, Any]:
     return {"members": _checking_members(), "weights": DEFAULT_WEIGHTS}
 
 
+def calibration_mask(groups: np.ndarray, fraction: float, seed: int, whole_groups: bool = False) -> np.ndarray | None:
+    """Rows held out to calibrate the intervals: about ``fraction`` of them, chosen at random.
+
+    Small data hold out more (towards :data:`TARGET_CALIBRATION_ARCHS`, at most
+    :data:`MAX_CALIBRATION_FRACTION`); ``None`` when ``fraction`` is 0 or fewer than
+    :data:`MIN_CALIBRATION_ARCHS` rows would be held out. By default rows are drawn like the
+    held-out split of :func:`surrogates.evaluate` and ``nb360 fit`` (a repeat of a fitted
+    architecture can land on the other side); ``whole_groups`` keeps every noise group (repeated
+    seeds, isomorphic twins) on one side, calibrating for architectures the members never saw.
+    """
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"calibration_fraction must be in [0, 1), got {fraction!r}")
+    n = len(groups)
+    if fraction == 0.0:
+        return None
+    share = min(max(fraction, TARGET_CALIBRATION_ARCHS / n), max(fraction, MAX_CALIBRATION_FRACTION))
+    labels, inverse = (np.unique(groups, return_inverse=True) if whole_groups
+                       else (np.arange(n), np.arange(n)))
+    order = np.random.default_rng([seed, 11]).permutation(len(labels))
+    sizes = np.bincount(inverse, minlength=len(labels))[order]
+    chosen = order[: int(np.searchsorted(np.cumsum(sizes), share * n, side="right"))]
+    mask = np.isin(inverse, chosen)
+    if mask.sum() < MIN_CALIBRATION_ARCHS or mask.all():
+        return None
+    return mask
+
+
 @register("ensemble", checking=_checking)
 class CombinedEnsemble(SurrogateModel):
     """Weighted mixture of surrogates from different families.
 
     ``members`` is a list of ``{"name": registered name, "params": {hyper-parameters}}``;
-    ``weights`` their mixture weights (normalised; None = equal).
+    ``weights`` their mixture weights (normalised; None = equal). ``calibration_fraction`` of the
+    architectures (see :func:`calibration_mask`) are held out once to fit a factor on the mixture's
+    std that makes 90 % intervals cover 90 % of them (``calibration_groups``: hold out whole noise
+    groups); with ``calibration_refit`` the members are then refitted on all the data (twice the
+    fitting time), else the held-out share is left out.
     """
 
     def _weights(self) -> np.ndarray | None:
@@ -85,7 +120,13 @@ class CombinedEnsemble(SurrogateModel):
             )
         return w / w.sum()
 
-    defaults: ClassVar[dict[str, Any]] = {"members": DEFAULT_MEMBERS, "weights": DEFAULT_WEIGHTS}
+    defaults: ClassVar[dict[str, Any]] = {
+        "members": DEFAULT_MEMBERS,
+        "weights": DEFAULT_WEIGHTS,
+        "calibration_fraction": 0.1,
+        "calibration_refit": True,
+        "calibration_groups": False,
+    }
 
     def _member_specs(self) -> list[dict[str, Any]]:
         specs = self.hp["members"]
@@ -101,23 +142,44 @@ class CombinedEnsemble(SurrogateModel):
 
     def _fit_z(self, space: Any, archs: list[Any], z: np.ndarray, groups: np.ndarray) -> None:
         self._weights()  # fail before the expensive fits
+        held_out = calibration_mask(groups, float(self.hp["calibration_fraction"]), int(self.hp["seed"]),
+                                    whole_groups=bool(self.hp["calibration_groups"]))
+        self.calibration_scale_, self.calibration_n_ = 1.0, 0
+        if held_out is None:
+            self.members_ = self._fit_members(space, archs, z, groups)
+            return
+        fit_rows = np.flatnonzero(~held_out)
+        members = self._fit_members(space, [archs[i] for i in fit_rows], z[fit_rows], groups[fit_rows])
+        cal_rows = np.flatnonzero(held_out)
+        mean, var, _ = self._mixture_of(members, space, [archs[i] for i in cal_rows])
+        self.calibration_scale_ = interval_scale(z[cal_rows], mean, np.sqrt(var), COVERAGE_LEVEL)
+        self.calibration_n_ = len(cal_rows)
+        self.members_ = self._fit_members(space, archs, z, groups) if self.hp["calibration_refit"] else members
+
+    def _fit_members(self, space: Any, archs: list[Any], z: np.ndarray, groups: np.ndarray) -> list[SurrogateModel]:
         members = []
         for i, spec in enumerate(self._member_specs()):
             params = {**spec.get("params", {}), "space": space.name,
                       "seed": int(self.hp["seed"]) * 100 + i}
             members.append(create(spec["name"], **params).fit(archs, z, noise_groups=groups))
-        self.members_ = members
+        return members
 
     def _predict_z(self, space: Any, archs: list[Any]) -> tuple[np.ndarray, np.ndarray]:
         mean, var, _ = self._predict_z_noise(space, archs)
         return mean, var
 
     def _predict_z_noise(self, space: Any, archs: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Mixture mean and variance; noise = the weighted mean of the members' noise variances.
+        """Calibrated mixture mean and variance; noise = the weighted mean of the members' noise.
 
         The spread between members (epistemic) is in the variance, never in the noise.
         """
-        preds = [m._predict_units(space, archs) for m in self.members_]
+        mean, var, noise = self._mixture_of(self.members_, space, archs)
+        return mean, var * self.calibration_scale_**2, noise
+
+    def _mixture_of(self, members: list[SurrogateModel], space: Any,
+                    archs: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Uncalibrated mixture mean, variance and noise variance of ``members``."""
+        preds = [m._predict_units(space, archs) for m in members]
         means, variances, noises = (np.stack([p[k] for p in preds]) for k in range(3))
         weights = self._weights()
         w = np.full(len(preds), 1.0 / len(preds)) if weights is None else weights
@@ -136,10 +198,14 @@ class CombinedEnsemble(SurrogateModel):
         return out
 
     def _state(self) -> dict[str, Any]:
-        return {"n_members": len(self.members_)}
+        return {"n_members": len(self.members_), "calibration_scale": self.calibration_scale_,
+                "calibration_n": self.calibration_n_}
 
     def _set_state(self, state: dict[str, Any]) -> None:
         self._n_members = int(state["n_members"])
+        # Artifacts saved before interval calibration existed hold uncalibrated mixtures.
+        self.calibration_scale_ = float(state.get("calibration_scale", 1.0))
+        self.calibration_n_ = int(state.get("calibration_n", 0))
 
     def _write_files(self, folder: Path) -> None:
         for i, member in enumerate(self.members_):
