@@ -119,3 +119,24 @@ def test_simulate_writes_trajectories_and_plot(table, tmp_path, capsys) -> None:
     assert set(runs["optimizer"]) == {"random_search", "local_search"}
     assert runs.groupby(["optimizer", "seed"]).size().eq(20).all()
     assert png.stat().st_size > 0
+
+
+def test_data_pack_prints_sizes_and_enforces_the_limit(tmp_path, capsys) -> None:
+    root = tmp_path / "root"
+    (root / "ucr_crop").mkdir(parents=True)
+    rows = [f"{1 + i % 24}\t" + "\t".join(str(i + j) for j in range(46)) for i in range(48)]
+    (root / "ucr_crop" / "Crop_TRAIN.tsv").write_text("\n".join(rows) + "\n")
+    argv = ["data", "pack", "--tasks", "satellite", "darcyflow", "--data-root", str(root)]
+    assert main(argv + ["--out", str(tmp_path / "pack")]) == 0
+    out = capsys.readouterr().out
+    size = (root / "ucr_crop" / "Crop_TRAIN.tsv").stat().st_size
+    assert f"{size / 2**20:9.3f} MiB  ucr_crop/Crop_TRAIN.tsv  (satellite)" in out
+    assert "total (2 files" in out and "nb360_pack.json" in out
+    assert (tmp_path / "pack" / "ucr_crop" / "Crop_TRAIN.tsv").read_bytes() == (
+        root / "ucr_crop" / "Crop_TRAIN.tsv").read_bytes()
+    assert main(argv + ["--out", str(tmp_path / "small"), "--limit-mib", "0.001"]) == 2
+    assert "over --limit-mib 0.001" in capsys.readouterr().err
+    assert main(argv + ["--out", str(tmp_path / "pack")]) == 2  # not empty any more
+    assert "not empty" in capsys.readouterr().err
+    assert main(["data", "pack", "--tasks", "nope", "--out", str(tmp_path / "x")]) == 2
+    assert "'nope'" in capsys.readouterr().err

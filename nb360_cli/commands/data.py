@@ -1,13 +1,15 @@
-"""``nb360 data``: look at the ground-truth records."""
+"""``nb360 data``: look at the ground-truth records; pack task data for another machine."""
 from __future__ import annotations
 
 import argparse
 
 import pandas as pd
 
+DEFAULT_LIMIT_MIB = 40.0
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("data", help="inspect ground-truth records")
+    parser = sub.add_parser("data", help="inspect ground-truth records, pack task data")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     summary = actions.add_parser(
         "summary", help="per task and protocol: records, archs, seeds, failures, scores, noise"
@@ -23,6 +25,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     merge.add_argument("sources", nargs="+", help="record store folders to merge in")
     merge.add_argument("--into", required=True, help="the record store folder to merge into")
     merge.set_defaults(run=run_merge)
+    pack = actions.add_parser(
+        "pack", help="write a compact data pack (a data root) to carry to another machine"
+    )
+    pack.add_argument("--out", required=True, help="the new (or empty) pack folder")
+    pack.add_argument(
+        "--tasks", nargs="+", default=None, metavar="TASK",
+        help="tasks to pack (default: every task a pack supports: ecg, satellite, darcyflow)",
+    )
+    pack.add_argument(
+        "--data-root", default=None, help="read the data from here (default: $NB360_DATA_ROOT)"
+    )
+    pack.add_argument(
+        "--limit-mib", type=float, default=DEFAULT_LIMIT_MIB,
+        help=f"fail when the pack is larger than this (default: {DEFAULT_LIMIT_MIB:g} MiB)",
+    )
+    pack.set_defaults(run=run_pack)
 
 
 def run_summary(args: argparse.Namespace) -> int:
@@ -41,4 +59,26 @@ def run_merge(args: argparse.Namespace) -> int:
 
     added = RecordStore(args.into).merge(args.sources)
     print(f"merged {added} new records into {args.into}")
+    return 0
+
+
+def run_pack(args: argparse.Namespace) -> int:
+    import time
+
+    from training_data.tasks.pack import PACK_TASKS, describe, pack_bytes, write_pack
+
+    if not args.limit_mib > 0:
+        raise ValueError(f"--limit-mib must be positive, got {args.limit_mib}")
+    start = time.perf_counter()
+    manifest = write_pack(args.out, tasks=args.tasks or PACK_TASKS, data_root=args.data_root)
+    seconds = time.perf_counter() - start
+    print("\n".join(describe(args.out, manifest)))
+    total_mib = pack_bytes(args.out, manifest) / 2**20
+    if total_mib > args.limit_mib:
+        raise ValueError(
+            f"the pack in {args.out} is {total_mib:.2f} MiB, over --limit-mib {args.limit_mib:g}: "
+            "too large to carry; pack fewer tasks (--tasks) or raise the limit"
+        )
+    print(f"pack of {', '.join(manifest.tasks)} written to {args.out} in {seconds:.1f} s "
+          f"(use it with NB360_DATA_ROOT={args.out})")
     return 0
