@@ -22,10 +22,7 @@ CHECK = surrogates.checking_parameters("ensemble")
 
 def tiny_nb201_store(root: Path, n: int = 60) -> Path:
     """The first ``n`` shipped NinaPro records as a record store of its own."""
-    source = DEFAULT_ROOT / "ninapro" / f"{NB201_PROTOCOL}.jsonl"
-    lines = source.read_text().splitlines()[:n]
-    (root / "ninapro").mkdir(parents=True)
-    (root / "ninapro" / f"{NB201_PROTOCOL}.jsonl").write_text("\n".join(lines) + "\n")
+    RecordStore(root).extend(RecordStore(DEFAULT_ROOT).records("ninapro", NB201_PROTOCOL)[:n])
     return root
 
 

@@ -1,6 +1,8 @@
 """The NB201 NB360 table importer: content against the parquet, determinism, shipped files."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -9,11 +11,16 @@ from training_data.records.loading import DEFAULT_ROOT
 from training_data.records.nb201_import import (
     PROTOCOL,
     SOURCE_RELPATH,
+    check_store,
     import_nb201_table,
     main,
     sha256_file,
+    write_store,
 )
 from training_data.records.schema import Record
+from training_data.records.store import RecordStore
+
+FILE_NAME = f"{PROTOCOL}.jsonl.gz"
 
 
 @pytest.fixture(scope="module")
@@ -56,17 +63,43 @@ def test_records_match_the_table_row_by_row(imported, table_path):
 
 @pytest.mark.slow
 @pytest.mark.needs_shared_data
-def test_rebuild_gives_the_shipped_bytes(table_path, tmp_path, capsys):
+def test_rebuild_gives_the_shipped_gzip_bytes(table_path, tmp_path, capsys):
     main(["--parquet", str(table_path), "--out", str(tmp_path)])
-    assert "nb360-nb201-200ep.jsonl" in capsys.readouterr().out
-    built = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.jsonl"))
-    shipped = sorted(p.relative_to(DEFAULT_ROOT) for p in DEFAULT_ROOT.rglob("nb360-nb201-200ep.jsonl"))
-    assert built == shipped
+    assert "nb360-nb201-200ep.jsonl.gz" in capsys.readouterr().out
+    built = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    shipped = sorted(p.relative_to(DEFAULT_ROOT) for p in DEFAULT_ROOT.rglob("nb360-nb201-200ep*"))
+    assert built == shipped == [Path("darcyflow", FILE_NAME), Path("ninapro", FILE_NAME)]
     for rel in built:
         assert (tmp_path / rel).read_bytes() == (DEFAULT_ROOT / rel).read_bytes(), rel
     main(["--parquet", str(table_path), "--out", str(tmp_path)])  # rerun replaces, same bytes
     for rel in built:
         assert (tmp_path / rel).read_bytes() == (DEFAULT_ROOT / rel).read_bytes(), rel
+    main(["--parquet", str(table_path), "--out", str(tmp_path), "--check"])
+    assert capsys.readouterr().out.count(": identical (rebuild sha256") == 2
+
+
+@pytest.mark.slow
+@pytest.mark.needs_shared_data
+def test_check_reports_a_differing_or_missing_file(imported, tmp_path):
+    write_store(imported, tmp_path)
+    (tmp_path / "darcyflow" / FILE_NAME).unlink()
+    nina = tmp_path / "ninapro" / FILE_NAME
+    data = bytearray(nina.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    nina.write_bytes(bytes(data))
+    verdicts = sorted(line.split(": ")[1].split(" ")[0] for line in check_store(imported, tmp_path))
+    assert verdicts == ["DIFFERS", "MISSING"]
+    assert not (tmp_path / "darcyflow" / FILE_NAME).exists()  # a check writes nothing
+
+
+@pytest.mark.slow
+@pytest.mark.needs_shared_data
+def test_import_refuses_a_live_file_holding_the_table(imported, tmp_path):
+    ninapro = [r for r in imported if r.task == "ninapro"]
+    RecordStore(tmp_path).extend(ninapro[:3])  # e.g. the table in its former .jsonl form
+    with pytest.raises(ValueError, match=r"live file .*ninapro/nb360-nb201-200ep\.jsonl already holds 3"):
+        write_store(imported, tmp_path)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["nb360-nb201-200ep.jsonl", "ninapro"]
 
 
 @pytest.mark.needs_shared_data

@@ -1,11 +1,13 @@
 """Ground-truth records: the schema, the crash-safe append-only store, loading, NB201 import.
 
 See :mod:`training_data.records.schema` (fields, identity), :mod:`~training_data.records.store`
-(layout, deduplication) and :mod:`~training_data.records.record_file` (on-disk format, crash
-safety).
+(layout, deduplication), :mod:`~training_data.records.record_file` (live on-disk format, crash
+safety) and :mod:`~training_data.records.frozen_file` (read-only gzip-compressed files).
 """
 from __future__ import annotations
 
+from training_data.records.frozen_file import FrozenRecordFile
+from training_data.records.group import RecordGroup
 from training_data.records.loading import DEFAULT_ROOT, load_records
 from training_data.records.nb201_import import import_nb201_table
 from training_data.records.record_file import CorruptRecordError, RecordFile, RecordStoreWarning
@@ -18,8 +20,10 @@ __all__ = [
     "REQUIRED_FIELDS",
     "STATUSES",
     "CorruptRecordError",
+    "FrozenRecordFile",
     "Record",
     "RecordFile",
+    "RecordGroup",
     "RecordStore",
     "RecordStoreWarning",
     "import_nb201_table",

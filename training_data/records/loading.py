@@ -59,9 +59,9 @@ def load_records(
         )
     selected = [(t, p) for t, p in groups if task in (None, t) and protocol in (None, p)]
     if validate:
-        dicts = [vars(r) for t, p in selected for r in store.file_for(t, p).records]
+        dicts = [vars(r) for t, p in selected for r in store.group(t, p).records]
     else:
-        dicts = [d for t, p in selected for d in store.file_for(t, p).read_dicts()]
+        dicts = [d for t, p in selected for d in store.group(t, p).read_dicts()]
     if space is not None:
         scope = "".join(
             f" with {k}={v!r}" for k, v in (("task", task), ("protocol", protocol)) if v is not None

@@ -16,11 +16,16 @@ cell as trained is ``space.from_index(extra["nb201_index"])``. ``extra`` holds t
 ``iso_rep_idx``, the task's on-device latency/energy columns under their own names, and the
 source file's name and sha256.
 
-Reproducible bytes: records are written in NB201 index order, and ``timestamp`` is not the time
-of the import but the fixed :data:`SOURCE_TIMESTAMP` (when the source copy was made), so
-rebuilding from the same file gives identical files. Rebuild with::
+The tables are never appended to, so they are stored as frozen record files
+(``<task>/nb360-nb201-200ep.jsonl.gz``, see :mod:`training_data.records.frozen_file`): about a
+tenth of the JSON Lines size.
 
-    python -m training_data.records.nb201_import --out training_data/data/records
+Reproducible bytes: records are written in NB201 index order, ``timestamp`` is not the time of
+the import but the fixed :data:`SOURCE_TIMESTAMP` (when the source copy was made), and the gzip
+stream is deterministic, so rebuilding from the same file gives identical files. Rebuild, or
+check that a rebuild matches the files in place, with::
+
+    python -m training_data.records.nb201_import --out training_data/data/records [--check]
 """
 from __future__ import annotations
 
@@ -155,20 +160,30 @@ def import_nb201_table(parquet_path: str | os.PathLike[str]) -> list[Record]:
 
 
 def write_store(records: list[Record], out: str | os.PathLike[str]) -> list[Path]:
-    """Write ``records`` as fresh files of the store at ``out``, replacing those (task, protocol)
-    files if present (each file is swapped in atomically); return the written paths."""
+    """Write ``records`` as the frozen files of the store at ``out``, replacing those files if
+    present (each swapped in atomically); return the written paths.
+
+    A live ``<protocol>.jsonl`` holding any of the keys (e.g. the table in its former,
+    uncompressed form) is refused with ``ValueError`` naming it: remove it first.
+    """
+    return RecordStore(out).write_frozen(records)
+
+
+def check_store(records: list[Record], out: str | os.PathLike[str]) -> list[str]:
+    """Rebuild ``records`` in a temporary folder and compare them byte for byte with the frozen
+    files under ``out``; return one line per file (``identical``, ``DIFFERS`` or ``MISSING``)."""
     out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".import-") as tmp:
-        staged = RecordStore(tmp)
-        staged.extend(records)
-        for task, protocol in staged.groups():
-            target = RecordStore(out_dir).file_for(task, protocol).path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staged.file_for(task, protocol).path, target)
-            written.append(target)
-    return written
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for built in write_store(records, tmp):
+            rel = built.relative_to(tmp)
+            target = out_dir / rel
+            if not target.is_file():
+                verdict = "MISSING"
+            else:
+                verdict = "identical" if target.read_bytes() == built.read_bytes() else "DIFFERS"
+            lines.append(f"{target}: {verdict} (rebuild sha256 {sha256_file(built)})")
+    return lines
 
 
 def default_parquet_path() -> Path:
@@ -185,8 +200,17 @@ def main(argv: list[str] | None = None) -> None:
                         help=f"the table (default: <data root>/{SOURCE_RELPATH})")
     parser.add_argument("--out", type=Path, default=DEFAULT_ROOT,
                         help=f"record store folder (default: {DEFAULT_ROOT})")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing: check that a rebuild gives the files under --out "
+                             "byte for byte (exit status 1 if not)")
     args = parser.parse_args(argv)
     records = import_nb201_table(args.parquet or default_parquet_path())
+    if args.check:
+        lines = check_store(records, args.out)
+        print("\n".join(lines))
+        if not all(": identical " in line for line in lines):
+            raise SystemExit(f"rebuild differs from the files under {args.out}")
+        return
     for path in write_store(records, args.out):
         print(f"{path}: {path.stat().st_size:,} bytes, sha256 {sha256_file(path)}")
 

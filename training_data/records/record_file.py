@@ -19,7 +19,7 @@ import fcntl
 import json
 import os
 import warnings
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Mapping
 from pathlib import Path
 
 from training_data.records.schema import Record, RecordKey, check_fields
@@ -63,6 +63,30 @@ def parse_committed(path: Path, data: bytes, lines_before: int) -> tuple[list[ob
             ) from None
         consumed += len(line) + 1
     return objs, consumed, debris
+
+
+def check_dict(path: Path, obj: object, lineno: int, expect: Mapping[str, str]) -> None:
+    """``obj`` (line ``lineno`` of ``path``) must have valid field names and the ``expect``
+    values; else :class:`CorruptRecordError` naming the file and line."""
+    try:
+        check_fields(obj)
+    except ValueError as exc:
+        raise CorruptRecordError(f"{path}, line {lineno}: {exc}") from None
+    for name, value in expect.items():
+        if obj[name] != value:  # type: ignore[index]
+            raise CorruptRecordError(
+                f"{path}, line {lineno}: record has {name}={obj[name]!r} "  # type: ignore[index]
+                f"but this file holds {name}={value!r} only"
+            )
+
+
+def dict_to_record(path: Path, obj: object, lineno: int, expect: Mapping[str, str]) -> Record:
+    """The fully validated :class:`Record` of ``obj`` (line ``lineno`` of ``path``)."""
+    check_dict(path, obj, lineno, expect)
+    try:
+        return Record.from_dict(obj)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise CorruptRecordError(f"{path}, line {lineno}: {exc}") from None
 
 
 class RecordFile:
@@ -124,14 +148,14 @@ class RecordFile:
             return []
         try:
             fcntl.flock(fd, fcntl.LOCK_SH)
-            data = _pread_all(fd, os.fstat(fd).st_size, 0)
+            data = pread_all(fd, os.fstat(fd).st_size, 0)
         finally:
             os.close(fd)
         objs, _, debris = parse_committed(self.path, data, 0)
         if debris:
             self._warn_debris(debris, len(objs) + 1, stacklevel=3)
         for lineno, obj in enumerate(objs, 1):
-            self._check(obj, lineno)
+            check_dict(self.path, obj, lineno, self.expect)
         return objs  # type: ignore[return-value]
 
     def _read_new(self, fd: int) -> bool:
@@ -142,10 +166,10 @@ class RecordFile:
                 f"{self.path}: file shrank from {self._offset} to {size} bytes while in use "
                 "(edited or truncated by something other than a record store?)"
             )
-        data = _pread_all(fd, size - self._offset, self._offset)
+        data = pread_all(fd, size - self._offset, self._offset)
         objs, consumed, debris = parse_committed(self.path, data, self._n_lines)
         for i, obj in enumerate(objs):
-            record = self._to_record(obj, self._n_lines + i + 1)
+            record = dict_to_record(self.path, obj, self._n_lines + i + 1, self.expect)
             # Lines written here are unique per key; a hand-merged file may repeat one: the first
             # occurrence wins, as for appends.
             if record.key not in self._keys:
@@ -169,30 +193,13 @@ class RecordFile:
             stacklevel=stacklevel,
         )
 
-    def _check(self, obj: object, lineno: int) -> None:
-        try:
-            check_fields(obj)
-        except ValueError as exc:
-            raise CorruptRecordError(f"{self.path}, line {lineno}: {exc}") from None
-        for name, value in self.expect.items():
-            if obj[name] != value:  # type: ignore[index]
-                raise CorruptRecordError(
-                    f"{self.path}, line {lineno}: record has {name}={obj[name]!r} "  # type: ignore[index]
-                    f"but this file holds {name}={value!r} only"
-                )
-
-    def _to_record(self, obj: object, lineno: int) -> Record:
-        self._check(obj, lineno)
-        try:
-            return Record.from_dict(obj)  # type: ignore[arg-type]
-        except (TypeError, ValueError) as exc:
-            raise CorruptRecordError(f"{self.path}, line {lineno}: {exc}") from None
-
     # -- writing ----------------------------------------------------------------------------
-    def append_many(self, records: Iterable[Record]) -> int:
+    def append_many(self, records: Iterable[Record], skip: Container[RecordKey] = ()) -> int:
         """Append the records whose key is new (in the file and in the batch); return how many.
 
-        One locked, fsynced write for the whole batch.
+        One locked, fsynced write for the whole batch. Keys in ``skip`` count as stored
+        elsewhere (the store passes its frozen file's keys): such records are not written, and
+        a batch of only those does not create the file.
         """
         batch = list(records)
         for record in batch:
@@ -204,6 +211,7 @@ class RecordFile:
                         f"record has {name}={getattr(record, name)!r} but {self.path} holds "
                         f"{name}={value!r} only"
                     )
+        batch = [record for record in batch if record.key not in skip]
         if not batch:
             return 0
         created = not self.path.exists()
@@ -223,7 +231,7 @@ class RecordFile:
             if not new:
                 return 0
             payload = b"".join(encode_record(r) for r in new)
-            _write_all(fd, payload)
+            write_all(fd, payload)
             os.fsync(fd)
             self._offset += len(payload)
             self._n_lines += len(new)
@@ -232,11 +240,12 @@ class RecordFile:
         finally:
             os.close(fd)
         if created:
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent)
         return len(new)
 
 
-def _pread_all(fd: int, n: int, offset: int) -> bytes:
+def pread_all(fd: int, n: int, offset: int) -> bytes:
+    """Up to ``n`` bytes of ``fd`` from ``offset`` (fewer only at end of file)."""
     chunks = []
     while n > 0:
         chunk = os.pread(fd, min(n, 1 << 30), offset)
@@ -248,14 +257,16 @@ def _pread_all(fd: int, n: int, offset: int) -> bytes:
     return b"".join(chunks)
 
 
-def _write_all(fd: int, payload: bytes) -> None:
+def write_all(fd: int, payload: bytes) -> None:
+    """Write all of ``payload`` to ``fd`` (``os.write`` may write less per call)."""
     view = memoryview(payload)
     while view:
         written = os.write(fd, view)
         view = view[written:]
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a folder's entries (a new or renamed file) durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
