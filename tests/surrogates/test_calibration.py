@@ -12,12 +12,14 @@ from surrogates.noise import interval_scale
 
 
 def test_interval_scale_by_hand():
-    # |y - mean| / std = 1..10: the 90 % quantile (numpy's linear rule) is 9.1.
-    y = np.arange(1.0, 11.0)
-    scale = interval_scale(y, np.zeros(10), np.ones(10), level=0.9)
-    assert scale == pytest.approx(9.1 / stats.norm.ppf(0.95))
-    # The rescaled intervals cover 9 of the 10 points.
-    assert interval_coverage(y, np.zeros(10), scale * np.ones(10) * 0.9999, 0.9) == pytest.approx(0.9)
+    # |y - mean| / std = 1..19 (shuffled): the conformal rank is ceil(20 * 0.9) = 18, ratio 18.
+    y = np.random.default_rng(0).permutation(np.arange(1.0, 20.0))
+    scale = interval_scale(y, np.zeros(19), np.ones(19), level=0.9)
+    assert scale == pytest.approx(18 / stats.norm.ppf(0.95))
+    # The rescaled intervals cover 18 of the 19 points (>= 90 %).
+    assert interval_coverage(y, np.zeros(19), scale * np.ones(19), 0.9) == pytest.approx(18 / 19)
+    # Few points: the rank is capped at the largest ratio.
+    assert interval_scale(y[:5], np.zeros(5), np.ones(5)) == pytest.approx(y[:5].max() / stats.norm.ppf(0.95))
 
 
 def test_interval_scale_shrinks_over_wide_and_widens_narrow_intervals():
