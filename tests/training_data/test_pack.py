@@ -17,7 +17,7 @@ from test_data_ecg import write_physionet
 
 from training_data.tasks.data_root import DataFileNotFoundError
 from training_data.tasks.dataset import TaskData
-from training_data.tasks.loaders import ecg, satellite
+from training_data.tasks.loaders import ecg, ecg_compact, satellite
 from training_data.tasks.pack import (
     MANIFEST_NAME,
     PackIntegrityError,
@@ -58,10 +58,10 @@ def test_compact_round_trip_is_exact_across_chunks_and_int16_extremes(tmp_path: 
         rng.normal(0, 300, (1, 777)).astype(np.int16),  # (1, n) as scipy reads 'val'
     ]
     names = ["r1", "r2", "empty", "r4"]
-    ecg.write_compact(tmp_path, names, records, chunk_samples=100)  # 18 chunks
-    index = np.load(tmp_path / ecg.COMPACT_INDEX)
+    ecg_compact.write_compact(tmp_path, names, records, chunk_samples=100)  # 18 chunks
+    index = np.load(tmp_path / ecg_compact.COMPACT_INDEX)
     assert len(index["chunk_bytes"]) == -(-1784 // 100)
-    store = ecg.read_compact(tmp_path)
+    store = ecg_compact.read_compact(tmp_path)
     assert store.names.tolist() == names and store.signal.dtype == np.int16
     for position, values in enumerate(records):
         np.testing.assert_array_equal(store.record(position), values.ravel())
@@ -69,11 +69,11 @@ def test_compact_round_trip_is_exact_across_chunks_and_int16_extremes(tmp_path: 
 
 def test_compact_rejects_values_that_are_not_int16(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="'big'"):
-        ecg.write_compact(tmp_path, ["ok", "big"], [np.zeros(3, np.int16), np.array([40000])])
+        ecg_compact.write_compact(tmp_path, ["ok", "big"], [np.zeros(3, np.int16), np.array([40000])])
     with pytest.raises(ValueError, match="'frac'"):
-        ecg.write_compact(tmp_path, ["frac"], [np.array([1.5, 2.0])])
+        ecg_compact.write_compact(tmp_path, ["frac"], [np.array([1.5, 2.0])])
     with pytest.raises(ValueError, match="2 record names but 1"):
-        ecg.write_compact(tmp_path, ["a", "b"], [np.zeros(3, np.int16)])
+        ecg_compact.write_compact(tmp_path, ["a", "b"], [np.zeros(3, np.int16)])
 
 
 # --- loading from a pack: synthetic records (no shared data needed)
@@ -120,7 +120,7 @@ def test_original_mat_files_win_over_a_compact_form_beside_them(tmp_path: Path) 
     write_physionet(folder)
     names, _ = ecg.read_reference(folder / "REFERENCE.csv")
     raw = ecg.read_raw_records(folder / "REFERENCE.csv", names, range(len(names)))
-    ecg.write_compact(folder, names, list(raw))
+    ecg_compact.write_compact(folder, names, list(raw))
     assert ecg.load(folder, use_cache=False).meta["source_format"] == "mat"
 
 
@@ -213,15 +213,15 @@ def test_loading_a_partial_or_corrupt_pack_names_the_file(
 
 
 def test_wrong_compact_version_and_missing_index_fields(tmp_path: Path) -> None:
-    ecg.write_compact(tmp_path, ["a"], [np.arange(5, dtype=np.int16)])
-    fields = dict(np.load(tmp_path / ecg.COMPACT_INDEX))
-    np.savez(tmp_path / ecg.COMPACT_INDEX, **{**fields, "format_version": np.int64(7)})
+    ecg_compact.write_compact(tmp_path, ["a"], [np.arange(5, dtype=np.int16)])
+    fields = dict(np.load(tmp_path / ecg_compact.COMPACT_INDEX))
+    np.savez(tmp_path / ecg_compact.COMPACT_INDEX, **{**fields, "format_version": np.int64(7)})
     with pytest.raises(ValueError, match="version 7"):
-        ecg.read_compact(tmp_path)
+        ecg_compact.read_compact(tmp_path)
     del fields["offsets"]
-    np.savez(tmp_path / ecg.COMPACT_INDEX, **fields)
+    np.savez(tmp_path / ecg_compact.COMPACT_INDEX, **fields)
     with pytest.raises(KeyError, match="offsets"):
-        ecg.read_compact(tmp_path)
+        ecg_compact.read_compact(tmp_path)
 
 
 def test_write_pack_rejects_bad_tasks_a_used_folder_and_missing_data(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from training_data.tasks.data_root import find_file, resolve_data_root
-from training_data.tasks.loaders import ecg, satellite
+from training_data.tasks.loaders import ecg, ecg_compact, satellite
 
 MANIFEST_NAME = "nb360_pack.json"
 FORMAT = "nb360-data-pack"
@@ -113,12 +113,12 @@ def _pack_ecg(out: Path, root: Path) -> tuple[list[Path], dict[str, Any]]:
     names, labels = ecg.read_reference(reference)
     ecg.encode_labels(labels)  # a bad label fails now, not on the other machine
     values = ecg.read_raw_records(reference, names, range(len(names)))
-    raw = [ecg.as_int16(v, name) for v, name in zip(values, names, strict=True)]
+    raw = [ecg_compact.as_int16(v, name) for v, name in zip(values, names, strict=True)]
     folder = out / ECG_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     copied = folder / "REFERENCE.csv"
     shutil.copyfile(reference, copied)
-    written = ecg.write_compact(folder, names, raw)
+    written = ecg_compact.write_compact(folder, names, raw)
     samples = hashlib.sha256()
     for record in raw:
         samples.update(record.astype("<i2").tobytes())
