@@ -70,7 +70,7 @@ def bench_task(task: str, sizes: list[int], models: list[str], n_test: int, seed
                 fit_s = time.perf_counter() - start
                 mean, std = model.predict(test_archs)
                 if name == "ensemble" and reuse:
-                    for member, m_mean, m_std in model.member_predictions(test_archs):
+                    for member, m_mean, m_std in model.member_predictions(test_archs, calibrated=False):
                         from_members.setdefault(member, (m_mean, m_std))
             rows.append(score_row(task, n, name, y[test], mean, std, fit_s))
             print("  " + "  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"

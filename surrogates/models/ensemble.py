@@ -171,10 +171,13 @@ class CombinedEnsemble(SurrogateModel):
     def _predict_z_noise(self, space: Any, archs: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Calibrated mixture mean and variance; noise = the weighted mean of the members' noise.
 
-        The spread between members (epistemic) is in the variance, never in the noise.
+        The spread between members (epistemic) is in the variance, never in the noise. The
+        calibration factor scales the whole mixture about its mean (see
+        :meth:`member_predictions`), so both parts of the variance scale by its square.
         """
         mean, var, noise = self._mixture_of(self.members_, space, archs)
-        return mean, var * self.calibration_scale_**2, noise
+        factor = self.calibration_scale_**2
+        return mean, var * factor, noise * factor
 
     def _mixture_of(self, members: list[SurrogateModel], space: Any,
                     archs: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -186,16 +189,24 @@ class CombinedEnsemble(SurrogateModel):
         mean, var = mixture(means, variances, weights)
         return mean, var, (w[:, None] * noises).sum(axis=0)
 
-    def member_predictions(self, archs: list[Any]) -> list[tuple[str, np.ndarray, np.ndarray]]:
-        """``(name, mean, std)`` of every fitted member, in score units."""
+    def member_predictions(self, archs: list[Any], calibrated: bool = True) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """``(name, mean, std)`` of every member of the calibrated mixture, in score units.
+
+        Calibration by factor ``s`` scales the mixture about its mean: member means
+        ``mu + s (m_k - mu)`` and stds ``s sd_k``, so the members' mixture has exactly the
+        model's predicted mean and (calibrated) std. ``calibrated=False``: each member's own
+        prediction.
+        """
         self._check_fitted("member_predictions")
         space = graph_encodings.get_space(self.space_)
         archs = coerce_archs(space, archs)
-        out = []
-        for member in self.members_:
-            mean, var, _ = member._predict_units(space, archs)
-            out.append((member.name, mean * self.y_std_ + self.y_mean_, np.sqrt(var) * self.y_std_))
-        return out
+        preds = [member._predict_units(space, archs) for member in self.members_]
+        center, _ = mixture(np.stack([p[0] for p in preds]), np.stack([p[1] for p in preds]),
+                            self._weights())
+        s = self.calibration_scale_ if calibrated else 1.0
+        return [(member.name, (center + s * (mean - center)) * self.y_std_ + self.y_mean_,
+                 s * np.sqrt(var) * self.y_std_)
+                for member, (mean, var, _) in zip(self.members_, preds, strict=True)]
 
     def _state(self) -> dict[str, Any]:
         return {"n_members": len(self.members_), "calibration_scale": self.calibration_scale_,
