@@ -33,6 +33,11 @@ from surrogates.benchmark.store import read_benchmark_manifest, resolve
 MEMO_LIMIT = 1 << 16  # cached predictions per benchmark (archs repeat in NAS runs and tables)
 
 
+def _not_a_list(archs: Any) -> ValueError:
+    return ValueError(
+        f"archs must be a list of architectures, got {type(archs).__name__} {archs!r:.100}")
+
+
 class Benchmark:
     """A surrogate benchmark for one (space, task, protocol): ``query``, ``cost``, complexity.
 
@@ -104,14 +109,12 @@ class Benchmark:
     # -- inputs -------------------------------------------------------------------------------
     def coerce(self, archs: Sequence[Any]) -> list[Any]:
         """``archs`` (objects, text, NB201 indices, NB301 ConfigSpace dicts) as arch objects."""
-        bad = ValueError(
-            f"archs must be a list of architectures, got {type(archs).__name__} {archs!r:.100}")
         if isinstance(archs, (str, bytes, dict)):
-            raise bad
+            raise _not_a_list(archs)
         try:
             items = list(archs)
         except TypeError:
-            raise bad from None
+            raise _not_a_list(archs) from None
         arch_type, validate = self.space.arch_type, self.space.validate
         if items and all(type(item) is arch_type for item in items):
             try:  # fast path: arch objects only; on a bad one, the loop below names it

@@ -1,24 +1,37 @@
-"""The registered arch-level surrogate models (importing this registers them all)."""
-from surrogates.models.baselines import MeanModel
-from surrogates.models.ensemble import CombinedEnsemble
-from surrogates.models.gin import GINModel
-from surrogates.models.trees import (
-    NB301LGB,
-    NB301XGB,
-    LGBEnsemble,
-    TreeModel,
-    XGBDefaultOnehot,
-    XGBEnsemble,
-)
+"""The registered arch-level surrogate models.
 
-__all__ = [
-    "CombinedEnsemble",
-    "GINModel",
-    "LGBEnsemble",
-    "MeanModel",
-    "NB301LGB",
-    "NB301XGB",
-    "TreeModel",
-    "XGBDefaultOnehot",
-    "XGBEnsemble",
-]
+The model classes are imported on first use (PEP 562): importing one model module does not pull
+in the others' libraries (torch, XGBoost). :func:`surrogates.list_surrogates` registers them all.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> the module that defines it
+_LAZY: dict[str, str] = {
+    "CombinedEnsemble": "surrogates.models.ensemble",
+    "GINModel": "surrogates.models.gin",
+    "LGBEnsemble": "surrogates.models.trees",
+    "MeanModel": "surrogates.models.baselines",
+    "NB301LGB": "surrogates.models.trees",
+    "NB301XGB": "surrogates.models.trees",
+    "TreeModel": "surrogates.models.trees",
+    "XGBDefaultOnehot": "surrogates.models.trees",
+    "XGBEnsemble": "surrogates.models.trees",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'surrogates.models' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
