@@ -38,7 +38,7 @@ def canonical_forms(space: Any, archs: Sequence[Any]) -> list[Any]:
     if missing:
         if len(memo) + len(missing) > CANONICAL_MEMO_LIMIT:
             memo.clear()
-        memo.update(zip(missing, space.canonical_many(missing), strict=True))
+        memo.update(zip(missing, space.canonical_many(missing, validated=True), strict=True))
     return [memo[a] for a in archs]
 
 

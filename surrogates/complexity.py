@@ -100,12 +100,16 @@ class ComplexityTable:
                    {k: [int(v) for v in vs] for k, vs in data["params"].items()},
                    {k: [int(v) for v in vs] for k, vs in data["flops"].items()})
 
-    def counts(self, archs: Sequence[Any]) -> dict[str, np.ndarray]:
-        """Per slot, how often each op occurs in each arch: ``(n, n_ops)`` int arrays."""
+    def counts(self, archs: Sequence[Any], validated: bool = False) -> dict[str, np.ndarray]:
+        """Per slot, how often each op occurs in each arch: ``(n, n_ops)`` int arrays.
+
+        ``validated=True``: ``archs`` are arch objects fresh from ``space.coerce`` (not rechecked).
+        """
         from graph_encodings.encodings.indices import darts_indices, nb201_indices
 
         space = graph_encodings.get_space(self.space)
-        archs = [space.coerce(a) for a in archs]
+        if not validated:
+            archs = [space.coerce(a) for a in archs]
         if self.space == "nb201":
             ops = nb201_indices(archs).ops.astype(np.int64)
             return {"cell": _bincount_rows(ops, len(NB201_OPS))}
@@ -119,9 +123,9 @@ class ComplexityTable:
             "reduce": _bincount_rows(np.where(~strided, ops[:, 1], n_ops), n_ops + 1)[:, :n_ops],
         }
 
-    def evaluate(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
-        """Exact ``(params, flops)`` of every arch, int64 arrays."""
-        counts = self.counts(archs)
+    def evaluate(self, archs: Sequence[Any], validated: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Exact ``(params, flops)`` of every arch, int64 arrays (``validated``: see :meth:`counts`)."""
+        counts = self.counts(archs, validated)
         n = len(next(iter(counts.values())))
         params = np.full(n, self.base_params, dtype=np.int64)
         flops = np.full(n, self.base_flops, dtype=np.int64)

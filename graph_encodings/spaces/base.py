@@ -70,8 +70,12 @@ class SearchSpace(abc.ABC):
         """Hex sha256 (first 16 bytes) of the canonical key; stable across processes/versions."""
         return self._hash_of_key(self.canonical_key(arch))
 
-    def canonical_many(self, archs: Sequence[Any]) -> list[Any]:
-        """:meth:`canonical` of every arch (spaces may vectorise it)."""
+    def canonical_many(self, archs: Sequence[Any], validated: bool = False) -> list[Any]:
+        """:meth:`canonical` of every arch (spaces may vectorise it).
+
+        ``validated=True`` promises that every arch came from :meth:`coerce`/:meth:`validate`, so
+        spaces may skip checking them again (callers inside the package that just coerced).
+        """
         return [self.canonical(a) for a in archs]
 
     def canonical_keys(self, archs: Sequence[Any]) -> list[Hashable]:

@@ -318,10 +318,11 @@ class DartsSpace(SearchSpace):
         normal, reduce = (_cell_of(canon.number_node_codes(n)) for n in numbers)
         return DartsArch(normal=normal, reduce=reduce)
 
-    def canonical_many(self, archs: Sequence[DartsArch]) -> list[DartsArch]:
-        """:meth:`canonical` of every arch, vectorised over the batch."""
+    def canonical_many(self, archs: Sequence[DartsArch], validated: bool = False) -> list[DartsArch]:
+        """:meth:`canonical` of every arch, vectorised over the batch (see the base class)."""
         return [
-            DartsArch(normal=_cell_of(n), reduce=_cell_of(r)) for n, r in self._node_codes(archs)
+            DartsArch(normal=_cell_of(n), reduce=_cell_of(r))
+            for n, r in self._node_codes(archs, validated)
         ]
 
     def canonical_key(self, arch: DartsArch) -> str:
@@ -336,10 +337,12 @@ class DartsSpace(SearchSpace):
         """:meth:`canonical_key` of every arch, vectorised over the batch."""
         return [_genotype_text(n, r) for n, r in self._node_codes(archs)]
 
-    def _node_codes(self, archs: Sequence[DartsArch]) -> list[list[list[int]]]:
-        """Per arch, the canonical node codes of its normal and reduce cell (validated)."""
-        for arch in archs:
-            self.validate(arch)
+    def _node_codes(self, archs: Sequence[DartsArch], validated: bool = False) -> list[list[list[int]]]:
+        """Per arch, the canonical node codes of its normal and reduce cell (validated first
+        unless ``validated``)."""
+        if not validated:
+            for arch in archs:
+                self.validate(arch)
         codes = np.fromiter(
             (_PAIR_CODE[p] for a in archs for p in a.normal + a.reduce),
             dtype=np.int64,

@@ -160,7 +160,7 @@ class Benchmark:
         if with_noise:
             rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
             sample = mean + noise * rng.standard_normal(len(objs))
-        params, flops = self.complexity(objs)
+        params, flops = self._complexity_of(objs)
         runtime = self._runtime_surrogate(objs) if self.runtime_model is not None else None
         return QueryResult(mean=mean, std=std, sample=sample, runtime=runtime,
                            params=params, flops=flops)
@@ -188,16 +188,20 @@ class Benchmark:
             from surrogates.benchmark.runtime import flops_cost_model
 
             spec = flops_cost_model(self.task, self.protocol)
-        return flops_seconds(self.complexity(objs)[1], spec)
+        return flops_seconds(self._complexity_of(objs)[1], spec)
 
     def complexity(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         """Exact ``(params, flops)`` of the networks the protocol builds (int64 arrays)."""
+        return self._complexity_of(self.coerce(archs))
+
+    def _complexity_of(self, objs: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`complexity` of architectures that :meth:`coerce` returned."""
         if self._complexity is None:
             from surrogates.complexity import NetworkLayout, complexity_table
 
             layout = NetworkLayout.for_protocol(self.task, self.space.name, self.protocol)
             self._complexity = complexity_table(layout)
-        return self._complexity.evaluate(archs)
+        return self._complexity.evaluate(objs, validated=True)
 
     @property
     def held_out_metrics(self) -> dict[str, float]:
