@@ -27,6 +27,7 @@ from pathlib import Path
 
 from training_data.records.record_file import (
     CorruptRecordError,
+    RecordView,
     check_dict,
     dict_to_record,
     encode_record,
@@ -93,7 +94,7 @@ def replace_file(path: str | os.PathLike[str], payload: bytes) -> Path:
     return target
 
 
-class FrozenRecordFile:
+class FrozenRecordFile(RecordView):
     """A read-only gzip-compressed record file (see the module docstring).
 
     ``expect`` names field values every record must have, as for
@@ -110,24 +111,6 @@ class FrozenRecordFile:
 
     def __repr__(self) -> str:
         return f"FrozenRecordFile({str(self.path)!r})"
-
-    @property
-    def records(self) -> list[Record]:
-        """All records, in file order."""
-        self.refresh()
-        return list(self._records)
-
-    def keys(self) -> set[RecordKey]:
-        self.refresh()
-        return set(self._keys)
-
-    def __contains__(self, key: object) -> bool:
-        self.refresh()
-        return key in self._keys
-
-    def __len__(self) -> int:
-        self.refresh()
-        return len(self._keys)
 
     def refresh(self) -> None:
         """Read the file (fully validated) unless the cached content is still current."""

@@ -89,7 +89,38 @@ def dict_to_record(path: Path, obj: object, lineno: int, expect: Mapping[str, st
         raise CorruptRecordError(f"{path}, line {lineno}: {exc}") from None
 
 
-class RecordFile:
+class RecordView:
+    """Read access shared by the record files: ``records``, ``keys()``, ``in`` and ``len``.
+
+    Subclasses fill ``_records`` / ``_keys`` in ``refresh()``, which every accessor calls first.
+    """
+
+    _records: list[Record]
+    _keys: set[RecordKey]
+
+    def refresh(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def records(self) -> list[Record]:
+        """All records, in file order (refreshed from disk)."""
+        self.refresh()
+        return list(self._records)
+
+    def keys(self) -> set[RecordKey]:
+        self.refresh()
+        return set(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        self.refresh()
+        return key in self._keys
+
+    def __len__(self) -> int:
+        self.refresh()
+        return len(self._keys)
+
+
+class RecordFile(RecordView):
     """An append-only JSON Lines file of :class:`Record` with deduplication by ``Record.key``.
 
     ``expect`` optionally names field values every record in the file must have (the store uses
@@ -107,24 +138,6 @@ class RecordFile:
         self._debris_at: int | None = None  # offset of a bad tail already warned about
 
     # -- reading ----------------------------------------------------------------------------
-    @property
-    def records(self) -> list[Record]:
-        """All committed records, in file order (refreshed from disk)."""
-        self.refresh()
-        return list(self._records)
-
-    def keys(self) -> set[RecordKey]:
-        self.refresh()
-        return set(self._keys)
-
-    def __contains__(self, key: object) -> bool:
-        self.refresh()
-        return key in self._keys
-
-    def __len__(self) -> int:
-        self.refresh()
-        return len(self._keys)
-
     def refresh(self) -> None:
         """Read lines appended since the last look (under a shared lock)."""
         try:
