@@ -199,7 +199,7 @@ def fit_benchmark(
     folder = artifact_dir(space, task, data.protocol, model, out)
     if folder.exists() and any(folder.iterdir()) and not overwrite:
         raise BenchmarkExistsError(f"{folder} already holds a benchmark; pass overwrite=True (--overwrite)")
-    hp = shipped_params(model, len(data)) if params is None else dict(params)
+    hp = shipped_params(model, len(data), space) if params is None else dict(params)
     start = time.perf_counter()
     tuning_section: dict[str, Any] | None = None
     if tuning is not None:

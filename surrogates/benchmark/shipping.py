@@ -53,13 +53,22 @@ SHIPPED_ENSEMBLE: dict[str, Any] = {
 # in smaller batches so the optimiser still takes a few hundred steps (not validated: too few
 # records to carve a validation split from).
 SMALL_DATA_RECORDS = 2000
+# DARTS graphs have about three times the nodes of NB201 graphs, so the hidden-32 GIN alone takes
+# ~0.85 s per 10,000 DARTS archs on one core and the query misses its 1 s target; hidden 16 costs
+# about a quarter of the multiply-adds. At today's 53-82 records per task accuracy can hardly
+# decide it (5-fold CV Kendall tau, h32 vs h16: ecg 0.10 vs 0.00, satellite 0.13 vs 0.15,
+# darcyflow 0.54 vs 0.49; `python benchmarks/bench_darts_gin_width.py`), so speed decides for
+# now; re-choose on a validation split once a DARTS task has thousands of records.
+DARTS_GIN_HIDDEN = 16
 
 
-def shipped_params(model: str, n_records: int) -> dict[str, Any]:
-    """Hyper-parameters ``nb360 fit`` uses for ``model`` fitted on ``n_records`` records."""
+def shipped_params(model: str, n_records: int, space: str = "nb201") -> dict[str, Any]:
+    """Hyper-parameters ``nb360 fit`` uses for ``model`` fitted on ``n_records`` records of ``space``."""
     if model != "ensemble":
         return {}
     params = copy.deepcopy(SHIPPED_ENSEMBLE)
+    if space == "darts":
+        params["members"][0]["params"]["hidden"] = DARTS_GIN_HIDDEN
     # Interval calibration holds out 10 % of the fitting pool; refitting the members on all of it
     # afterwards doubles the fit (~9 more minutes per NB201 table on 2 cores), so large tables keep
     # the members fitted without the calibration share (90 % of the pool).
