@@ -137,16 +137,19 @@ class Benchmark:
 
     # -- queries ------------------------------------------------------------------------------
     def _predict(self, archs: list[Any]) -> np.ndarray:
-        """``(3, n)``: mean, std, noise std (memoised per architecture)."""
+        """``(4, n)``: mean, std, noise std and predicted train seconds (NaN without a runtime
+        surrogate), memoised per architecture."""
         memo = self._memo
         missing = list(dict.fromkeys(a for a in archs if a not in memo))
         if missing:
             mean, var, noise = self.model._predict_units(self.space, missing)
+            runtime = (self._runtime_surrogate(missing) if self.runtime_model is not None
+                       else np.full(len(missing), np.nan))
             if len(memo) + len(missing) > MEMO_LIMIT:
                 memo.clear()
-            memo.update(zip(missing, zip(mean.tolist(), np.sqrt(var).tolist(),
-                                         np.sqrt(noise).tolist(), strict=True), strict=True))
-        return np.array([memo[a] for a in archs], dtype=np.float64).T.reshape(3, len(archs))
+            memo.update(zip(missing, zip(mean.tolist(), np.sqrt(var).tolist(), np.sqrt(noise).tolist(),
+                                         runtime.tolist(), strict=True), strict=True))
+        return np.array([memo[a] for a in archs], dtype=np.float64).T.reshape(4, len(archs))
 
     def query(self, archs: Sequence[Any], with_noise: bool = False,
               seed: int | np.random.Generator | None = None) -> QueryResult:
@@ -155,19 +158,19 @@ class Benchmark:
         ``seed`` seeds the noise (same seed, same samples); None draws fresh randomness.
         """
         objs = self.coerce(archs)
-        mean, std, noise = self._predict(objs)
+        mean, std, noise, seconds = self._predict(objs)
         sample = None
         if with_noise:
             rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
             sample = mean + noise * rng.standard_normal(len(objs))
         params, flops = self._complexity_of(objs)
-        runtime = self._runtime_surrogate(objs) if self.runtime_model is not None else None
+        runtime = seconds if self.runtime_model is not None else None
         return QueryResult(mean=mean, std=std, sample=sample, runtime=runtime,
                            params=params, flops=flops)
 
     def predict(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         """``(mean, std)`` of the scores (the surrogate protocol)."""
-        mean, std, _ = self._predict(self.coerce(archs))
+        mean, std, _, _ = self._predict(self.coerce(archs))
         return mean, std
 
     def noise_std(self, archs: Sequence[Any]) -> np.ndarray:
@@ -182,7 +185,7 @@ class Benchmark:
         """Seconds per evaluation: the runtime surrogate, else the FLOPs cost model."""
         objs = self.coerce(archs)
         if self.runtime_model is not None:
-            return self._runtime_surrogate(objs)
+            return self._predict(objs)[3]
         spec = self.manifest.get("runtime", {})
         if spec.get("kind") != "flops_cost_model":
             from surrogates.benchmark.runtime import flops_cost_model

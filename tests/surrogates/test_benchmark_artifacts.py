@@ -144,6 +144,9 @@ def test_darts_benchmark_with_runtime_surrogate(tmp_path) -> None:
     result = bench.query(archs)
     assert result.runtime.shape == (5,) and np.all(result.runtime > 0)
     np.testing.assert_allclose(bench.cost(archs), result.runtime)
+    np.testing.assert_array_equal(bench.query(archs[::-1]).runtime, result.runtime[::-1])  # memoised
+    fresh = Benchmark.load("ecg", model="xgb", root=tmp_path / "art")
+    np.testing.assert_allclose(fresh.cost(archs[2:]), result.runtime[2:])  # cost alone, no query
     # NB301 ConfigSpace dicts are accepted too
     from graph_encodings.spaces.nb301_configspace import to_configspace_dict
 
