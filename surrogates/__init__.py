@@ -8,11 +8,9 @@ The benchmark, evaluation, ranking and tabular names are imported on first use (
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from surrogates.base import SurrogateModel
 from surrogates.errors import ArtifactError, NotFittedError
+from surrogates.lazy import lazy_attributes
 from surrogates.registry import checking_parameters, create, list_surrogates
 
 # public name -> the module that defines it, imported when the name is first looked up
@@ -55,14 +53,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'surrogates' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_attributes("surrogates", _LAZY, globals())

@@ -4,8 +4,7 @@ Imported on first use (PEP 562): the GIN estimator needs torch, the tree one doe
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from surrogates.lazy import lazy_attributes
 
 _LAZY: dict[str, str] = {
     "GINRegressor": "surrogates.estimators.gin",
@@ -15,14 +14,4 @@ _LAZY: dict[str, str] = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'surrogates.estimators' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_attributes("surrogates.estimators", _LAZY, globals())

@@ -5,8 +5,7 @@ in the others' libraries (torch, XGBoost). :func:`surrogates.list_surrogates` re
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from surrogates.lazy import lazy_attributes
 
 # public name -> the module that defines it
 _LAZY: dict[str, str] = {
@@ -24,14 +23,4 @@ _LAZY: dict[str, str] = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'surrogates.models' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_attributes("surrogates.models", _LAZY, globals())
