@@ -23,14 +23,14 @@ import numpy as np
 import pandas as pd
 
 import surrogates
-from surrogates import metrics
-from surrogates.tabular import TabularBenchmark
 from nas_optimizers.validation.calibration import (
     CalibrationResult,
     PrecomputedPredictor,
     ranking_calibration,
 )
 from nas_optimizers.validation.compare import Comparison, add_true_regret, compare, final_regret
+from surrogates import metrics
+from surrogates.tabular import TabularBenchmark
 
 OPTIMIZERS = ("random_search", "regularized_evolution", "local_search", "bananas", "rf_bo")
 # RE's defaults (population 100) make a 100-200 evaluation run pure random search.

@@ -8,7 +8,6 @@ import pytest
 import graph_encodings
 import surrogates
 from nas_optimizers import simulate
-from surrogates.tabular import TabularBenchmark
 from nas_optimizers.validation import (
     PrecomputedPredictor,
     StudyConfig,
@@ -18,6 +17,7 @@ from nas_optimizers.validation import (
     ranking_calibration,
 )
 from nas_optimizers.validation.__main__ import main
+from surrogates.tabular import TabularBenchmark
 
 SPACE = graph_encodings.get_space("nb201")
 ARCHS = [SPACE.from_index(i) for i in (0, 100, 2000, 5000)]
