@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Background CPU ground-truth collection for the tasks with data here (resumable: re-run it).
-# Round-robin over ecg, satellite and darcyflow in steps of STEP proposals, alternating a uniform
-# random campaign and a regularised-evolution campaign (population 25, tournament 5, driven by the
-# real training results), so every task grows with both samplers. REPEAT of the architectures
+# Round-robin over ecg, satellite and darcyflow in steps of STEP proposals per campaign. Each task
+# grows with every sampler in SAMPLERS (default: uniform random, regularised evolution with
+# population 25 and tournament 5, and BANANAS; the optimizers are driven by the real training
+# results), so surrogates can be tested leave-one-sampler-out. REPEAT of the architectures
 # (chosen by hash) are trained with 3 seeds. Records go to the committed store.
 # STORE (env) overrides the record store folder, e.g. to run from a separate worktree and append to
 # the main checkout's store while the main checkout is being edited.
@@ -15,12 +16,22 @@ WORKERS=${3:-1}
 REPEAT=${4:-0.05}
 PY=${PYTHON:-.venv/bin/python}
 STORE=${STORE:-training_data/data/records}
+SAMPLERS=${SAMPLERS:-random regularized_evolution bananas}
+
+sampler_options() {  # the optimizer hyper-parameters each sampler's campaign runs with
+  case "$1" in
+    regularized_evolution) echo "--sampler-option population_size=25 --sampler-option sample_size=5" ;;
+    *) echo "" ;;
+  esac
+}
+
 for ((n = STEP; n <= TARGET; n += STEP)); do
   for task in ecg satellite darcyflow; do
-    common=(--task "$task" --protocol "$task-cpu-v1" --n "$n" --repeat-fraction "$REPEAT"
-            --repeat-seeds 3 --workers "$WORKERS" --threads 1 --no-progress --store "$STORE")
-    "$PY" -m nb360_cli.main collect "${common[@]}"
-    "$PY" -m nb360_cli.main collect "${common[@]}" --sampler regularized_evolution \
-      --sampler-option population_size=25 --sampler-option sample_size=5
+    for sampler in $SAMPLERS; do
+      # shellcheck disable=SC2046  # the options are words on purpose
+      "$PY" -m nb360_cli.main collect --task "$task" --protocol "$task-cpu-v1" --n "$n" \
+        --sampler "$sampler" $(sampler_options "$sampler") --repeat-fraction "$REPEAT" \
+        --repeat-seeds 3 --workers "$WORKERS" --threads 1 --no-progress --store "$STORE"
+    done
   done
 done
