@@ -13,7 +13,7 @@ _EXPORTS: dict[str, str] = {
     "Record": "training_data.records",
     "RecordStore": "training_data.records",
     "load_records": "training_data.records",
-    "import_nb201_table": "training_data.records",
+    "import_nb201_table": "training_data.records.nb201_import",
     # tasks
     "Task": "training_data.tasks",
     "get_task": "training_data.tasks",

@@ -119,3 +119,16 @@ def test_missing_file_and_columns_are_named(tmp_path):
     pd.DataFrame({"arch_idx": [0], "arch_str": ["x"]}).to_parquet(small)
     with pytest.raises(ValueError, match=r"lacks column\(s\) \['iso_rep_idx', 'ninapro_test_acc'"):
         import_nb201_table(small)
+
+
+def test_runs_as_a_script_without_the_double_import_warning():
+    """``python -m training_data.records.nb201_import`` must not be imported by its package first."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-W", "error::RuntimeWarning", "-m", "training_data.records.nb201_import", "--help"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--check" in done.stdout
