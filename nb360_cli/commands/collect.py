@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--data-root", default=None)
     parser.add_argument("--slurm-folder", default="slurm_logs", help="submitit log folder (slurm)")
     parser.add_argument("--gpus-per-job", type=float, default=0.0, help="fractional GPUs (ray)")
+    parser.add_argument("--time-budget-s", type=float, default=None,
+                        help="start no evaluation expected to end after this many seconds; "
+                             "finish those in flight and stop (re-run to continue)")
     parser.add_argument("--no-progress", action="store_true")
     parser.set_defaults(run=run)
 
@@ -97,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         shard=args.shard,
         progress=not args.no_progress,
         executor_options=options,
+        time_budget_s=args.time_budget_s,
     )
     print(summary)
     return 0

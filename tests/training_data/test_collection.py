@@ -146,7 +146,31 @@ def test_cli_drives_a_configured_optimizer(tmp_path: Path) -> None:
     assert len(records) == 3 and {r.sampler for r in records} == {"regularized_evolution"}
 
 
+def test_time_budget_stops_starting_runs_and_loses_none(tmp_path: Path) -> None:
+    store = tmp_path / "records"
+    nothing = collect(TASK, PROTOCOL, 5, store, time_budget_s=0.0, progress=False)
+    assert nothing.stopped_by_time_budget and (nothing.proposed, nothing.evaluated) == (0, 0)
+    boxed = collect(TASK, PROTOCOL, 200, store, workers=1, time_budget_s=6.0, progress=False)
+    assert boxed.stopped_by_time_budget and "stopped by the time budget" in str(boxed)
+    assert 1 <= boxed.evaluated == boxed.proposed < 200
+    assert len(keys(store)) == boxed.evaluated  # every run it started finished and was stored
+    resumed = collect(TASK, PROTOCOL, boxed.proposed + 1, store, progress=False)
+    assert (resumed.already_present, resumed.evaluated) == (boxed.proposed, 1)
+    assert not resumed.stopped_by_time_budget
+
+
+def test_cli_time_budget(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "nb360_cli.main", "collect", "--task", TASK, "--protocol", PROTOCOL,
+               "--n", "3", "--store", str(tmp_path), "--no-progress", "--time-budget-s", "0"]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert "proposed 0 architectures" in finished.stdout
+    assert "stopped by the time budget" in finished.stdout
+
+
 def test_bad_campaign_arguments_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="time_budget_s must be >= 0 seconds"):
+        collect(TASK, PROTOCOL, 1, tmp_path, time_budget_s=-1.0)
     with pytest.raises(ValueError, match="is for task"):
         collect("ecg", PROTOCOL, 1, tmp_path)
     with pytest.raises(ValueError, match="valid: local, ray, slurm"):

@@ -10,6 +10,7 @@ campaign loses at most the runs in flight.
 from __future__ import annotations
 
 import math
+import statistics
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -45,17 +46,21 @@ class CollectionSummary:
     best_score: float = math.inf
     best_arch: str = ""
     wall_seconds: float = 0.0
+    stopped_by_time_budget: bool = False
 
     def __str__(self) -> str:
         statuses = ", ".join(f"{k}={v}" for k, v in sorted(self.status_counts.items())) or "none"
         rate = self.evaluated / self.wall_seconds * 3600 if self.wall_seconds > 0 else 0.0
         best = f"{self.best_score:.4g}" if math.isfinite(self.best_score) else "n/a"
+        stopped = ("\n  stopped by the time budget before proposing all; re-run to continue"
+                   if self.stopped_by_time_budget else "")
         return (
             f"campaign {self.task} / {self.protocol} / sampler={self.sampler} -> {self.store}\n"
             f"  proposed {self.proposed} architectures; evaluated {self.evaluated} runs now "
             f"({statuses}); {self.already_present} already in the store; "
             f"{self.skipped_other_shard} left to other shards; {self.retried} retried\n"
             f"  {self.wall_seconds:.1f} s wall, {rate:.1f} runs/hour; best score this campaign: {best}"
+            f"{stopped}"
         )
 
 
@@ -105,6 +110,18 @@ class _Campaign:
         self.in_flight: dict[tuple[str, int], EvalJob] = {}
         self.waiting: dict[tuple[str, int], list[Any]] = defaultdict(list)
         self.attempts: dict[tuple[str, int], int] = defaultdict(int)
+        self.submitted_at: dict[tuple[str, int], float] = {}
+        self.durations: list[float] = []  # seconds from submission to result, this campaign
+
+    def may_start(self, deadline: float | None) -> bool:
+        """Whether a new evaluation is expected to finish before ``deadline`` (perf_counter).
+
+        The expected duration is the median submission-to-result time seen so far (0 before any).
+        """
+        if deadline is None:
+            return True
+        expected = statistics.median(self.durations) if self.durations else 0.0
+        return time.perf_counter() + expected < deadline
 
     def propose(self, index: int, shard: tuple[int, int] | None) -> None:
         arch = self.proposer.ask()
@@ -133,6 +150,7 @@ class _Campaign:
     def _submit(self, key: tuple[str, int], job: EvalJob) -> None:
         self.in_flight[key] = job
         self.attempts[key] += 1
+        self.submitted_at[key] = time.perf_counter()
         self.executor.submit(job)
 
     def _tell(self, arch: Any, record: Record) -> None:
@@ -149,6 +167,7 @@ class _Campaign:
                 self._submit(key, job)
                 continue
             del self.in_flight[key]
+            self.durations.append(time.perf_counter() - self.submitted_at.pop(key))
             self.store.append(record)
             self.known[key] = record
             self.summary.evaluated += 1
@@ -182,6 +201,7 @@ def collect(
     max_attempts: int = 2,
     progress: bool = True,
     executor_options: dict[str, Any] | None = None,
+    time_budget_s: float | None = None,
 ) -> CollectionSummary:
     """Propose ``n`` architectures of ``space`` and evaluate them on ``task`` under ``protocol``.
 
@@ -191,7 +211,9 @@ def collect(
     (``workers`` processes), ``"ray"``, ``"slurm"`` or an :class:`Executor`. ``shard="i/k"`` splits
     a uniform-random campaign over k machines (proposal j goes to shard j mod k); merge the stores
     afterwards with ``RecordStore.merge``. Resumable: calling again with the same arguments
-    evaluates only what is missing.
+    evaluates only what is missing. ``time_budget_s``: start no evaluation that is not expected
+    (median duration so far) to finish within this many seconds of the call, then wait for those
+    in flight and return; nothing is cut off, so a time-boxed session (a GPU lease) loses no work.
     """
     from tqdm.auto import tqdm
 
@@ -201,6 +223,8 @@ def collect(
         raise ValueError(f"protocol {protocol!r} is for task {proto.task!r}, not {task!r}")
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n!r}")
+    if time_budget_s is not None and not time_budget_s >= 0:
+        raise ValueError(f"time_budget_s must be >= 0 seconds (or None), got {time_budget_s!r}")
     space_obj = get_space(space) if isinstance(space, str) else space
     proposer, sampler_name = as_proposer(sampler, space_obj, seed)
     shard_spec = _parse_shard(shard)
@@ -210,6 +234,7 @@ def collect(
     record_store = store if isinstance(store, RecordStore) else RecordStore(store)
     summary = CollectionSummary(task=task, protocol=protocol, sampler=sampler_name, store=str(record_store.root))
     start = time.perf_counter()
+    deadline = None if time_budget_s is None else start + time_budget_s
     job_options = {"device": device, "data_root": None if data_root is None else str(data_root),
                    "n_threads": n_threads}
     with make_executor(executor, workers=workers, **(executor_options or {})) as pool, tqdm(
@@ -218,11 +243,16 @@ def collect(
         campaign = _Campaign(record_store, task, protocol, space_obj, proposer, sampler_name, pool,
                              job_options, repeat_fraction, repeat_seeds, max_attempts, bar, summary)
         index = 0
-        while index < n or campaign.in_flight:
-            while index < n and pool.in_flight < pool.capacity:
+        while True:
+            while index < n and pool.in_flight < pool.capacity and campaign.may_start(deadline):
                 campaign.propose(index, shard_spec)
                 index += 1
-            if campaign.in_flight:
-                campaign.receive(timeout=1.0)
+            if not campaign.in_flight:
+                if index < n and not campaign.may_start(deadline):
+                    summary.stopped_by_time_budget = True
+                if index >= n or summary.stopped_by_time_budget:
+                    break
+                continue
+            campaign.receive(timeout=1.0)
     summary.wall_seconds = time.perf_counter() - start
     return summary
