@@ -140,3 +140,8 @@ def test_data_pack_prints_sizes_and_enforces_the_limit(tmp_path, capsys) -> None
     assert "not empty" in capsys.readouterr().err
     assert main(["data", "pack", "--tasks", "nope", "--out", str(tmp_path / "x")]) == 2
     assert "'nope'" in capsys.readouterr().err
+    assert main(["data", "verify-pack", str(tmp_path / "pack")]) == 0
+    assert "every file matches its manifest" in capsys.readouterr().out
+    (tmp_path / "pack" / "ucr_crop" / "Crop_TRAIN.tsv").write_text("changed\n")
+    assert main(["data", "verify-pack", str(tmp_path / "pack")]) == 2
+    assert "Crop_TRAIN.tsv has 8 bytes; the manifest says" in capsys.readouterr().err

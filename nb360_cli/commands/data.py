@@ -41,6 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"fail when the pack is larger than this (default: {DEFAULT_LIMIT_MIB:g} MiB)",
     )
     pack.set_defaults(run=run_pack)
+    verify = actions.add_parser(
+        "verify-pack", help="check a data pack's files against its manifest (sizes, SHA-256)"
+    )
+    verify.add_argument("folder", help="the pack folder")
+    verify.set_defaults(run=run_verify_pack)
 
 
 def run_summary(args: argparse.Namespace) -> int:
@@ -81,4 +86,13 @@ def run_pack(args: argparse.Namespace) -> int:
         )
     print(f"pack of {', '.join(manifest.tasks)} written to {args.out} in {seconds:.1f} s "
           f"(use it with NB360_DATA_ROOT={args.out})")
+    return 0
+
+
+def run_verify_pack(args: argparse.Namespace) -> int:
+    from training_data.tasks.pack import describe, verify_pack
+
+    manifest = verify_pack(args.folder)
+    print("\n".join(describe(args.folder, manifest)))
+    print(f"pack {args.folder}: every file matches its manifest")
     return 0
