@@ -6,7 +6,9 @@
 # results), so surrogates can be tested leave-one-sampler-out. REPEAT of the architectures
 # (chosen by hash) are trained with 3 seeds. Records go to the committed store.
 # STORE (env) overrides the record store folder, e.g. to run from a separate worktree and append to
-# the main checkout's store while the main checkout is being edited.
+# the main checkout's store while the main checkout is being edited. UNTIL (env, anything
+# `date -d` reads, e.g. "01:45") ends the collection cleanly: no run starts that is not expected
+# to finish by then (nb360 collect --time-budget-s), so stopping loses nothing in flight.
 #   NB360_DATA_ROOT=../shared/data scripts/collect_cpu.sh [TARGET] [STEP] [WORKERS] [REPEAT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +19,17 @@ REPEAT=${4:-0.05}
 PY=${PYTHON:-.venv/bin/python}
 STORE=${STORE:-training_data/data/records}
 SAMPLERS=${SAMPLERS:-random regularized_evolution bananas}
+UNTIL=${UNTIL:-}
+if [[ -n "$UNTIL" ]]; then
+  end=$(date -d "$UNTIL" +%s) || { echo "UNTIL=$UNTIL is not a date that date -d reads" >&2; exit 2; }
+fi
+
+budget_option() {  # --time-budget-s up to UNTIL; fails within a minute of UNTIL
+  [[ -n "$UNTIL" ]] || return 0
+  local left=$((end - $(date +%s)))
+  ((left > 60)) || return 1  # too little time left for one more campaign to start a run
+  echo "--time-budget-s $left"
+}
 
 sampler_options() {  # the optimizer hyper-parameters each sampler's campaign runs with
   case "$1" in
@@ -28,8 +41,9 @@ sampler_options() {  # the optimizer hyper-parameters each sampler's campaign ru
 for ((n = STEP; n <= TARGET; n += STEP)); do
   for task in ecg satellite darcyflow; do
     for sampler in $SAMPLERS; do
-      # shellcheck disable=SC2046  # the options are words on purpose
-      "$PY" -m nb360_cli.main collect --task "$task" --protocol "$task-cpu-v1" --n "$n" \
+      budget=$(budget_option) || { echo "UNTIL=$UNTIL reached: stopping"; exit 0; }
+      # shellcheck disable=SC2046,SC2086  # the options are words on purpose
+      "$PY" -m nb360_cli.main collect $budget --task "$task" --protocol "$task-cpu-v1" --n "$n" \
         --sampler "$sampler" $(sampler_options "$sampler") --repeat-fraction "$REPEAT" \
         --repeat-seeds 3 --workers "$WORKERS" --threads 1 --no-progress --store "$STORE"
     done
