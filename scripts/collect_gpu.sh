@@ -1,29 +1,36 @@
 #!/usr/bin/env bash
-# One time-boxed GPU collection call, for the lent GPU machine (the `device` tool's `run`), where
+# GPU ground-truth collection over one lease of the lent GPU machine (the `device` tool), where
 # the repository arrives as a plain copy: no install, the image's python3 (torch, numpy, scipy,
 # pandas, scikit-learn, joblib, tqdm are there; XGBoost, LightGBM and Ray are not needed), and the
 # data root made here by `nb360 data pack --out data_pack` and carried along.
 #
-#   run(command="OUT=$OUT scripts/collect_gpu.sh", carry=["data_pack"], timeout_s=600)
+# One call may run 10 minutes, but a lease lasts up to 30 and a warm machine keeps a process that
+# started its own session. So the collector runs in the background for the whole lease and the
+# calls follow it, back to back (the machine goes back after 30 s idle):
 #
-# Steps, all inside BUDGET_S seconds (default 480: the 10-minute limit of one call less start-up
-# and the last runs' overrun):
-#  1. the CUDA facts (nvidia-smi, torch's device) into $OUT/gpu.txt;
-#  2. THROUGHPUT=1 (the default in a first call): benchmarks/bench_collection_throughput.py on
-#     THROUGHPUT_TASK at LEVELS concurrent runs ($OUT/throughput.json, records kept);
-#  3. the rest of the budget: `nb360 collect --time-budget-s` with WORKERS concurrent runs on each of
-#     TASKS in turn (uniform random; SEED picks the campaign), so no run is cut off at the end.
-# The campaigns append to the checkout's own store (STORE), so a call resumes from every record
-# committed or merged here before it; at the end (also after a failure) the <task>-$KIND.jsonl files
-# are copied to $OUT/records/<task>/ (two folders down: they come back). Merge them here with
-# `nb360 data merge <files folder>/records --into training_data/data/records` before the next call.
+#   run(command="OUT=$OUT scripts/collect_gpu.sh start", carry=["data_pack"], timeout_s=600)
+#   run(command="OUT=$OUT scripts/collect_gpu.sh follow", carry=["data_pack"], timeout_s=600)  # again
+#                                                      # until it prints "collector finished"
+# start: the CUDA facts ($OUT/gpu.txt), the pack checked, then the background collector:
+#   1. THROUGHPUT=1: benchmarks/bench_collection_throughput.py on THROUGHPUT_TASK at LEVELS
+#      concurrent runs ($OUT/throughput.json; its records are kept);
+#   2. `nb360 collect --time-budget-s` on each of TASKS in turn (uniform random, WORKERS concurrent
+#      runs, an equal share of what is left each), so no run is cut off when LEASE_S ends;
+#   then it follows, as `follow` does.
+# follow: waits until the collector finishes or CALL_S seconds pass, then copies the records
+#   ($OUT/records/<task>/<task>-$KIND.jsonl, two folders down so they come back) and the log.
+#   Merge them here: nb360 data merge <files>/records --into training_data/data/records
+# The live store is RUN_DIR/records (ignored, so it stays on the warm machine between calls),
+# seeded with the checkout's committed <task>-$KIND records, so campaigns resume across leases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+MODE=${1:-}
 : "${OUT:?set OUT to the folder whose files come back}"
-BUDGET_S=${BUDGET_S:-480}
+LEASE_S=${LEASE_S:-1440}          # the collector's whole budget (24 min: a lease is 30, less start-up)
+CALL_S=${CALL_S:-540}             # how long one call follows it (a call may run 600 s)
 TASKS=${TASKS:-darcyflow satellite ecg}
 WORKERS=${WORKERS:-12}
-N=${N:-2000}
+N=${N:-5000}
 SEED=${SEED:-0}
 THROUGHPUT=${THROUGHPUT:-1}
 THROUGHPUT_TASK=${THROUGHPUT_TASK:-darcyflow}
@@ -31,42 +38,93 @@ LEVELS=${LEVELS:-1 4 12}
 DEVICE=${DEVICE:-cuda}            # cpu and KIND=tiny-v1 give a smoke run without a GPU (tests)
 KIND=${KIND:-gpu-v1}              # the protocol of each task: <task>-$KIND
 MIN_SHARE_S=${MIN_SHARE_S:-30}    # a task's campaign is skipped when less time than this is left
+RUN_DIR=${RUN_DIR:-runs/gpu}
 PY=${PYTHON:-python3}
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 export NB360_DATA_ROOT=${NB360_DATA_ROOT:-data_pack}
-STORE=${STORE:-training_data/data/records}
-start=$SECONDS
-left() { echo $((BUDGET_S - (SECONDS - start))); }
-bring_back() {  # this protocol's record files, into $OUT
-  for file in "$STORE"/*/*-"$KIND".jsonl; do
-    [[ -e "$file" ]] || continue
-    mkdir -p "$OUT/records/$(basename "$(dirname "$file")")"
-    cp "$file" "$OUT/records/$(basename "$(dirname "$file")")/"
+LIVE="$RUN_DIR/records"
+
+collector() {  # the background job: throughput, then the campaigns, within LEASE_S
+  local start=$SECONDS
+  if [[ "$THROUGHPUT" == 1 ]]; then
+    # shellcheck disable=SC2086  # LEVELS is a list of words
+    timeout "$LEASE_S" "$PY" benchmarks/bench_collection_throughput.py --task "$THROUGHPUT_TASK" \
+      --protocol "$THROUGHPUT_TASK-$KIND" --device "$DEVICE" --levels $LEVELS --rounds 1 \
+      --store "$LIVE" --json "$RUN_DIR/throughput.json" || echo "throughput step stopped: $?"
+  fi
+  local tasks=($TASKS) i left share
+  for i in "${!tasks[@]}"; do
+    left=$((LEASE_S - (SECONDS - start)))
+    share=$((left / (${#tasks[@]} - i)))  # an equal share of what is left per remaining task
+    ((share >= MIN_SHARE_S)) || continue
+    "$PY" -m nb360_cli.main collect --task "${tasks[$i]}" --protocol "${tasks[$i]}-$KIND" --n "$N" \
+      --seed "$SEED" --workers "$WORKERS" --device "$DEVICE" --threads 1 --no-progress \
+      --store "$LIVE" --time-budget-s "$share" || echo "campaign ${tasks[$i]} failed: $?"
   done
+  "$PY" -m nb360_cli.main data summary --records "$LIVE" || true
 }
-trap bring_back EXIT
 
-{ nvidia-smi || true
-  "$PY" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(),
+bring_back() {  # this protocol's record files, the log and the figures, into $OUT
+  local file task
+  for file in "$LIVE"/*/*-"$KIND".jsonl; do
+    [[ -e "$file" ]] || continue
+    task=$(basename "$(dirname "$file")")
+    mkdir -p "$OUT/records/$task"
+    cp "$file" "$OUT/records/$task/"
+  done
+  for file in "$RUN_DIR"/collector.log "$RUN_DIR"/throughput.json "$RUN_DIR"/gpu.txt; do
+    [[ -e "$file" ]] && cp "$file" "$OUT/"
+  done
+  return 0
+}
+
+follow() {  # until the collector is done or CALL_S has passed; then bring the records back
+  local start=$SECONDS
+  trap bring_back EXIT
+  while [[ ! -e "$RUN_DIR/done" ]] && ((SECONDS - start < CALL_S)); do
+    sleep 5
+  done
+  tail -n 30 "$RUN_DIR/collector.log" || true
+  if [[ -e "$RUN_DIR/done" ]]; then
+    echo "collector finished"
+  else
+    echo "collector still running after ${CALL_S}s of this call: call follow again"
+  fi
+}
+
+case "$MODE" in
+  start)
+    if [[ -e "$RUN_DIR/collector.pid" ]] && kill -0 "$(cat "$RUN_DIR/collector.pid")" 2>/dev/null; then
+      echo "a collector is already running (pid $(cat "$RUN_DIR/collector.pid")): use follow" >&2
+      exit 2
+    fi
+    mkdir -p "$LIVE"
+    rm -f "$RUN_DIR/done"
+    { nvidia-smi || true
+      "$PY" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(),
 torch.cuda.get_device_name(0) if torch.cuda.is_available() else '-')"
-} > "$OUT/gpu.txt" 2>&1
-cat "$OUT/gpu.txt"
-"$PY" -m nb360_cli.main data verify-pack "$NB360_DATA_ROOT"
-
-if [[ "$THROUGHPUT" == 1 ]]; then
-  # shellcheck disable=SC2086  # LEVELS is a list of words
-  timeout "$(left)" "$PY" benchmarks/bench_collection_throughput.py --task "$THROUGHPUT_TASK" \
-    --protocol "$THROUGHPUT_TASK-$KIND" --device "$DEVICE" --levels $LEVELS --rounds 1 \
-    --store "$STORE" --json "$OUT/throughput.json" || echo "throughput step stopped: $?"
-fi
-
-tasks=($TASKS)
-for i in "${!tasks[@]}"; do
-  task=${tasks[$i]}
-  share=$(( $(left) / (${#tasks[@]} - i) ))  # an equal share of what is left per remaining task
-  (( share >= MIN_SHARE_S )) || continue
-  "$PY" -m nb360_cli.main collect --task "$task" --protocol "$task-$KIND" --n "$N" \
-    --seed "$SEED" --workers "$WORKERS" --device "$DEVICE" --threads 1 --no-progress \
-    --store "$STORE" --time-budget-s "$share"
-done
-"$PY" -m nb360_cli.main data summary --records "$STORE" | tee "$OUT/summary.txt" || true
+    } > "$RUN_DIR/gpu.txt" 2>&1
+    cat "$RUN_DIR/gpu.txt"
+    "$PY" -m nb360_cli.main data verify-pack "$NB360_DATA_ROOT"
+    for file in training_data/data/records/*/*-"$KIND".jsonl; do  # resume from committed records
+      [[ -e "$file" ]] || continue
+      task_dir="$LIVE/$(basename "$(dirname "$file")")"
+      mkdir -p "$task_dir"
+      [[ -e "$task_dir/$(basename "$file")" ]] || cp "$file" "$task_dir/"
+    done
+    setsid nohup bash -c "$(declare -f collector); $(declare -p LEASE_S TASKS WORKERS N SEED THROUGHPUT \
+      THROUGHPUT_TASK LEVELS DEVICE KIND MIN_SHARE_S RUN_DIR PY LIVE); collector; touch '$RUN_DIR/done'" \
+      > "$RUN_DIR/collector.log" 2>&1 < /dev/null &
+    echo $! > "$RUN_DIR/collector.pid"
+    echo "collector started (pid $!, LEASE_S=$LEASE_S)"
+    follow
+    ;;
+  follow)
+    [[ -e "$RUN_DIR/collector.pid" ]] || { echo "no collector was started in $RUN_DIR: use start" >&2; exit 2; }
+    follow
+    ;;
+  *)
+    echo "usage: OUT=DIR scripts/collect_gpu.sh start|follow (got '${MODE}')" >&2
+    exit 2
+    ;;
+esac

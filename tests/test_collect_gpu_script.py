@@ -1,8 +1,9 @@
-"""scripts/collect_gpu.sh, the one-call GPU collection recipe, run here on the CPU.
+"""scripts/collect_gpu.sh, the GPU-lease collection recipe, run here on the CPU.
 
-Everything but CUDA is exercised: a data pack verified, the throughput benchmark, a time-boxed
-campaign, the records copied out, and the summary; with XGBoost, LightGBM, Ray and submitit made
-unimportable, as they are on the GPU machine's image.
+Everything but CUDA is exercised: the data pack checked, the background collector started in its
+own session and followed across two calls, the throughput benchmark, time-boxed campaigns, the
+records and figures copied out; with XGBoost, LightGBM, Ray and submitit made unimportable, as
+they are on the GPU machine's image.
 """
 from __future__ import annotations
 
@@ -21,36 +22,52 @@ SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "collect_gpu.sh"
 ABSENT_ON_THE_GPU_IMAGE = ("xgboost", "lightgbm", "ray", "submitit")
 
 
+def call(mode: str, env: dict[str, str], **extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(SCRIPT), mode], env={**env, **extra}, capture_output=True,
+                          text=True, timeout=600, check=False)
+
+
 @pytest.mark.needs_shared_data
 @pytest.mark.slow
-def test_one_call_on_the_cpu_with_a_tiny_protocol(shared_data: Path, tmp_path: Path) -> None:
-    pack, out, store, blocked = (tmp_path / name for name in ("pack", "out", "store", "blocked"))
+def test_a_lease_on_the_cpu_with_a_tiny_protocol(shared_data: Path, tmp_path: Path) -> None:
+    pack, out, run_dir, blocked = (tmp_path / name for name in ("pack", "out", "run", "blocked"))
     write_pack(pack, tasks=["satellite"], data_root=shared_data)
     out.mkdir()
     blocked.mkdir()
     for module in ABSENT_ON_THE_GPU_IMAGE:
         (blocked / f"{module}.py").write_text(f"raise ImportError('{module} is not installed here')\n")
-    env = {**os.environ, "OUT": str(out), "STORE": str(store), "PYTHON": sys.executable,
+    env = {**os.environ, "OUT": str(out), "RUN_DIR": str(run_dir), "PYTHON": sys.executable,
            "PYTHONPATH": str(blocked), "NB360_DATA_ROOT": str(pack), "DEVICE": "cpu",
            "KIND": "tiny-v1", "TASKS": "satellite", "THROUGHPUT_TASK": "satellite", "LEVELS": "1",
-           "WORKERS": "2", "BUDGET_S": "25", "MIN_SHARE_S": "3"}
-    done = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True,
-                          timeout=600, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "every file matches its manifest" in done.stdout
+           "WORKERS": "2", "LEASE_S": "20", "MIN_SHARE_S": "3"}
+
+    first = call("start", env, CALL_S="1")  # returns while the collector runs on
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "every file matches its manifest" in first.stdout
+    assert "call follow again" in first.stdout
+    again = call("start", env, CALL_S="1")
+    assert again.returncode == 2 and "already running" in again.stderr
+
+    last = call("follow", env, CALL_S="300")
+    assert last.returncode == 0, last.stdout + last.stderr
+    assert "collector finished" in last.stdout
+    log = (out / "collector.log").read_text()
+    assert "stopped by the time budget" in log  # N=5000 tiny runs do not fit in 20 s
     assert "torch" in (out / "gpu.txt").read_text()
     levels = json.loads((out / "throughput.json").read_text())["levels"]
     assert [(lv["concurrency"], lv["ok"]) for lv in levels] == [(1, 1)]
-    assert "stopped by the time budget" in done.stdout  # N=2000 tiny runs do not fit in 25 s
+    live = RecordStore(run_dir / "records").records(task="satellite", protocol="satellite-tiny-v1")
+    assert len(live) >= 2 and len({r.key for r in live}) == len(live)
     returned = out / "records" / "satellite" / "satellite-tiny-v1.jsonl"
-    records = RecordStore(store).records(task="satellite", protocol="satellite-tiny-v1")
-    assert len(records) >= 2 and len({r.key for r in records}) == len(records)
-    assert returned.read_bytes() == (store / "satellite" / "satellite-tiny-v1.jsonl").read_bytes()
-    assert "satellite-tiny-v1" in (out / "summary.txt").read_text()
+    assert returned.read_bytes() == (run_dir / "records" / "satellite" / "satellite-tiny-v1.jsonl").read_bytes()
 
 
-def test_it_names_what_is_missing() -> None:
+def test_wrong_calls_name_what_is_wrong(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "OUT"}
-    done = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = call("start", env)
     assert done.returncode != 0 and "set OUT to the folder whose files come back" in done.stderr
+    env["OUT"], env["RUN_DIR"] = str(tmp_path), str(tmp_path / "run")
+    done = call("follow", env)
+    assert done.returncode == 2 and "no collector was started" in done.stderr
+    done = call("begin", env)
+    assert done.returncode == 2 and "start|follow (got 'begin')" in done.stderr
