@@ -27,6 +27,9 @@ def test_data_summary(capsys) -> None:
     assert main(["data", "summary", "--task", "ninapro"]) == 0
     out = capsys.readouterr().out
     assert "ninapro" in out and "nb360-nb201-200ep" in out
+    assert main(["data", "summary", "--space", "darts", "--by-sampler"]) == 0
+    out = capsys.readouterr().out
+    assert "sampler" in out.splitlines()[0] and "regularized_evolution" in out and "ecg-cpu-v1" in out
 
 
 def test_fit_then_query_own_artifacts(records, tmp_path, capsys) -> None:

@@ -42,17 +42,24 @@ def repeat_noise(frame: pd.DataFrame) -> tuple[int, float]:
     return repeated, float(np.median(diffs)) if diffs else float("nan")
 
 
-def summarise(records: pd.DataFrame) -> pd.DataFrame:
-    """One row per (task, protocol, space) with counts, score range and repeat noise."""
+GROUP_KEYS = ("task", "protocol", "space")
+
+
+def summarise(records: pd.DataFrame, by_sampler: bool = False) -> pd.DataFrame:
+    """One row per (task, protocol, space) with counts, score range and repeat noise.
+
+    ``by_sampler``: one row per sampler too (the campaign that proposed the architecture: a
+    repeated seed carries its architecture's sampler), e.g. to plan leave-one-sampler-out tests.
+    """
+    keys = [*GROUP_KEYS, "sampler"] if by_sampler else list(GROUP_KEYS)
+    columns = [*GROUP_KEYS, "sampler", *SUMMARY_COLUMNS[3:]] if by_sampler else list(SUMMARY_COLUMNS)
     rows = []
-    for (task, protocol, space), frame in records.groupby(["task", "protocol", "space"], sort=True):
+    for group, frame in records.groupby(keys, sort=True):
         ok_scores = frame.loc[frame["status"] == "ok", "score"].astype(float)
         repeated, noise = repeat_noise(frame)
         rows.append(
             {
-                "task": task,
-                "protocol": protocol,
-                "space": space,
+                **dict(zip(keys, group, strict=True)),
                 "records": len(frame),
                 "archs": frame["arch_hash"].nunique(),
                 "seeds": frame["seed"].nunique(),
@@ -65,4 +72,4 @@ def summarise(records: pd.DataFrame) -> pd.DataFrame:
                 "repeat_noise_mad": noise,
             }
         )
-    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    return pd.DataFrame(rows, columns=columns)

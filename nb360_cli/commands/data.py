@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     summary.add_argument(
         "--records", default=None, help="record store folder (default: the shipped records)"
     )
+    summary.add_argument(
+        "--by-sampler", action="store_true", help="a row per sampler (random, each optimizer) too"
+    )
     summary.set_defaults(run=run_summary)
     merge = actions.add_parser("merge", help="merge record stores from several machines into one")
     merge.add_argument("sources", nargs="+", help="record store folders to merge in")
@@ -53,7 +56,7 @@ def run_summary(args: argparse.Namespace) -> int:
     from training_data.summary import summarise
 
     records = load_records(task=args.task, protocol=args.protocol, space=args.space, root=args.records)
-    table = summarise(records)
+    table = summarise(records, by_sampler=args.by_sampler)
     with pd.option_context("display.width", 200, "display.max_columns", None):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     return 0
