@@ -107,6 +107,9 @@ def test_demo(capsys, tmp_path, monkeypatch) -> None:
     assert "Held-out evaluation" in out and "Recomputed" in out
     assert out.count("(manifest") == 2
     assert "Simulated NAS on ninapro" in out
+    n_darts = sum(entry[0] == "darts" for entry in surrogates.list_benchmarks())
+    assert n_darts >= 1 and out.count("DARTS-V2 cells") == n_darts
+    assert out.count("Kendall tau") == n_darts
     assert (tmp_path / "runs" / "demo_anytime.png").stat().st_size > 0
 
 

@@ -1,14 +1,17 @@
-"""``nb360 demo``: the shipped NB201 NB360 benchmarks (what ``make demo`` runs).
+"""``nb360 demo``: the shipped benchmarks (what ``make demo`` runs).
 
-Loads the shipped benchmarks of NinaPro and Darcy Flow, queries a few architectures with
+Loads the shipped NB201 benchmarks of NinaPro and Darcy Flow, queries a few architectures with
 uncertainty, prints the held-out evaluation table recorded in the manifests, and recomputes
-Kendall tau on those held-out records from the loaded artifacts to show the table is real.
+Kendall tau on those held-out records from the loaded artifacts to show the table is real; then
+queries the DARTS-space benchmarks fitted on this project's own records
+(:mod:`~nb360_cli.commands.demo_darts`) and simulates a short NAS comparison.
 """
 from __future__ import annotations
 
 import argparse
 import time
 
+from nb360_cli.commands.demo_darts import show_darts
 from nb360_cli.commands.demo_simulation import simulated_comparison
 
 DEMO_TASKS = ("ninapro", "darcyflow")
@@ -26,7 +29,7 @@ TABLE_COLUMNS = ("kendall_tau", "sparse_kendall_tau", "spearman", "r2", "mae", "
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("demo", help="query the shipped NB201 NB360 benchmarks")
+    parser = sub.add_parser("demo", help="query the shipped benchmarks, simulate a NAS comparison")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.set_defaults(run=run)
 
@@ -93,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {task:10s} kendall_tau={tau:.4f} (manifest {recorded:.4f}) on {n} held-out "
               f"archs, {time.perf_counter() - start:.2f} s")
     print()
+    if show_darts():
+        print()
     plot = simulated_comparison(benches["ninapro"])
     print(f"Anytime plot written to {plot}")
     return 0
