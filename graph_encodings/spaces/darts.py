@@ -31,6 +31,14 @@ N_INTERMEDIATE = 4  # intermediate nodes 2..5; nodes 0, 1 are the two cell input
 N_EDGES = 2 * N_INTERMEDIATE  # 8 (op, input) pairs per cell
 CONCAT: tuple[int, ...] = (2, 3, 4, 5)
 CELL_TYPES: tuple[str, ...] = ("normal", "reduce")
+# DARTS' published DARTS_V2 cells (Liu et al., 2019), in DARTS' own genotype text.
+DARTS_V2 = (
+    "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), "
+    "('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), "
+    "('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), "
+    "('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), "
+    "('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])"
+)
 
 Cell = tuple[tuple[str, int], ...]
 

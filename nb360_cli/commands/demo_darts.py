@@ -11,14 +11,8 @@ from typing import Any
 
 import numpy as np
 
-# DARTS' published DARTS_V2 cells (Liu et al., 2019).
-DARTS_V2 = (
-    "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), "
-    "('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), "
-    "('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), "
-    "('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), "
-    "('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])"
-)
+from graph_encodings.spaces.darts import DARTS_V2
+
 N_RANDOM = 2
 METHOD_WORDS = {"cross_validation": "5-fold cross-validated", "holdout": "held-out"}
 

@@ -12,18 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph_encodings.spaces import DartsArch, get_space
-from graph_encodings.spaces.darts import CELL_TYPES, DARTS_OPS, N_EDGES
+from graph_encodings.spaces.darts import CELL_TYPES, DARTS_OPS, DARTS_V2, N_EDGES
 
 SPACE = get_space("darts")
 SEEDS = st.integers(0, 2**32 - 1)
-# DARTS' published DARTS_V2 normal cell (Liu et al., 2019) and a reduction cell
-DARTS_V2 = (
-    "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), "
-    "('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), "
-    "('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), "
-    "('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), "
-    "('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])"
-)
 
 
 def relabel(cell, labels):

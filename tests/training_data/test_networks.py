@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from graph_encodings import get_space
+from graph_encodings.spaces import darts
 from graph_encodings.spaces.darts import DARTS_OPS, DartsArch
 from graph_encodings.spaces.nb201 import NB201_OPS, NB201Arch
 from training_data.networks import (
@@ -241,6 +242,10 @@ DARTS_V2 = DartsArch(
         ("max_pool_3x3", 1),
     ),
 )
+
+
+def test_darts_v2_text_parses_to_the_published_cells() -> None:
+    assert get_space("darts").parse(darts.DARTS_V2) == DARTS_V2
 
 
 def test_darts_v2_cifar10_matches_published_size() -> None:
