@@ -12,6 +12,7 @@
 #   run(command="OUT=$OUT scripts/collect_gpu.sh follow", carry=["data_pack"], timeout_s=600)  # again
 #                                                      # until it prints "collector finished"
 # start: the CUDA facts ($OUT/gpu.txt), the pack checked, then the background collector:
+#   0. each task's data loaded once into the disk cache (ECG decoded from the pack, Darcy solved);
 #   1. THROUGHPUT=1: benchmarks/bench_collection_throughput.py on THROUGHPUT_TASK at LEVELS
 #      concurrent runs ($OUT/throughput.json; its records are kept);
 #   2. `nb360 collect --time-budget-s` on each of TASKS in turn (uniform random, WORKERS concurrent
@@ -44,8 +45,23 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 export NB360_DATA_ROOT=${NB360_DATA_ROOT:-data_pack}
 LIVE="$RUN_DIR/records"
 
-collector() {  # the background job: throughput, then the campaigns, within LEASE_S
+warm_caches() {  # load each task's data once, so that the workers find it in the disk cache
+  local task began
+  for task in $TASKS; do
+    began=$SECONDS
+    "$PY" -c "import sys
+from training_data.protocols import get_protocol
+from training_data.tasks import get_task
+from training_data.training.data_cache import load_task_data
+protocol = get_protocol(sys.argv[1])
+load_task_data(get_task(protocol.task), None, protocol.load_options)" "$task-$KIND"
+    echo "data of $task ready in $((SECONDS - began)) s"
+  done
+}
+
+collector() {  # the background job: caches, throughput, then the campaigns, within LEASE_S
   local start=$SECONDS
+  warm_caches
   if [[ "$THROUGHPUT" == 1 ]]; then
     # shellcheck disable=SC2086  # LEVELS is a list of words
     timeout "$LEASE_S" "$PY" benchmarks/bench_collection_throughput.py --task "$THROUGHPUT_TASK" \
@@ -112,7 +128,7 @@ torch.cuda.get_device_name(0) if torch.cuda.is_available() else '-')"
       mkdir -p "$task_dir"
       [[ -e "$task_dir/$(basename "$file")" ]] || cp "$file" "$task_dir/"
     done
-    setsid nohup bash -c "$(declare -f collector); $(declare -p LEASE_S TASKS WORKERS N SEED THROUGHPUT \
+    setsid nohup bash -c "$(declare -f warm_caches collector); $(declare -p LEASE_S TASKS WORKERS N SEED THROUGHPUT \
       THROUGHPUT_TASK LEVELS DEVICE KIND MIN_SHARE_S RUN_DIR PY LIVE); collector; touch '$RUN_DIR/done'" \
       > "$RUN_DIR/collector.log" 2>&1 < /dev/null &
     echo $! > "$RUN_DIR/collector.pid"

@@ -52,6 +52,7 @@ def test_a_lease_on_the_cpu_with_a_tiny_protocol(shared_data: Path, tmp_path: Pa
     assert last.returncode == 0, last.stdout + last.stderr
     assert "collector finished" in last.stdout
     log = (out / "collector.log").read_text()
+    assert "data of satellite ready" in log
     assert "stopped by the time budget" in log  # N=5000 tiny runs do not fit in 20 s
     assert "torch" in (out / "gpu.txt").read_text()
     levels = json.loads((out / "throughput.json").read_text())["levels"]

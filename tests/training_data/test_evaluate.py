@@ -240,3 +240,16 @@ def test_tiny_protocol_on_real_data(shared_data: Path, task: str) -> None:
         assert record.metric_name == "macro_f1" and 0.0 <= record.score <= 1.0
     if task == "darcyflow":
         assert record.metric_name == "relative_l2" and record.score > 0
+
+
+@pytest.mark.needs_shared_data
+@pytest.mark.parametrize("task", ["ecg", "satellite", "darcyflow"])
+def test_gpu_protocol_settings_run_on_the_cpu(shared_data: Path, task: str) -> None:
+    """Everything of a ``*-gpu-v1`` protocol but CUDA and its size (SGD, drop-path, its data
+    options, no determinism switches), shrunk to seconds: no GPU has run these protocols yet."""
+    protocol = dataclasses.replace(get_protocol(f"{task}-gpu-v1"), name=f"{task}-gpucheck-v1",
+                                   epochs=2, C=4, layers=3, n_train=64, n_val=32, n_test=32)
+    assert protocol.optimizer == "sgd" and protocol.drop_path_prob > 0 and not protocol.deterministic
+    record = evaluate(DARTS.sample(2), task, protocol, device="cpu", data_root=shared_data, n_threads=1)
+    assert record.status == "ok", record.message
+    assert len(record.learning_curve) == 2 and record.extra["amp"] is False  # AMP is CUDA-only
