@@ -94,11 +94,15 @@ bring_back() {  # this protocol's record files, the log and the figures, into $O
   return 0
 }
 
-follow() {  # until the collector is done or CALL_S has passed; then bring the records back
-  local start=$SECONDS
+follow() {  # until the collector is done or CALL_S has passed, bringing the records back as it goes
+  local start=$SECONDS copied=$SECONDS
   trap bring_back EXIT
   while [[ ! -e "$RUN_DIR/done" ]] && ((SECONDS - start < CALL_S)); do
     sleep 5
+    if ((SECONDS - copied >= 60)); then  # a call killed at its limit still returns these
+      bring_back
+      copied=$SECONDS
+    fi
   done
   tail -n 30 "$RUN_DIR/collector.log" || true
   if [[ -e "$RUN_DIR/done" ]]; then
