@@ -172,6 +172,13 @@ class TabularBenchmark:
         spec = flops_cost_model(self.task, self.protocol)
         return flops_seconds(self.complexity([self.archs[r] for r in rows])[1], spec)
 
+    def hardware(self, archs: Sequence[Any], metric: str) -> np.ndarray:
+        """Measured on-device latency (ms) or energy (mJ) of each arch, as
+        :meth:`surrogates.Benchmark.hardware` (NB201 only, see :mod:`surrogates.hardware`)."""
+        from surrogates.hardware import hardware_cost
+
+        return hardware_cost(self.space.coerce_many(archs), self.task, metric, self.space)
+
     def complexity(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         """Exact ``(params, flops)`` of the networks the table's protocol builds for ``archs``.
 

@@ -105,6 +105,7 @@ def test_demo(capsys, tmp_path, monkeypatch) -> None:
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "Held-out evaluation" in out and "Recomputed" in out
+    assert out.count("Pi5 ms") == 2 * 2  # two NB201 benchmarks: a header and a note each
     assert out.count("(manifest") == 2
     assert "Simulated NAS on ninapro" in out
     n_darts = sum(entry[0] == "darts" for entry in surrogates.list_benchmarks())

@@ -24,6 +24,7 @@ DEMO_ARCHS = (
     "|avg_pool_3x3~0|+|avg_pool_3x3~0|avg_pool_3x3~1|+|avg_pool_3x3~0|avg_pool_3x3~1|avg_pool_3x3~2|",
     "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
 )
+DEMO_LATENCY = "lat_ms_median_pi5_litert"
 TABLE_COLUMNS = ("kendall_tau", "sparse_kendall_tau", "spearman", "r2", "mae", "precision_top1",
                  "precision_top5", "coverage50", "coverage90", "nll")
 
@@ -41,14 +42,16 @@ def _short(text: str, width: int = 58) -> str:
 def _query(bench, task: str) -> None:
     result = bench.query(list(DEMO_ARCHS), with_noise=True, seed=0)
     cost = bench.cost(list(DEMO_ARCHS))
+    latency = bench.hardware(list(DEMO_ARCHS), DEMO_LATENCY)
     print(f"  {'architecture':58s} {'mean':>9s} {'std':>8s} {'noisy':>9s} {'params':>9s} "
-          f"{'MFLOPs':>8s} {'cost s':>7s}")
+          f"{'MFLOPs':>8s} {'cost s':>7s} {'Pi5 ms':>7s}")
     for i, arch in enumerate(DEMO_ARCHS):
         print(f"  {_short(arch):58s} {result.mean[i]:9.4g} {result.std[i]:8.3g} "
               f"{result.sample[i]:9.4g} {result.params[i]:9d} {result.flops[i] / 1e6:8.1f} "
-              f"{cost[i]:7.0f}")
+              f"{cost[i]:7.0f} {latency[i]:7.2f}")
     print("  (mean/std: predicted score; noisy: one seeded simulated training run; cost: nominal "
-          "seconds from FLOPs, the tables have no train times)")
+          "seconds from FLOPs, the tables have no train times; Pi5 ms: measured median latency on "
+          "a Raspberry Pi 5 with LiteRT, HW-NAS-Bench-360)")
 
 
 def _recompute(bench, task: str) -> tuple[float, float, int]:

@@ -193,6 +193,13 @@ class Benchmark:
             spec = flops_cost_model(self.task, self.protocol)
         return flops_seconds(self._complexity_of(objs)[1], spec)
 
+    def hardware(self, archs: Sequence[Any], metric: str) -> np.ndarray:
+        """Measured on-device latency (ms) or energy (mJ) of each arch, looked up exactly (NB201
+        only: HW-NAS-Bench-360's measurements, see :mod:`surrogates.hardware` for the metrics)."""
+        from surrogates.hardware import hardware_cost
+
+        return hardware_cost(self.coerce(archs), self.task, metric, self.space)
+
     def complexity(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         """Exact ``(params, flops)`` of the networks the protocol builds (int64 arrays)."""
         return self._complexity_of(self.coerce(archs))
