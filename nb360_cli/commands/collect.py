@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 DEFAULT_STORE = "training_data/data/records"
 
@@ -68,7 +69,7 @@ def parse_options(pairs: list[str]) -> dict[str, object]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from training_data.collection import collect
+    from training_data.collection import CollectionEnvironmentError, collect
 
     sampler: object = args.sampler
     if args.sampler != "random":
@@ -82,25 +83,29 @@ def run(args: argparse.Namespace) -> int:
         options["folder"] = args.slurm_folder
     elif args.executor == "ray":
         options["gpus_per_job"] = args.gpus_per_job
-    summary = collect(
-        args.task,
-        args.protocol,
-        args.n,
-        args.store,
-        space=args.space,
-        sampler=sampler,
-        executor=args.executor,
-        workers=args.workers,
-        seed=args.seed,
-        repeat_fraction=args.repeat_fraction,
-        repeat_seeds=args.repeat_seeds,
-        device=args.device,
-        data_root=args.data_root,
-        n_threads=args.threads,
-        shard=args.shard,
-        progress=not args.no_progress,
-        executor_options=options,
-        time_budget_s=args.time_budget_s,
-    )
+    try:
+        summary = collect(
+            args.task,
+            args.protocol,
+            args.n,
+            args.store,
+            space=args.space,
+            sampler=sampler,
+            executor=args.executor,
+            workers=args.workers,
+            seed=args.seed,
+            repeat_fraction=args.repeat_fraction,
+            repeat_seeds=args.repeat_seeds,
+            device=args.device,
+            data_root=args.data_root,
+            n_threads=args.threads,
+            shard=args.shard,
+            progress=not args.no_progress,
+            executor_options=options,
+            time_budget_s=args.time_budget_s,
+        )
+    except CollectionEnvironmentError as error:
+        print(f"nb360 collect: error: {error}", file=sys.stderr)
+        return 2
     print(summary)
     return 0

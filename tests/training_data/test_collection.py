@@ -17,7 +17,13 @@ import pytest
 
 from graph_encodings import get_space
 from nas_optimizers import create
-from training_data.collection import EvalJob, collect, make_executor, repeat_seeds_for
+from training_data.collection import (
+    CollectionEnvironmentError,
+    EvalJob,
+    collect,
+    make_executor,
+    repeat_seeds_for,
+)
 from training_data.records.store import RecordStore
 
 TASK, PROTOCOL = "satellite", "satellite-tiny-v1"
@@ -166,6 +172,22 @@ def test_cli_time_budget(tmp_path: Path) -> None:
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert "proposed 0 architectures" in finished.stdout
     assert "stopped by the time budget" in finished.stdout
+
+
+def test_an_environment_error_stops_the_campaign_and_records_nothing(tmp_path: Path) -> None:
+    """A data root without the task's files fails every architecture alike: it must not be
+    stored as 'failed' runs (that would mark them evaluated), but stop the campaign."""
+    store, empty_root = tmp_path / "records", tmp_path / "no_data"
+    empty_root.mkdir()
+    with pytest.raises(CollectionEnvironmentError, match=r"could not start .*recording 0 runs.*Crop"):
+        collect(TASK, PROTOCOL, 6, store, workers=2, data_root=empty_root, progress=False)
+    assert not store.exists() or keys(store) == []
+    command = [sys.executable, "-m", "nb360_cli.main", "collect", "--task", TASK, "--protocol", PROTOCOL,
+               "--n", "2", "--store", str(store), "--no-progress", "--data-root", str(empty_root)]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 2 and "nb360 collect: error: an evaluation" in finished.stderr
+    again = collect(TASK, PROTOCOL, 2, store, progress=False)  # fixed: the real data root
+    assert (again.evaluated, again.status_counts["ok"]) == (2, 2)
 
 
 def test_bad_campaign_arguments_are_clear_errors(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from graph_encodings import SearchSpace, get_space
 from training_data.collection.executors import Executor, make_executor
-from training_data.collection.jobs import EvalJob
+from training_data.collection.jobs import ENVIRONMENT_ERROR, CollectionEnvironmentError, EvalJob
 from training_data.collection.samplers import Proposer, as_proposer
 from training_data.protocols import get_protocol
 from training_data.records.schema import Record
@@ -112,12 +112,15 @@ class _Campaign:
         self.attempts: dict[tuple[str, int], int] = defaultdict(int)
         self.submitted_at: dict[tuple[str, int], float] = {}
         self.durations: list[float] = []  # seconds from submission to result, this campaign
+        self.environment_error: tuple[EvalJob, str] | None = None  # the first one, if any
 
     def may_start(self, deadline: float | None) -> bool:
         """Whether a new evaluation is expected to finish before ``deadline`` (perf_counter).
 
         The expected duration is the median submission-to-result time seen so far (0 before any).
         """
+        if self.environment_error is not None:
+            return False
         if deadline is None:
             return True
         expected = statistics.median(self.durations) if self.durations else 0.0
@@ -160,6 +163,11 @@ class _Campaign:
     def receive(self, timeout: float) -> None:
         for job, data in self.executor.wait(timeout=timeout):
             key = (job.arch_hash, job.seed)
+            if ENVIRONMENT_ERROR in data:  # not a record: stop proposing, store nothing for it
+                del self.in_flight[key]
+                self.submitted_at.pop(key, None)
+                self.environment_error = self.environment_error or (job, data[ENVIRONMENT_ERROR])
+                continue
             record = Record.from_dict(data)
             if (record.status == "failed" and WORKER_DIED in record.message
                     and self.attempts[key] < self.max_attempts):
@@ -248,11 +256,18 @@ def collect(
                 campaign.propose(index, shard_spec)
                 index += 1
             if not campaign.in_flight:
-                if index < n and not campaign.may_start(deadline):
+                if campaign.environment_error is None and index < n and not campaign.may_start(deadline):
                     summary.stopped_by_time_budget = True
-                if index >= n or summary.stopped_by_time_budget:
+                if index >= n or summary.stopped_by_time_budget or campaign.environment_error:
                     break
                 continue
             campaign.receive(timeout=1.0)
     summary.wall_seconds = time.perf_counter() - start
+    if campaign.environment_error is not None:
+        job, message = campaign.environment_error
+        raise CollectionEnvironmentError(
+            f"an evaluation of {task}/{protocol} could not start (architecture {job.arch_hash}, seed "
+            f"{job.seed}, device {job.device!r}, data root {job.data_root or 'the default'}), so the "
+            f"campaign stopped after recording {summary.evaluated} runs; nothing was recorded for "
+            f"it. Fix the environment and re-run to continue. The worker said: {message}")
     return summary

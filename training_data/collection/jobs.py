@@ -30,12 +30,23 @@ class EvalJob:
         return asdict(self)
 
 
-def run_job(job: EvalJob) -> dict[str, Any]:
-    """Run ``job`` and return its record as a dict; never raises for a failed training run.
+ENVIRONMENT_ERROR = "environment_error"  # the key of a result that is not a record
 
-    ``evaluate`` itself turns training failures into records with ``status="failed"``; what
-    escapes it (a broken worker environment, a missing data file on a remote node) is turned
-    into a failed record here too, so one bad job never stops a campaign.
+
+class CollectionEnvironmentError(RuntimeError):
+    """An evaluation could not start where it was sent (a missing data file, an absent device,
+    a broken installation on that worker): not a property of the architecture, so nothing was
+    recorded for it."""
+
+
+def run_job(job: EvalJob) -> dict[str, Any]:
+    """Run ``job`` and return its record as a dict; never raises.
+
+    ``evaluate`` itself turns training failures (NaN, CUDA out of memory, any error while building
+    or training the network) into records with ``status`` ``"diverged"`` or ``"failed"``. What
+    escapes it went wrong before training (``evaluate`` raises for a missing data file or device)
+    and would fail for every architecture alike: it comes back as ``{ENVIRONMENT_ERROR: message}``,
+    which the campaign does not record (recording it would mark the architecture as evaluated).
     """
     from training_data.evaluation import evaluate
 
@@ -51,8 +62,8 @@ def run_job(job: EvalJob) -> dict[str, Any]:
             n_threads=job.n_threads,
         )
         return record.to_dict()
-    except Exception as error:  # noqa: BLE001 - a worker reports every failure as a record
-        return failed_record(job, f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=5)}")
+    except Exception as error:  # noqa: BLE001 - a worker reports every error, never raises
+        return {ENVIRONMENT_ERROR: f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=5)}"}
 
 
 def failed_record(job: EvalJob, message: str) -> dict[str, Any]:
