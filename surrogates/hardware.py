@@ -58,9 +58,10 @@ class HardwareTable:
         index = frame["extra.nb201_index"].to_numpy()
         values = {}
         for metric, column in sorted(columns.items()):
+            measured = frame[column].to_numpy(float)
+            known = ~np.isnan(measured)
             table = np.full(N_ARCHS, np.nan)
-            known = ~np.isnan(frame[column].to_numpy(float))
-            table[index[known].astype(np.int64)] = frame[column].to_numpy(float)[known]
+            table[index[known].astype(np.int64)] = measured[known]
             values[metric] = table
         return cls(task, values)
 
