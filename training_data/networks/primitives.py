@@ -7,7 +7,8 @@ same kernel sizes, paddings and dilations) are the same code.
 Layout follows DARTS' ``operations.py`` (eval network, ``affine=True``):
 ``sep_conv_kxk`` = two stacked ReLU - depthwise conv - pointwise conv - BN blocks (the first one
 strided); ``dil_conv_kxk`` = one such block with dilation 2; pools are 3-wide with padding 1
-(average pool with ``count_include_pad=False``); ``skip_connect`` is the identity, or
+(average pool with ``count_include_pad=False``; :mod:`.pooling` computes them fast on the CPU,
+bitwise equal to torch's); ``skip_connect`` is the identity, or
 :class:`FactorizedReduce` when strided.
 """
 
@@ -20,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from training_data.networks.pooling import AvgPool, MaxPool
+
 
 @dataclass(frozen=True)
 class Dim:
@@ -28,14 +31,13 @@ class Dim:
     n: int
     conv: type[nn.Module]
     batch_norm: type[nn.Module]
-    max_pool: type[nn.Module]
     avg_pool: type[nn.Module]
     global_avg_pool: type[nn.Module]
 
 
 DIMS: dict[int, Dim] = {
-    1: Dim(1, nn.Conv1d, nn.BatchNorm1d, nn.MaxPool1d, nn.AvgPool1d, nn.AdaptiveAvgPool1d),
-    2: Dim(2, nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d),
+    1: Dim(1, nn.Conv1d, nn.BatchNorm1d, nn.AvgPool1d, nn.AdaptiveAvgPool1d),
+    2: Dim(2, nn.Conv2d, nn.BatchNorm2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d),
 }
 
 
@@ -139,10 +141,8 @@ OpBuilder = Callable[[Dim, int, int], nn.Module]
 
 
 def _pool(kind: str) -> OpBuilder:
-    def build(dim: Dim, c: int, stride: int) -> nn.Module:
-        if kind == "max":
-            return dim.max_pool(3, stride=stride, padding=1)
-        return dim.avg_pool(3, stride=stride, padding=1, count_include_pad=False)
+    def build(dim: Dim, c: int, stride: int) -> nn.Module:  # 1D or 2D alike: see pooling
+        return MaxPool(stride) if kind == "max" else AvgPool(stride)
 
     return build
 
