@@ -49,6 +49,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     verify.add_argument("folder", help="the pack folder")
     verify.set_defaults(run=run_verify_pack)
+    reproduce = actions.add_parser(
+        "reproduce", help="re-train stored records; check they come out bit for bit the same"
+    )
+    reproduce.add_argument("--task", required=True, help="the records' task")
+    reproduce.add_argument("--protocol", required=True, help="the records' protocol (trained here)")
+    reproduce.add_argument("--n", type=int, default=1, help="how many records (default: 1)")
+    reproduce.add_argument("--seed", type=int, default=0, help="which records: the draw's seed")
+    reproduce.add_argument(
+        "--op", action="append", default=[], metavar="OP",
+        help="only architectures with this op (repeatable), e.g. max_pool_3x3",
+    )
+    reproduce.add_argument(
+        "--records", default=None, help="record store folder (default: the shipped records)"
+    )
+    reproduce.add_argument(
+        "--data-root", default=None, help="task data folder (default: $NB360_DATA_ROOT)"
+    )
+    reproduce.set_defaults(run=run_reproduce)
 
 
 def run_summary(args: argparse.Namespace) -> int:
@@ -99,3 +117,26 @@ def run_verify_pack(args: argparse.Namespace) -> int:
     print("\n".join(describe(args.folder, manifest)))
     print(f"pack {args.folder}: every file matches its manifest")
     return 0
+
+
+def run_reproduce(args: argparse.Namespace) -> int:
+    """Exit 0 when every re-trained record is identical, 1 when any differs."""
+    from pathlib import Path
+
+    from training_data.records.loading import DEFAULT_ROOT
+    from training_data.records.store import RecordStore
+    from training_data.reproduce import pick_records, reproduce
+
+    root = Path(args.records) if args.records is not None else DEFAULT_ROOT
+    if not root.is_dir():
+        raise FileNotFoundError(f"record store folder {root} does not exist")
+    records = RecordStore(root).records(task=args.task, protocol=args.protocol)
+    if not records:
+        raise ValueError(f"no records of task {args.task!r} and protocol {args.protocol!r} in {root}")
+    chosen = pick_records(records, args.n, seed=args.seed, ops=args.op)
+    results = reproduce(chosen, data_root=args.data_root)
+    for result in results:
+        print(result.describe())
+    different = sum(not r.identical for r in results)
+    print(f"{len(results) - different} of {len(results)} records reproduced bit for bit")
+    return 1 if different else 0

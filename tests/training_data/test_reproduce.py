@@ -1,0 +1,108 @@
+"""Re-training stored records: identical runs pass, changed ones are caught, imports are refused."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from nb360_cli.main import main
+from training_data.evaluation import evaluate
+from training_data.protocols import get_protocol
+from training_data.records.loading import DEFAULT_ROOT
+from training_data.records.schema import Record
+from training_data.records.store import RecordStore
+from training_data.reproduce import check_reproducible, compare_runs, pick_records, reproduce
+
+# both pools in both cells: the runs go through training_data.networks.pooling
+POOLS = (
+    "Genotype(normal=[('max_pool_3x3', 0), ('avg_pool_3x3', 1), ('sep_conv_3x3', 0), ('max_pool_3x3', 2), "
+    "('avg_pool_3x3', 3), ('skip_connect', 1), ('dil_conv_3x3', 4), ('max_pool_3x3', 0)], normal_concat=[2, 3, 4, 5], "
+    "reduce=[('avg_pool_3x3', 0), ('max_pool_3x3', 1), ('max_pool_3x3', 2), ('sep_conv_5x5', 1), "
+    "('avg_pool_3x3', 3), ('skip_connect', 0), ('max_pool_3x3', 4), ('dil_conv_5x5', 2)], reduce_concat=[2, 3, 4, 5])"
+)
+PROTOCOL = "ninapro-tiny-v1"
+
+
+@pytest.fixture(scope="module")
+def stored(ninapro_root: Path) -> Record:
+    """A real tiny run on one thread, as the collector stores it."""
+    return evaluate(POOLS, "ninapro", PROTOCOL, seed=3, device="cpu", data_root=ninapro_root,
+                    sampler="random", n_threads=1)
+
+
+def test_a_stored_run_reproduces_bit_for_bit(stored: Record, ninapro_root: Path) -> None:
+    assert stored.status == "ok"
+    [result] = reproduce([stored], data_root=ninapro_root)
+    assert result.identical and result.mismatches == ()
+    assert result.rerun.score == stored.score and result.rerun.sampler == "random"
+    assert "identical" in result.describe()
+
+
+def test_every_changed_field_is_named(stored: Record) -> None:
+    curve = [dict(entry) for entry in stored.learning_curve]
+    curve[0]["train_loss"] += 1e-12
+    curve[0]["seconds"] += 5.0  # wall time may differ
+    changed = dataclasses.replace(stored, score=stored.score + 1e-12, params=stored.params + 1,
+                                  learning_curve=curve)
+    assert compare_runs(changed, stored) == ("score", "params", "learning_curve[1].train_loss")
+    shorter = dataclasses.replace(stored, learning_curve=curve[:0])
+    assert compare_runs(shorter, stored) == ("learning_curve (epochs 0 -> 1)",)
+    assert compare_runs(stored, stored) == ()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"protocol": "nb360-nb201-200ep"}, "not a registered training protocol"),
+        ({"protocol_version": 2}, "version 1 now, the record was trained under version 2"),
+        ({"extra": {"protocol_hash": "0" * 32}}, "settings changed"),
+    ],
+)
+def test_records_that_cannot_be_retrained_are_refused_before_training(
+    stored: Record, changes: dict, message: str
+) -> None:
+    record = dataclasses.replace(stored, **changes)
+    with pytest.raises(ValueError, match=message):
+        check_reproducible(record)
+    with pytest.raises(ValueError, match=message):
+        reproduce([stored, record])  # nothing trains: the check comes first
+
+
+def test_pick_records_is_seeded_and_filters_by_op(stored: Record) -> None:
+    other = dataclasses.replace(stored, arch=stored.arch.replace("max_pool_3x3", "sep_conv_3x3"), arch_hash="b" * 32)
+    failed = dataclasses.replace(stored, arch_hash="c" * 32, status="failed", score=None,
+                                 message="RuntimeError: out of memory")
+    records = [stored, other, failed]
+    assert pick_records(records, 5, ops=["max_pool_3x3"]) == [stored]
+    assert sorted(r.arch_hash for r in pick_records(records, 5)) == sorted([stored.arch_hash, "b" * 32])
+    assert pick_records(records, 1, seed=4) == pick_records(records, 1, seed=4)
+    with pytest.raises(ValueError, match="n must be at least 1"):
+        pick_records(records, 0)
+    with pytest.raises(ValueError, match="no ok record names conv_9x9"):
+        pick_records(records, 1, ops=["conv_9x9"])
+
+
+def test_cli_exit_code_says_whether_records_reproduce(stored: Record, ninapro_root: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["data", "reproduce", "--task", "ninapro", "--protocol", PROTOCOL, "--data-root", str(ninapro_root)]
+    RecordStore(tmp_path / "good").append(stored)
+    assert main([*args, "--records", str(tmp_path / "good"), "--op", "avg_pool_3x3"]) == 0
+    assert "1 of 1 records reproduced bit for bit" in capsys.readouterr().out
+    RecordStore(tmp_path / "bad").append(dataclasses.replace(stored, val_score=stored.val_score + 1e-9))
+    assert main([*args, "--records", str(tmp_path / "bad")]) == 1
+    assert "DIFFERENT in val_score" in capsys.readouterr().out
+    assert main([*args, "--records", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_committed_cpu_record_with_both_pools_reproduces(shared_data: Path) -> None:
+    """The shipped ground truth is re-made bit for bit by today's code (the cheapest ECG record
+    whose cells hold both pools: about 20 s of one thread)."""
+    protocol = get_protocol("ecg-cpu-v1")
+    records = [r for r in RecordStore(DEFAULT_ROOT).records("ecg", protocol.name)
+               if r.status == "ok" and "max_pool_3x3" in r.arch and "avg_pool_3x3" in r.arch]
+    assert records, "the shipped ECG records should include architectures with both pools"
+    cheapest = min(records, key=lambda r: r.train_seconds)
+    [result] = reproduce([cheapest], data_root=shared_data)
+    assert result.identical, result.describe()
