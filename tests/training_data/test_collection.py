@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -64,6 +65,29 @@ def test_ray_executor_on_a_real_local_cluster(tmp_path: Path) -> None:
     summary = collect(TASK, PROTOCOL, 2, tmp_path / "records", executor="ray", workers=2,
                       progress=False, executor_options={"num_cpus": 2})
     assert summary.status_counts["ok"] == 2
+    assert len(keys(tmp_path / "records")) == 2
+
+
+def test_a_killed_ray_worker_is_retried_and_loses_nothing(tmp_path: Path) -> None:
+    """SIGKILL the first Ray worker seen running an evaluation: the campaign retries that run."""
+    killed: list[int] = []
+
+    def kill_a_running_task() -> None:
+        deadline = time.monotonic() + 300
+        while not killed and time.monotonic() < deadline:
+            found = subprocess.run(["pgrep", "-f", "ray::_run_in_ray"], capture_output=True, text=True)
+            if found.stdout.split():
+                killed.append(int(found.stdout.split()[0]))
+                os.kill(killed[0], signal.SIGKILL)
+            time.sleep(0.02)
+
+    killer = threading.Thread(target=kill_a_running_task, daemon=True)
+    killer.start()
+    summary = collect(TASK, PROTOCOL, 2, tmp_path / "records", executor="ray", workers=2,
+                      progress=False, executor_options={"num_cpus": 2})
+    killer.join(timeout=1)
+    assert killed, "no Ray worker was seen running an evaluation"
+    assert summary.retried == 1 and summary.status_counts == {"ok": 2}
     assert len(keys(tmp_path / "records")) == 2
 
 

@@ -19,14 +19,17 @@ from typing import Any
 
 from graph_encodings import SearchSpace, get_space
 from training_data.collection.executors import Executor, make_executor
-from training_data.collection.jobs import ENVIRONMENT_ERROR, CollectionEnvironmentError, EvalJob
+from training_data.collection.jobs import (
+    ENVIRONMENT_ERROR,
+    WORKER_DIED,
+    CollectionEnvironmentError,
+    EvalJob,
+)
 from training_data.collection.samplers import Proposer, as_proposer
 from training_data.protocols import get_protocol
 from training_data.records.schema import Record
 from training_data.records.store import RecordStore
 from training_data.tasks import get_task
-
-WORKER_DIED = "worker process died"
 
 
 @dataclass

@@ -31,6 +31,7 @@ class EvalJob:
 
 
 ENVIRONMENT_ERROR = "environment_error"  # the key of a result that is not a record
+WORKER_DIED = "worker process died"  # the message prefix of runs the campaign retries
 
 
 class CollectionEnvironmentError(RuntimeError):
@@ -63,7 +64,18 @@ def run_job(job: EvalJob) -> dict[str, Any]:
         )
         return record.to_dict()
     except Exception as error:  # noqa: BLE001 - a worker reports every error, never raises
-        return {ENVIRONMENT_ERROR: f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=5)}"}
+        return environment_error(f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=5)}")
+
+
+def environment_error(message: str) -> dict[str, Any]:
+    """The result of a job that could not start where it was sent (see :func:`run_job`)."""
+    return {ENVIRONMENT_ERROR: message}
+
+
+def worker_died_record(job: EvalJob, detail: str) -> dict[str, Any]:
+    """The ``failed`` record of a job whose worker died under it (a killed process, a lost node,
+    a scheduler timeout): the campaign retries such runs before it stores them."""
+    return failed_record(job, f"{WORKER_DIED} ({detail})")
 
 
 def failed_record(job: EvalJob, message: str) -> dict[str, Any]:

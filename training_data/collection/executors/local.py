@@ -15,7 +15,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from training_data.collection.executors.base import Executor, Result
-from training_data.collection.jobs import EvalJob, failed_record, run_job
+from training_data.collection.jobs import EvalJob, run_job, worker_died_record
 
 
 def _worker_main(conn: Connection, n_threads: int | None) -> None:
@@ -101,7 +101,7 @@ class LocalExecutor(Executor):
             if worker.conn in ready or worker.process.sentinel in ready:
                 worker.process.join(timeout=1)
                 code = worker.process.exitcode
-                results.append((job, failed_record(job, f"worker process died (exit code {code})")))
+                results.append((job, worker_died_record(job, f"exit code {code}")))
                 self._workers.remove(worker)
                 worker.conn.close()
         self._dispatch()

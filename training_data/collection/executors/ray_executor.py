@@ -9,7 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from training_data.collection.executors.base import Executor, Result
-from training_data.collection.jobs import EvalJob, failed_record, run_job
+from training_data.collection.jobs import EvalJob, environment_error, run_job, worker_died_record
+
+# Ray errors that mean the task could not run there at all: code in the task raised (``run_job``
+# never raises, so it failed before: unpickling the job, importing the package), the runtime
+# environment could not be set up, or no node can ever satisfy its resources.
+ENVIRONMENT_ERRORS = ("RayTaskError", "RuntimeEnvSetupError", "TaskUnschedulableError")
 
 
 def _import_ray() -> Any:
@@ -78,8 +83,8 @@ class RayExecutor(Executor):
             job = self._pending.pop(ref)
             try:
                 results.append((job, self.ray.get(ref)))
-            except Exception as error:  # noqa: BLE001 - a crashed Ray worker is a failed run
-                results.append((job, failed_record(job, f"ray task failed: {type(error).__name__}: {error}")))
+            except Exception as error:  # noqa: BLE001 - classified below, never raised
+                results.append((job, ray_failure(job, error)))
         return results
 
     def shutdown(self) -> None:
@@ -89,6 +94,16 @@ class RayExecutor(Executor):
         if self._started_here and self.ray.is_initialized():
             self.ray.shutdown()
             self._started_here = False
+
+
+def ray_failure(job: EvalJob, error: Exception) -> dict[str, Any]:
+    """The result of a Ray task that returned no record: an environment error (see
+    :data:`ENVIRONMENT_ERRORS`, the campaign stops), or a worker that died under it (a crashed
+    or OOM-killed worker, a lost node: the campaign retries the run)."""
+    detail = f"ray: {type(error).__name__}: {error}"
+    if any(cls.__name__ in ENVIRONMENT_ERRORS for cls in type(error).__mro__):
+        return environment_error(detail)
+    return worker_died_record(job, detail)
 
 
 def _run_in_ray(job: EvalJob, n_threads: int | None) -> dict[str, Any]:

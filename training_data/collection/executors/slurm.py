@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from training_data.collection.executors.base import Executor, Result
-from training_data.collection.jobs import EvalJob, failed_record, run_job
+from training_data.collection.jobs import EvalJob, environment_error, run_job, worker_died_record
 
 POLL_SECONDS = 0.5
 
@@ -24,6 +24,17 @@ def _import_submitit() -> Any:
             "the 'slurm' executor needs submitit: pip install 'nb360-surrogates[slurm]'"
         ) from error
     return submitit
+
+
+def slurm_failure(job: EvalJob, error: Exception) -> dict[str, Any]:
+    """The result of a submitit job that returned no record. ``FailedJobError``: the job's code
+    raised, and ``run_job`` never raises, so it failed before (importing the package on the
+    node): an environment error, the campaign stops. Anything else (``UncompletedJobError``: a
+    time limit, a preemption, a lost node): the worker died, the campaign retries the run."""
+    detail = f"slurm: {type(error).__name__}: {error}"
+    if type(error).__name__ == "FailedJobError":
+        return environment_error(detail)
+    return worker_died_record(job, detail)
 
 
 class SlurmExecutor(Executor):
@@ -67,8 +78,8 @@ class SlurmExecutor(Executor):
                     self._pending.remove((handle, job))
                     try:
                         results.append((job, handle.result()))
-                    except Exception as error:  # noqa: BLE001 - a failed SLURM job is a failed run
-                        results.append((job, failed_record(job, f"slurm job failed: {type(error).__name__}: {error}")))
+                    except Exception as error:  # noqa: BLE001 - classified below, never raised
+                        results.append((job, slurm_failure(job, error)))
                 return results
             if deadline is not None and time.monotonic() >= deadline:
                 return []
