@@ -17,54 +17,30 @@ Both pool implementations give the same numbers bit for bit (``tests/training_da
 from __future__ import annotations
 
 import argparse
-import copy
 import statistics
 import time
 from collections.abc import Callable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from graph_encodings import get_space
 from training_data.evaluation import network_settings
 from training_data.networks.build import build_network
-from training_data.networks.pooling import AvgPool, MaxPool, avg_pool, max_pool
+from training_data.networks.pooling import (
+    AvgPool,
+    MaxPool,
+    avg_pool,
+    max_pool,
+    torch_avg_pool,
+    torch_max_pool,
+    with_torch_pools,
+)
 from training_data.protocols import get_protocol
 from training_data.tasks import get_task
 
 POOL_SHAPES = ((64, 12, 1000), (64, 24, 500), (64, 12, 46), (8, 12, 85, 85), (8, 24, 43, 43))  # ECG, Satellite, Darcy
-
-
-def torch_pool(kind: str, stride: int) -> Callable[[torch.Tensor], torch.Tensor]:
-    """torch's own 3-wide pool (padding 1) of ``kind`` ("max" or "avg")."""
-    def pool(x: torch.Tensor) -> torch.Tensor:
-        if kind == "max":
-            return (F.max_pool1d if x.dim() == 3 else F.max_pool2d)(x, 3, stride, 1)
-        return (F.avg_pool1d if x.dim() == 3 else F.avg_pool2d)(x, 3, stride, 1, count_include_pad=False)
-    return pool
-
-
-class TorchPool(nn.Module):
-    """A module around :func:`torch_pool`."""
-
-    def __init__(self, kind: str, stride: int) -> None:
-        super().__init__()
-        self.pool = torch_pool(kind, stride)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pool(x)
-
-
-def with_torch_pools(model: nn.Module) -> nn.Module:
-    """A copy of ``model`` with torch's pools in place of ours."""
-    model = copy.deepcopy(model)
-    for module in list(model.modules()):
-        for name, child in module.named_children():
-            if isinstance(child, (MaxPool, AvgPool)):
-                setattr(module, name, TorchPool("max" if isinstance(child, MaxPool) else "avg", child.stride))
-    return model
 
 
 def cpu_seconds(fn: Callable[[], object], repeats: int) -> float:
@@ -94,7 +70,8 @@ def bench_pools(repeats: int) -> None:
         for stride in (1, 2):
             row = []
             for kind, ours in (("max", max_pool), ("avg", avg_pool)):
-                theirs_s = cpu_seconds(forward_backward(torch_pool(kind, stride), x), repeats)
+                theirs = torch_max_pool if kind == "max" else torch_avg_pool
+                theirs_s = cpu_seconds(forward_backward(lambda t, f=theirs, s=stride: f(t, s), x), repeats)
                 ours_s = cpu_seconds(forward_backward(lambda t, f=ours, s=stride: f(t, s), x), repeats)
                 row += [theirs_s * 1e3, ours_s * 1e3, theirs_s / ours_s]
             print(f"{str(shape):>18} {stride:>6} {row[0]:>10.2f} {row[1]:>9.2f} {row[2]:>6.2f} "

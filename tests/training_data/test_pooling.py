@@ -1,8 +1,6 @@
 """The cells' fast CPU pools equal torch's bit for bit: values and gradients, in every corner."""
 from __future__ import annotations
 
-import copy
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -10,17 +8,34 @@ from torch import nn
 
 from graph_encodings import get_space
 from training_data.networks.build import build_network
-from training_data.networks.pooling import AvgPool, MaxPool, avg_pool, max_pool
+from training_data.networks.pooling import (
+    AvgPool,
+    MaxPool,
+    avg_pool,
+    max_pool,
+    torch_avg_pool,
+    torch_max_pool,
+    with_torch_pools,
+)
 
 SHAPES = [(4, 3, 17), (4, 3, 16), (2, 3, 1), (2, 1, 2), (5, 2, 9, 11), (5, 2, 10, 8), (2, 2, 1, 1), (3, 2, 2, 3)]
 
 
 def torch_max(x: torch.Tensor, stride: int) -> torch.Tensor:
+    """torch's max pool, called directly (not through the library's wrapper)."""
     return (F.max_pool1d if x.dim() == 3 else F.max_pool2d)(x, 3, stride, 1)
 
 
 def torch_avg(x: torch.Tensor, stride: int) -> torch.Tensor:
+    """torch's average pool, called directly."""
     return (F.avg_pool1d if x.dim() == 3 else F.avg_pool2d)(x, 3, stride, 1, count_include_pad=False)
+
+
+def test_the_library_names_torchs_pools_right() -> None:
+    x = torch.randn(3, 2, 9, 7)
+    for stride in (1, 2):
+        assert torch.equal(torch_max_pool(x, stride), torch_max(x, stride))
+        assert torch.equal(torch_avg_pool(x, stride), torch_avg(x, stride))
 
 
 def make_input(shape: tuple[int, ...], kind: str, dtype: torch.dtype, seed: int) -> torch.Tensor:
@@ -94,27 +109,6 @@ def test_modules_at_a_cells_size_match_torch() -> None:
             reference_out, reference_grad = gradients(theirs, x, stride, grad)
             assert_bitwise(out, reference_out)
             assert_bitwise(x_grad, reference_grad)
-
-
-def with_torch_pools(model: nn.Module) -> nn.Module:
-    """A copy of ``model`` whose cell pools are torch's own modules."""
-    model = copy.deepcopy(model)
-    for module in list(model.modules()):
-        for name, child in module.named_children():
-            if isinstance(child, MaxPool):
-                setattr(module, name, _TorchPool(torch_max, child.stride))
-            elif isinstance(child, AvgPool):
-                setattr(module, name, _TorchPool(torch_avg, child.stride))
-    return model
-
-
-class _TorchPool(nn.Module):
-    def __init__(self, pool, stride: int) -> None:
-        super().__init__()
-        self.pool, self.stride = pool, stride
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pool(x, self.stride)
 
 
 POOL_HEAVY = (

@@ -22,6 +22,7 @@ float64, the modules call torch's pools.
 
 from __future__ import annotations
 
+import copy
 import functools
 import itertools
 from typing import Any
@@ -215,35 +216,56 @@ def _ours(x: torch.Tensor, kind: str, stride: int) -> bool:
     return stride == 1 or (kind == "max" and x[0].numel() >= MAX_STRIDED_MIN_SIZE)
 
 
-class MaxPool(nn.Module):
+def torch_max_pool(x: torch.Tensor, stride: int) -> torch.Tensor:
+    """torch's own 3-wide max pool (padding 1) of ``(N, C, L)`` or ``(N, C, H, W)``."""
+    return (F.max_pool1d if x.dim() == 3 else F.max_pool2d)(x, KERNEL, stride, PADDING)
+
+
+def torch_avg_pool(x: torch.Tensor, stride: int) -> torch.Tensor:
+    """torch's own 3-wide average pool (padding 1, ``count_include_pad=False``)."""
+    pool = F.avg_pool1d if x.dim() == 3 else F.avg_pool2d
+    return pool(x, KERNEL, stride, PADDING, count_include_pad=False)
+
+
+class _CellPool(nn.Module):
+    """A cell's pool: this module's where it is faster, torch's elsewhere or with ``torch_only``
+    (the numbers are the same)."""
+
+    kind = ""
+
+    def __init__(self, stride: int = 1, torch_only: bool = False) -> None:
+        super().__init__()
+        self.stride, self.torch_only = stride, torch_only
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ours, theirs = _POOLS[self.kind]
+        use_ours = not self.torch_only and _ours(x, self.kind, self.stride)
+        return (ours if use_ours else theirs)(x, self.stride)
+
+    def extra_repr(self) -> str:
+        extra = ", count_include_pad=False" if self.kind == "avg" else ""
+        return f"kernel_size={KERNEL}, stride={self.stride}, padding={PADDING}{extra}"
+
+
+class MaxPool(_CellPool):
     """``nn.MaxPool{1,2}d(3, stride, padding=1)`` for ``(N, C, L)`` or ``(N, C, H, W)`` inputs."""
 
-    def __init__(self, stride: int = 1) -> None:
-        super().__init__()
-        self.stride = stride
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if _ours(x, "max", self.stride):
-            return _MaxPool.apply(x, self.stride)
-        pool = F.max_pool1d if x.dim() == 3 else F.max_pool2d
-        return pool(x, KERNEL, self.stride, PADDING)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={KERNEL}, stride={self.stride}, padding={PADDING}"
+    kind = "max"
 
 
-class AvgPool(nn.Module):
+class AvgPool(_CellPool):
     """``nn.AvgPool{1,2}d(3, stride, padding=1, count_include_pad=False)``, 1D or 2D inputs."""
 
-    def __init__(self, stride: int = 1) -> None:
-        super().__init__()
-        self.stride = stride
+    kind = "avg"
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if _ours(x, "avg", self.stride):
-            return _AvgPool.apply(x, self.stride)
-        pool = F.avg_pool1d if x.dim() == 3 else F.avg_pool2d
-        return pool(x, KERNEL, self.stride, PADDING, count_include_pad=False)
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={KERNEL}, stride={self.stride}, padding={PADDING}, count_include_pad=False"
+_POOLS = {"max": (max_pool, torch_max_pool), "avg": (avg_pool, torch_avg_pool)}
+
+
+def with_torch_pools(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` whose cell pools all call torch's (to compare speed or numbers)."""
+    model = copy.deepcopy(model)
+    for module in model.modules():
+        if isinstance(module, _CellPool):
+            module.torch_only = True
+    return model
