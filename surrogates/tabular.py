@@ -153,6 +153,14 @@ class TabularBenchmark:
         runtime = None if self.runtimes is None else self.runtimes[rows]
         return QueryResult(self.means[rows].copy(), self.stds[rows].copy(), sample, runtime)
 
+    def run_deviations(self) -> np.ndarray:
+        """Every run's deviation from its class mean, scaled to the run-to-run variance, over the
+        classes with several runs (:func:`surrogates.run_noise.run_deviations`)."""
+        from surrogates.run_noise import run_deviations
+
+        groups = np.repeat(np.arange(len(self._runs)), self.n_runs)
+        return run_deviations(np.concatenate(self._runs), groups)
+
     def runs(self, arch: Any) -> np.ndarray:
         """Every recorded score of ``arch``'s class (a copy)."""
         return self._runs[int(self.rows([arch])[0])].copy()

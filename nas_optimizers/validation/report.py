@@ -113,9 +113,10 @@ def _task_section(result: TaskResult, figures: list[str]) -> list[str]:
         f"classes: Kendall tau {d.kendall:.3f}, Spearman {d.spearman:.3f}, Kendall tau among the "
         f"true best 5 % {d.kendall_top:.3f}; true regret of its predicted best "
         f"{d.surrogate_best_regret:.3g}; median predictive std {d.surrogate_std:.3g}, median "
-        f"noise std of its noisy samples {d.surrogate_noise:.3g}. Table noise: median std of "
-        f"twin runs {d.table_noise:.3g}; {d.table_single_share:.0%} of its classes have a "
-        f"single run, whose noisy draws on the table are noise-free.",
+        f"size of what its noisy samples add {d.surrogate_noise:.3g} (median absolute deviation). "
+        f"Table noise: median absolute deviation of twin runs {d.table_noise:.3g}; "
+        f"{d.table_single_share:.0%} of its classes have a single run, whose noisy draws on the "
+        f"table are noise-free.",
         "",
         f"| optimizer | final regret, table | final regret, surrogate | surrogate - table "
         f"[{level} CI] | rank table | rank surrogate | vs random, table [{level} CI] | "
@@ -182,8 +183,8 @@ def _verdict(result: TaskResult) -> str:
                        f"only on the surrogate (its own predicted best has true regret "
                        f"{d.surrogate_best_regret:.3g})")
     if d.surrogate_noise < 0.5 * d.table_noise or d.surrogate_noise > 2 * d.table_noise:
-        reasons.append(f"its evaluation noise differs from the table's (median noise std "
-                       f"{d.surrogate_noise:.3g} vs twin noise {d.table_noise:.3g}; "
+        reasons.append(f"its evaluation noise differs from the table's (median absolute "
+                       f"deviation {d.surrogate_noise:.3g} vs the twins' {d.table_noise:.3g}; "
                        f"{d.table_single_share:.0%} of the table's classes are noise-free single "
                        f"runs), which changes how often noisy evaluations mislead the optimizers")
     if not reasons:

@@ -4,8 +4,9 @@ The NAS-Bench-301 experiment on NB360's own data. For each task, a surrogate is 
 random ``fraction`` of the table's records; every optimizer then runs ``seeds`` times with
 ``budget`` evaluations and ``workers`` asynchronous workers on (a) the true table
 (:class:`~surrogates.TabularBenchmark`, noisy draws = real twin runs) and (b) the surrogate
-benchmark (``Benchmark.from_model``; noisy draws = mean + its learnt training-noise std x
-N(0, 1)). Every run, on either benchmark, is scored with the table
+benchmark (``Benchmark.from_model``; noisy draws = mean + the run-to-run noise measured on the
+twins among its training records, :class:`~surrogates.run_noise.RunNoise`, or, with too few
+twins, + its learnt training-noise std x N(0, 1)). Every run, on either benchmark, is scored with the table
 (:mod:`nas_optimizers.validation.compare`). The fitted surrogate also feeds the ranking
 calibration check (:mod:`nas_optimizers.validation.calibration`) on the architectures it never saw.
 
@@ -30,6 +31,7 @@ from nas_optimizers.validation.calibration import (
 )
 from nas_optimizers.validation.compare import Comparison, add_true_regret, compare, final_regret
 from surrogates import metrics
+from surrogates.run_noise import RunNoise
 from surrogates.tabular import TabularBenchmark
 
 OPTIMIZERS = ("random_search", "regularized_evolution", "local_search", "bananas", "rf_bo")
@@ -39,6 +41,7 @@ OPTIMIZER_PARAMS: dict[str, dict[str, Any]] = {
 }
 TASKS = ("ninapro", "darcyflow")
 N_NB201 = 15625  # architectures in the NB201 space
+GAUSSIAN_MEDIAN_ABS = 0.6745  # median |N(0, 1)|
 
 
 @dataclass(frozen=True)
@@ -81,11 +84,14 @@ class Diagnostics:
     ``kendall``/``spearman``: rank correlation with the table means over all held-out classes;
     ``kendall_top``: the same among the true best 5 % of them (can it order the good ones?);
     ``surrogate_best_regret``: true regret of the surrogate's predicted best architecture;
-    ``table_noise``: median std of the runs of a class, over the table's classes with several
-    runs (the median: a few diverged twins make the pooled std meaningless); ``table_single_share``: share of the
-    table's classes with one run (their noisy draws on the table are noise-free);
-    ``surrogate_std``/``surrogate_noise``: median predictive std and median noise std (what
-    its noisy samples add) of the surrogate over the held-out classes.
+    ``table_noise``: the typical run-to-run deviation of the table, the median of
+    ``|run - class mean| * sqrt(n / (n - 1))`` over the runs of its classes with ``n > 1`` runs
+    (a median: a few diverged twins make the pooled std meaningless); ``table_single_share``:
+    share of the table's classes with one run (their noisy draws on the table are noise-free);
+    ``surrogate_std``: the surrogate's median predictive std over the held-out classes;
+    ``surrogate_noise``: the typical size of what its noisy samples add, the median absolute
+    value of their Gaussian noise (``0.674 x`` its std: the run noise's, else the median of the
+    model's noise std).
     """
 
     n_train_records: int
@@ -123,6 +129,7 @@ class FittedSurrogate:
     seen: frozenset[str]
     n_records: int
     seconds: float
+    run_noise: RunNoise | None = None
 
 
 def fit_surrogate(
@@ -137,12 +144,14 @@ def fit_surrogate(
     start = time.perf_counter()
     model = surrogates.create(config.model, **{"seed": config.split_seed, **config.model_params})
     model.fit(chosen["arch"].tolist(), chosen["score"].to_numpy(float))
+    run_noise = RunNoise.from_runs(chosen["score"].to_numpy(float), chosen["arch_hash"].to_numpy())
     return FittedSurrogate(model, frozenset(chosen["arch_hash"]), n_train,
-                           time.perf_counter() - start)
+                           time.perf_counter() - start, run_noise)
 
 
-def surrogate_benchmark(model: Any, table: TabularBenchmark) -> Any:
-    """The surrogate benchmark of a fitted ``model`` for ``table``'s task, space and protocol.
+def surrogate_benchmark(model: Any, table: TabularBenchmark, run_noise: RunNoise | None = None) -> Any:
+    """The surrogate benchmark of a fitted ``model`` for ``table``'s task, space and protocol
+    (``run_noise``: what its noisy samples draw from).
 
     Every architecture of the (finite) space is predicted once, in one batch, before it is
     returned: the benchmark memoises predictions, so the simulations then cost lookups only.
@@ -150,7 +159,7 @@ def surrogate_benchmark(model: Any, table: TabularBenchmark) -> Any:
     from surrogates.benchmark import Benchmark
 
     bench = Benchmark.from_model(model, task=table.task, space=table.space.name,
-                                 protocol=table.protocol)
+                                 protocol=table.protocol, run_noise=run_noise)
     if table.space.name == "nb201":
         bench.query([table.space.from_index(i) for i in range(N_NB201)])
     return bench
@@ -182,7 +191,9 @@ def diagnose(
     mean, std, noise = predictor.predict_with_noise(list(held_out))
     truth = table.query(list(held_out)).mean
     top = truth <= np.quantile(truth, 0.05)
-    repeats = table.n_runs > 1
+    deviations = table.run_deviations()
+    surrogate_noise = (fitted.run_noise.median_abs if fitted.run_noise is not None
+                       else float(GAUSSIAN_MEDIAN_ABS * np.median(noise)))
     return Diagnostics(
         n_train_records=fitted.n_records,
         n_train_classes=len(fitted.seen),
@@ -191,10 +202,10 @@ def diagnose(
         spearman=metrics.spearman(truth, mean),
         kendall_top=metrics.kendall_tau(truth[top], mean[top]),
         surrogate_best_regret=float(truth[int(np.argmin(mean))] - table.best_score),
-        table_noise=float(np.median(table.stds[repeats])) if repeats.any() else 0.0,
+        table_noise=float(np.median(np.abs(deviations))) if len(deviations) else 0.0,
         table_single_share=float(np.mean(table.n_runs == 1)),
         surrogate_std=float(np.median(std)),
-        surrogate_noise=float(np.median(noise)),
+        surrogate_noise=surrogate_noise,
     )
 
 
@@ -214,7 +225,7 @@ def run_task(task: str, config: StudyConfig, records: pd.DataFrame | None = None
               f"{fitted.seconds:.0f} s")
     held_out = [a for a in table.archs if table.space.canonical_hash(a) not in fitted.seen]
     frames, seconds = [], {}
-    surrogate = surrogate_benchmark(fitted.model, table)
+    surrogate = surrogate_benchmark(fitted.model, table, fitted.run_noise)
     for label, bench in (("table", table), ("surrogate", surrogate)):
         frame, took = run_simulations(bench, config, label)
         frames.append(add_true_regret(frame, table))

@@ -4,14 +4,17 @@
 artifacts, verifying every file's sha256 and the library versions, never unpickling.
 ``Benchmark.from_model`` wraps any fitted :class:`~surrogates.base.SurrogateModel`.
 
-Noise (``query(..., with_noise=True)``): ``sample = mean + noise_std * N(0, 1)`` drawn from
-``numpy.random.default_rng(seed)``, where ``noise_std`` is the model's learnt training-noise
-std (aleatoric only: the GIN members' variance heads and the trees' calibrated residual noise,
-mixed with the ensemble weights). A sample should look like one more real training run of the
-architecture: the run-to-run noise around its expected score. The epistemic part of ``std``
-(members disagreeing about the expected score) is not noise of a training run, so it is not
-added; NB-301's ``with_noise`` drew from the member spread instead (and one of its models
-centred the noise at 1, not 0). The noise has mean 0 by construction (tested).
+Noise (``query(..., with_noise=True)``): a sample should look like one more real training run of
+the architecture: its expected score plus the run-to-run noise. Where the training records
+repeat runs (seeds, isomorphic twins) that noise is measured on them
+(:class:`~surrogates.run_noise.RunNoise`, in the manifest's ``noise`` section):
+``sample = mean + run_noise.std * N(0, 1)`` with a robust std (the typical deviation of a
+rerun; see the module for why not the heavy-tailed pool itself). Without enough repeats it falls
+back on the model's learnt training-noise std (aleatoric only: the GIN members' variance heads
+and the trees' calibrated residual noise, mixed with the ensemble weights). Draws come from
+``numpy.random.default_rng(seed)``. The epistemic part of ``std`` (members disagreeing about the
+expected score) is never added: it is not noise of a training run. NB-301's ``with_noise`` drew
+from the member spread instead (and one of its models centred the noise at 1, not 0).
 
 Speed (``benchmarks/bench_query.py``): predictions are memoised per architecture, the GIN
 members run as one batched sparse pass, XGBoost boosters load on first use and answer tiny
@@ -29,6 +32,7 @@ import graph_encodings
 from surrogates.benchmark.query import QueryResult
 from surrogates.benchmark.runtime import flops_seconds
 from surrogates.benchmark.store import read_benchmark_manifest, resolve
+from surrogates.run_noise import RunNoise
 
 MEMO_LIMIT = 1 << 16  # cached predictions per benchmark (archs repeat in NAS runs and tables)
 
@@ -42,11 +46,13 @@ class Benchmark:
     """A surrogate benchmark for one (space, task, protocol): ``query``, ``cost``, complexity.
 
     Attributes: ``space`` (the SearchSpace), ``task``, ``protocol``, ``model_name``,
-    ``model`` (the fitted surrogate), ``manifest`` (dict; for :meth:`from_model` a summary).
+    ``model`` (the fitted surrogate), ``manifest`` (dict; for :meth:`from_model` a summary),
+    ``run_noise`` (the measured run-to-run noise noisy samples draw from, or None).
     """
 
     def __init__(self, model: Any, *, task: str, space: str, protocol: str, model_name: str,
-                 manifest: dict[str, Any], runtime_model: Any = None) -> None:
+                 manifest: dict[str, Any], runtime_model: Any = None,
+                 run_noise: RunNoise | None = None) -> None:
         self.model = model
         self.task = task
         self.space = graph_encodings.get_space(space)
@@ -54,6 +60,7 @@ class Benchmark:
         self.model_name = model_name
         self.manifest = manifest
         self.runtime_model = runtime_model
+        self.run_noise = run_noise
         self._complexity: Any = None
         self._memo: dict[Any, tuple[float, float, float]] = {}
 
@@ -76,9 +83,11 @@ class Benchmark:
         runtime_model = None
         if runtime.get("kind") == "surrogate":
             runtime_model = SurrogateModel.load(folder / runtime["folder"])
+        noise = manifest.get("noise", {}).get("run_noise")
         bench = cls(fitted, task=manifest["task"], space=manifest["space"],
                     protocol=manifest["protocol"], model_name=manifest["model"], manifest=manifest,
-                    runtime_model=runtime_model)
+                    runtime_model=runtime_model,
+                    run_noise=RunNoise.from_dict(noise) if noise is not None else None)
         if "complexity" in manifest:
             from surrogates.complexity import ComplexityTable
 
@@ -87,8 +96,9 @@ class Benchmark:
 
     @classmethod
     def from_model(cls, model: Any, *, task: str, space: str, protocol: str,
-                   runtime_model: Any = None) -> Benchmark:
-        """Wrap a fitted surrogate (``runtime_model``: one fitted on ``log(train_seconds)``)."""
+                   runtime_model: Any = None, run_noise: RunNoise | None = None) -> Benchmark:
+        """Wrap a fitted surrogate (``runtime_model``: one fitted on ``log(train_seconds)``;
+        ``run_noise``: what noisy samples draw from, e.g. ``RunNoise.from_runs`` of its records)."""
         from training_data.tasks import get_task
 
         get_task(task)
@@ -100,7 +110,7 @@ class Benchmark:
         manifest = {"kind": "in-memory", "task": task, "space": sp.name, "protocol": protocol,
                     "model": model.name, "hyper_parameters": model.get_params()}
         return cls(model, task=task, space=sp.name, protocol=protocol, model_name=model.name,
-                   manifest=manifest, runtime_model=runtime_model)
+                   manifest=manifest, runtime_model=runtime_model, run_noise=run_noise)
 
     def __repr__(self) -> str:
         return (f"Benchmark(task={self.task!r}, space={self.space.name!r}, "
@@ -162,7 +172,10 @@ class Benchmark:
         sample = None
         if with_noise:
             rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-            sample = mean + noise * rng.standard_normal(len(objs))
+            if self.run_noise is not None:
+                sample = mean + self.run_noise.sample(len(objs), rng)
+            else:
+                sample = mean + noise * rng.standard_normal(len(objs))
         params, flops = self._complexity_of(objs)
         runtime = seconds if self.runtime_model is not None else None
         return QueryResult(mean=mean, std=std, sample=sample, runtime=runtime,
@@ -174,8 +187,12 @@ class Benchmark:
         return mean, std
 
     def noise_std(self, archs: Sequence[Any]) -> np.ndarray:
-        """The learnt training-noise std that ``with_noise`` samples use."""
-        return self._predict(self.coerce(archs))[2]
+        """The std of the Gaussian noise ``with_noise`` samples add: the measured run-to-run
+        noise's (the same for every architecture), else the model's learnt training-noise std."""
+        objs = self.coerce(archs)
+        if self.run_noise is not None:
+            return np.full(len(objs), self.run_noise.std)
+        return self._predict(objs)[2]
 
     def _runtime_surrogate(self, archs: list[Any]) -> np.ndarray:
         mean, _, _ = self.runtime_model._predict_units(self.space, archs)

@@ -71,7 +71,7 @@ def test_invalid_arch_is_named(bench: Benchmark) -> None:
         bench.query([])
 
 
-def test_noise_is_seeded_and_centred(bench: Benchmark) -> None:
+def test_noise_is_seeded_centred_and_the_measured_run_noise(bench: Benchmark) -> None:
     archs = NB201.sample_many(400, rng=3)
     a = bench.query(archs, with_noise=True, seed=7)
     b = bench.query(archs, with_noise=True, seed=7)
@@ -80,10 +80,22 @@ def test_noise_is_seeded_and_centred(bench: Benchmark) -> None:
     assert not np.allclose(a.sample, c.sample)
     fresh = [bench.query(archs[:5], with_noise=True).sample for _ in range(2)]
     assert not np.allclose(*fresh)
-    noise = bench.noise_std(archs)
+    assert bench.run_noise is not None  # the NB201 tables trained isomorphic twins separately
+    assert bench.run_noise.dof > 1000 and bench.run_noise.std > 0
+    np.testing.assert_allclose(bench.noise_std(archs), bench.run_noise.std)
+    z = (a.sample - a.mean) / bench.run_noise.std  # standard normal when the noise is N(0, std)
+    assert abs(z.mean()) < 4 / np.sqrt(len(z))  # NB301's N(1, s) bug would put this near 1/s
+    assert 0.8 < z.std() < 1.2
+
+
+def test_without_run_noise_samples_are_gaussian_with_the_models_noise_std(bench: Benchmark) -> None:
+    gaussian = Benchmark.from_model(bench.model, task=bench.task, space="nb201", protocol=bench.protocol)
+    archs = NB201.sample_many(400, rng=3)
+    a = gaussian.query(archs, with_noise=True, seed=7)
+    noise = gaussian.noise_std(archs)
     assert np.all(noise > 0) and np.all(noise <= a.std + 1e-12)  # aleatoric part of the std only
     z = (a.sample - a.mean) / noise  # standard normal when the noise is N(0, noise_std)
-    assert abs(z.mean()) < 4 / np.sqrt(len(z))  # NB301's N(1, s) bug would put this near 1/s
+    assert abs(z.mean()) < 4 / np.sqrt(len(z))
     assert 0.8 < z.std() < 1.2
 
 

@@ -26,18 +26,20 @@ def tiny_nb201_store(root: Path, n: int = 60) -> Path:
     return root
 
 
-def darts_store(root: Path, n: int = 40) -> Path:
-    """``n`` random DARTS archs with a synthetic score and train time (ECG CPU protocol)."""
+def darts_store(root: Path, n: int = 40, seeds: int = 1) -> Path:
+    """``n`` random DARTS archs with a synthetic score and train time (ECG CPU protocol), each
+    "trained" with ``seeds`` seeds."""
     space = graph_encodings.get_space("darts")
     rng = np.random.default_rng(0)
     store = RecordStore(root)
     for arch in space.sample_many(n, rng=rng):
         sep = str(arch).count("sep_conv")
-        store.append(Record(
-            space="darts", arch=str(space.canonical(arch)), arch_hash=space.canonical_hash(arch),
-            task="ecg", protocol="ecg-cpu-v1", protocol_version=1, seed=0, status="ok",
-            score=0.5 - 0.02 * sep + 0.01 * rng.normal(), train_seconds=20.0 + 3.0 * sep,
-            sampler="random"))
+        for seed in range(seeds):
+            store.append(Record(
+                space="darts", arch=str(space.canonical(arch)), arch_hash=space.canonical_hash(arch),
+                task="ecg", protocol="ecg-cpu-v1", protocol_version=1, seed=seed, status="ok",
+                score=0.5 - 0.02 * sep + 0.01 * rng.normal(), train_seconds=20.0 + 3.0 * sep,
+                sampler="random"))
     return root
 
 
@@ -69,6 +71,24 @@ def test_manifest_records_provenance(nb201_artifact) -> None:
     assert all(len(h) == 64 for h in m["files"].values())
     assert m["runtime"]["kind"] == "flops_cost_model"
     assert np.isfinite(bench.held_out_metrics["kendall_tau"])
+    assert "run_noise" not in m["noise"] and "fewer than 10 repeated runs" in m["noise"]["note"]
+    assert bench.run_noise is None  # 60 records hold too few twins: Gaussian noisy samples
+
+
+def test_repeated_seeds_become_the_run_noise_of_noisy_samples(tmp_path) -> None:
+    from surrogates.run_noise import RunNoise
+
+    records = darts_store(tmp_path / "records", n=15, seeds=2)
+    fit_benchmark("ecg", "darts", model="xgb", out=tmp_path / "art",
+                  params=surrogates.checking_parameters("xgb"), records_root=records)
+    bench = Benchmark.load("ecg", model="xgb", root=tmp_path / "art")
+    data = load_training_set("ecg", "darts", root=records)
+    expected = RunNoise.from_runs(data.scores, data.groups)
+    assert bench.run_noise == expected and expected.dof == 15 and expected.n_groups == 15
+    archs = graph_encodings.get_space("darts").sample_many(50, rng=2)
+    result = bench.query(archs, with_noise=True, seed=0)
+    np.testing.assert_allclose(result.sample - result.mean,
+                               expected.std * np.random.default_rng(0).standard_normal(50))
 
 
 def test_refuses_to_overwrite(nb201_artifact) -> None:
