@@ -20,6 +20,8 @@ SUMMARY_COLUMNS = (
     "score_max",
     "repeated_archs",
     "repeat_noise_mad",
+    "arch_share",
+    "tau_ceiling",
 )
 
 
@@ -42,11 +44,42 @@ def repeat_noise(frame: pd.DataFrame) -> tuple[int, float]:
     return repeated, float(np.median(diffs)) if diffs else float("nan")
 
 
+def architecture_share(frame: pd.DataFrame) -> float:
+    """The share of a single run's score variance that is due to the architecture (the rest is
+    seed noise): the intraclass correlation of the ``ok`` runs of architectures run two or more
+    times, by the one-way random-effects ANOVA estimator (unbalanced groups), clipped to [0, 1].
+    NaN with fewer than two such architectures.
+    """
+    ok = frame[frame["status"] == "ok"]
+    groups = [g.to_numpy(dtype=float) for _, g in ok.groupby("arch_hash")["score"] if len(g) >= 2]
+    k = len(groups)
+    if k < 2:
+        return float("nan")
+    sizes = np.array([len(g) for g in groups], dtype=float)
+    n = sizes.sum()
+    means = np.array([g.mean() for g in groups])
+    grand = np.concatenate(groups).mean()
+    within = sum(float(((g - g.mean()) ** 2).sum()) for g in groups) / (n - k)
+    between = float((sizes * (means - grand) ** 2).sum()) / (k - 1)
+    n0 = (n - (sizes**2).sum() / n) / (k - 1)
+    arch_var = max((between - within) / n0, 0.0)
+    total = arch_var + within
+    return arch_var / total if total > 0 else float("nan")
+
+
+def tau_ceiling(share: float) -> float:
+    """The Kendall tau that a perfect model of each architecture's expected score reaches against
+    single runs whose variance is ``share`` architecture and ``1 - share`` seed noise (Gaussian:
+    ``2 / pi * arcsin(sqrt(share))``): the most a surrogate can show against held-out runs."""
+    return float(2 / np.pi * np.arcsin(np.sqrt(share))) if np.isfinite(share) else float("nan")
+
+
 GROUP_KEYS = ("task", "protocol", "space")
 
 
 def summarise(records: pd.DataFrame, by_sampler: bool = False) -> pd.DataFrame:
-    """One row per (task, protocol, space) with counts, score range and repeat noise.
+    """One row per (task, protocol, space) with counts, score range, repeat noise, the share of
+    score variance due to the architecture and the Kendall tau ceiling it implies.
 
     ``by_sampler``: one row per sampler too (the campaign that proposed the architecture: a
     repeated seed carries its architecture's sampler), e.g. to plan leave-one-sampler-out tests.
@@ -57,6 +90,7 @@ def summarise(records: pd.DataFrame, by_sampler: bool = False) -> pd.DataFrame:
     for group, frame in records.groupby(keys, sort=True):
         ok_scores = frame.loc[frame["status"] == "ok", "score"].astype(float)
         repeated, noise = repeat_noise(frame)
+        share = architecture_share(frame)
         rows.append(
             {
                 **dict(zip(keys, group, strict=True)),
@@ -70,6 +104,8 @@ def summarise(records: pd.DataFrame, by_sampler: bool = False) -> pd.DataFrame:
                 "score_max": ok_scores.max() if len(ok_scores) else float("nan"),
                 "repeated_archs": repeated,
                 "repeat_noise_mad": noise,
+                "arch_share": share,
+                "tau_ceiling": tau_ceiling(share),
             }
         )
     return pd.DataFrame(rows, columns=columns)

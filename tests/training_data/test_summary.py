@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
+import pytest
 
-from training_data.summary import repeat_noise, summarise
+from training_data.summary import architecture_share, repeat_noise, summarise, tau_ceiling
 
 
 def frame() -> pd.DataFrame:
@@ -48,3 +50,32 @@ def test_by_sampler_splits_each_group() -> None:
     assert (evolution["records"], evolution["archs"], evolution["failed"]) == (3, 2, 1)
     assert math.isclose(evolution["repeat_noise_mad"], 0.10)
     assert len(table) == 3
+
+
+def runs(arch_means: np.ndarray, noise: float, seeds: int, rng: np.random.Generator,
+         prefix: str = "a") -> pd.DataFrame:
+    rows = [(f"{prefix}{i}", s, "ok", m + noise * rng.normal())
+            for i, m in enumerate(arch_means) for s in range(seeds)]
+    return pd.DataFrame(rows, columns=["arch_hash", "seed", "status", "score"])
+
+
+def test_architecture_share_recovers_the_variance_split() -> None:
+    rng = np.random.default_rng(0)
+    means = rng.normal(scale=1.0, size=2000)
+    for noise, expected in ((1.0, 0.5), (0.5, 0.8), (3.0, 0.1)):
+        assert architecture_share(runs(means, noise, 3, rng)) == pytest.approx(expected, abs=0.03)
+    unbalanced = pd.concat([runs(means[:1000], 1.0, 2, rng), runs(means[1000:], 1.0, 4, rng, "b")])
+    assert architecture_share(unbalanced) == pytest.approx(0.5, abs=0.03)
+    assert architecture_share(runs(np.zeros(500), 1.0, 3, rng)) == pytest.approx(0.0, abs=0.02)
+    assert math.isnan(architecture_share(runs(means[:1], 1.0, 3, rng)))  # one architecture only
+
+
+def test_the_tau_ceiling_is_what_a_perfect_model_reaches_on_single_runs() -> None:
+    from scipy import stats
+
+    rng = np.random.default_rng(1)
+    true = rng.normal(size=4000)
+    single = true + rng.normal(scale=1.0, size=4000)  # share 0.5
+    measured = stats.kendalltau(true, single).statistic
+    assert tau_ceiling(0.5) == pytest.approx(measured, abs=0.02)
+    assert tau_ceiling(1.0) == 1.0 and tau_ceiling(0.0) == 0.0 and math.isnan(tau_ceiling(float("nan")))
