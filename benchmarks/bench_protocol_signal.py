@@ -1,0 +1,141 @@
+"""How much of a protocol's score variance is the architecture's: measure it before collecting.
+
+A ground-truth protocol is only useful if architectures differ by more than seeds do. This trains
+``--archs`` random DARTS architectures with ``--seeds`` seeds each under a protocol (a registered
+one, optionally changed with ``--set FIELD=VALUE``) and prints the share of a single run's score
+variance that is due to the architecture (``training_data.summary.architecture_share``), the
+Kendall tau a perfect surrogate could reach against single runs (``tau_ceiling``), the seed
+noise and the seconds per run, so candidate protocols can be compared on signal and cost.
+Results are appended to ``--out`` (JSON Lines) as they come; re-running continues.
+
+    NB360_DATA_ROOT=../shared/data python benchmarks/bench_protocol_signal.py --task ecg \\
+        [--protocol ecg-cpu-v1] [--set epochs=8] [--set n_train=3200] [--archs 30] [--seeds 2] \\
+        [--workers 2] [--out runs/signal_ecg.jsonl]
+
+Measured on ``ecg-cpu-v1`` with ``--set n_test=2400 --set 'data_options=(("max_records", 6000),)'``
+(a 4x larger test set; 10 archs x 2 seeds): share about 0, against 0.22 for the protocol's own
+records: the test set's size is not what makes ECG noisy.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import json
+import multiprocessing
+import statistics
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from graph_encodings import get_space
+from training_data.protocols import get_protocol
+from training_data.protocols.protocol import Protocol
+from training_data.summary import architecture_share, repeat_noise, tau_ceiling
+
+
+def parse_setting(text: str, protocol: Protocol) -> tuple[str, Any]:
+    """``FIELD=VALUE`` -> (field, value); the value is a Python literal, else a string."""
+    field, sep, raw = text.partition("=")
+    fields = {f.name for f in dataclasses.fields(protocol)} - {"name", "task", "version"}
+    if not sep or field not in fields:
+        raise ValueError(f"--set {text!r}: expected FIELD=VALUE with FIELD one of {sorted(fields)}")
+    try:
+        return field, ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        return field, raw
+
+
+def candidate(base: str, settings: list[str]) -> Protocol:
+    """The protocol ``base`` with ``settings`` applied (renamed ``<task>-candidate-v<version>``)."""
+    protocol = get_protocol(base)
+    changes = dict(parse_setting(s, protocol) for s in settings)
+    if not changes:
+        return protocol
+    return dataclasses.replace(protocol, name=f"{protocol.task}-candidate-v{protocol.version}", **changes)
+
+
+def train(arch: str, arch_hash: str, task: str, protocol: Protocol, seed: int,
+          data_root: str | None) -> dict[str, Any]:
+    """One run (in a worker process, one torch thread): the fields the summary needs."""
+    from training_data.evaluation import evaluate
+
+    record = evaluate(arch, task, protocol, seed=seed, device="cpu", data_root=data_root, n_threads=1)
+    return {"arch_hash": arch_hash, "seed": seed, "status": record.status, "score": record.score,
+            "train_seconds": record.train_seconds, "message": record.message}
+
+
+def run(task: str, protocol: Protocol, n_archs: int, seeds: int, sample_seed: int, workers: int,
+        out: Path, data_root: str | None) -> pd.DataFrame:
+    """Train what ``out`` does not hold yet; return every result in ``out``."""
+    space = get_space("darts")
+    archs = space.sample_many(n_archs, rng=sample_seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = {(r["arch_hash"], r["seed"]) for r in _read(out)}
+    todo = [(space.format(space.canonical(a)), space.canonical_hash(a), s)
+            for a in archs for s in range(seeds) if (space.canonical_hash(a), s) not in done]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool, out.open("a") as sink:
+        futures = [pool.submit(train, arch, h, task, protocol, s, data_root) for arch, h, s in todo]
+        for i, future in enumerate(as_completed(futures), start=1):
+            result = future.result()
+            sink.write(json.dumps(result) + "\n")
+            sink.flush()
+            print(f"  {i}/{len(todo)}: {result['arch_hash'][:10]} seed {result['seed']} {result['status']} "
+                  f"{result['score']}", flush=True)
+    return pd.DataFrame(_read(out))
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def report(frame: pd.DataFrame) -> dict[str, float]:
+    """The signal figures of the runs in ``frame``."""
+    share = architecture_share(frame)
+    repeated, mad = repeat_noise(frame)
+    ok = frame[frame["status"] == "ok"]
+    return {"runs": len(frame), "ok": len(ok), "archs_with_repeats": repeated, "arch_share": share,
+            "tau_ceiling": tau_ceiling(share), "seed_noise_mad": mad,
+            "score_std": float(ok["score"].std()) if len(ok) > 1 else float("nan"),
+            "median_train_seconds": statistics.median(ok["train_seconds"]) if len(ok) else float("nan")}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", required=True)
+    parser.add_argument("--protocol", default=None, help="base protocol (default: <task>-cpu-v1)")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="change a protocol field, e.g. epochs=8 (repeatable)")
+    parser.add_argument("--archs", type=int, default=30)
+    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--sample-seed", type=int, default=0, help="which random architectures")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=None, help="results (JSON Lines; resumable)")
+    parser.add_argument("--data-root", default=None)
+    args = parser.parse_args(argv)
+    if args.archs < 2 or args.seeds < 2 or args.workers < 1:
+        parser.error(f"need --archs >= 2, --seeds >= 2 and --workers >= 1, got {args.archs}, {args.seeds}, "
+                     f"{args.workers}")
+    try:
+        protocol = candidate(args.protocol or f"{args.task}-cpu-v1", args.set)
+    except ValueError as error:
+        parser.error(str(error))
+    out = args.out or Path("runs") / f"signal_{protocol.name}.jsonl"
+    changed = ", ".join(args.set) or "unchanged"
+    print(f"{protocol.name} ({changed}): {args.archs} random DARTS archs x {args.seeds} seeds -> {out}", flush=True)
+    figures = report(run(args.task, protocol, args.archs, args.seeds, args.sample_seed, args.workers, out,
+                         args.data_root))
+    print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()))
+    if np.isfinite(figures["arch_share"]):
+        print(f"{figures['arch_share']:.0%} of a run's score variance is the architecture's; a perfect "
+              f"surrogate reaches Kendall tau {figures['tau_ceiling']:.2f} against single runs")
+
+
+if __name__ == "__main__":
+    main()

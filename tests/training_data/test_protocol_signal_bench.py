@@ -1,0 +1,46 @@
+"""benchmarks/bench_protocol_signal.py on the CPU with a tiny protocol (real training)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_protocol_signal.py"
+
+
+def bench(*args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+@pytest.mark.needs_shared_data
+@pytest.mark.slow
+def test_a_candidate_protocol_is_measured_and_resumed(shared_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "signal.jsonl"
+    args = ["--task", "satellite", "--protocol", "satellite-tiny-v1", "--set", "epochs=2", "--archs", "3",
+            "--seeds", "2", "--workers", "2", "--out", str(out), "--data-root", str(shared_data)]
+    done = bench(*args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "satellite-candidate-v1 (epochs=2)" in done.stdout
+    runs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(runs) == 6 and {r["seed"] for r in runs} == {0, 1} and len({r["arch_hash"] for r in runs}) == 3
+    assert all(r["status"] == "ok" for r in runs)
+    assert "runs=6 ok=6 archs_with_repeats=3 arch_share=" in done.stdout
+    again = bench(*args)  # everything is in --out already: nothing trains
+    assert again.returncode == 0 and "  1/" not in again.stdout
+    assert len(out.read_text().splitlines()) == 6
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--set", "epochz=3"], "expected FIELD=VALUE with FIELD one of"),
+        (["--seeds", "1"], "need --archs >= 2, --seeds >= 2"),
+    ],
+)
+def test_bad_arguments_are_clear_errors(args: list[str], message: str, tmp_path: Path) -> None:
+    done = bench("--task", "satellite", "--out", str(tmp_path / "x.jsonl"), *args, timeout=120)
+    assert done.returncode == 2 and message in done.stderr
