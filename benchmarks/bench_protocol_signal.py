@@ -6,7 +6,9 @@ one, optionally changed with ``--set FIELD=VALUE``) and prints the share of a si
 variance that is due to the architecture (``training_data.summary.architecture_share``), the
 Kendall tau a perfect surrogate could reach against single runs (``tau_ceiling``), the seed
 noise and the seconds per run, so candidate protocols can be compared on signal and cost.
-Results are appended to ``--out`` (JSON Lines) as they come; re-running continues.
+Results are appended to ``--out`` (JSON Lines) as they come; re-running continues. Runs of an
+unchanged registered protocol are real ground truth: ``--store DIR`` appends their records
+(sampler ``random``) to a record store too.
 
     NB360_DATA_ROOT=../shared/data python benchmarks/bench_protocol_signal.py --task ecg \\
         [--protocol ecg-cpu-v1] [--set epochs=8] [--set n_train=3200] [--archs 30] [--seeds 2] \\
@@ -60,17 +62,26 @@ def candidate(base: str, settings: list[str]) -> Protocol:
 
 def train(arch: str, arch_hash: str, task: str, protocol: Protocol, seed: int,
           data_root: str | None) -> dict[str, Any]:
-    """One run (in a worker process, one torch thread): the fields the summary needs."""
+    """One run (in a worker process, one torch thread): its record as a dict."""
     from training_data.evaluation import evaluate
 
-    record = evaluate(arch, task, protocol, seed=seed, device="cpu", data_root=data_root, n_threads=1)
-    return {"arch_hash": arch_hash, "seed": seed, "status": record.status, "score": record.score,
-            "train_seconds": record.train_seconds, "message": record.message}
+    record = evaluate(arch, task, protocol, seed=seed, device="cpu", data_root=data_root, n_threads=1,
+                      sampler="random")
+    return record.to_dict()
+
+
+def summary_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """What ``--out`` keeps of a run: the fields the report needs."""
+    return {k: record.get(k) for k in ("arch_hash", "seed", "status", "score", "train_seconds", "message")}
 
 
 def run(task: str, protocol: Protocol, n_archs: int, seeds: int, sample_seed: int, workers: int,
-        out: Path, data_root: str | None) -> pd.DataFrame:
-    """Train what ``out`` does not hold yet; return every result in ``out``."""
+        out: Path, data_root: str | None, store: Path | None = None) -> pd.DataFrame:
+    """Train what ``out`` does not hold yet (appending the records to ``store`` if given); return
+    every result in ``out``."""
+    from training_data.records.schema import Record
+    from training_data.records.store import RecordStore
+
     space = get_space("darts")
     archs = space.sample_many(n_archs, rng=sample_seed)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -81,7 +92,10 @@ def run(task: str, protocol: Protocol, n_archs: int, seeds: int, sample_seed: in
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool, out.open("a") as sink:
         futures = [pool.submit(train, arch, h, task, protocol, s, data_root) for arch, h, s in todo]
         for i, future in enumerate(as_completed(futures), start=1):
-            result = future.result()
+            record = future.result()
+            if store is not None:
+                RecordStore(store).append(Record.from_dict(record))
+            result = summary_fields(record)
             sink.write(json.dumps(result) + "\n")
             sink.flush()
             print(f"  {i}/{len(todo)}: {result['arch_hash'][:10]} seed {result['seed']} {result['status']} "
@@ -118,6 +132,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None, help="results (JSON Lines; resumable)")
     parser.add_argument("--data-root", default=None)
+    parser.add_argument("--store", type=Path, default=None,
+                        help="also append the records to this record store (unchanged protocols only)")
     args = parser.parse_args(argv)
     if args.archs < 2 or args.seeds < 2 or args.workers < 1:
         parser.error(f"need --archs >= 2, --seeds >= 2 and --workers >= 1, got {args.archs}, {args.seeds}, "
@@ -126,11 +142,13 @@ def main(argv: list[str] | None = None) -> None:
         protocol = candidate(args.protocol or f"{args.task}-cpu-v1", args.set)
     except ValueError as error:
         parser.error(str(error))
+    if args.store is not None and args.set:
+        parser.error("--store keeps ground truth of registered protocols only: drop --set, or --store")
     out = args.out or Path("runs") / f"signal_{protocol.name}.jsonl"
     changed = ", ".join(args.set) or "unchanged"
     print(f"{protocol.name} ({changed}): {args.archs} random DARTS archs x {args.seeds} seeds -> {out}", flush=True)
     figures = report(run(args.task, protocol, args.archs, args.seeds, args.sample_seed, args.workers, out,
-                         args.data_root))
+                         args.data_root, args.store))
     print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()))
     if np.isfinite(figures["arch_share"]):
         print(f"{figures['arch_share']:.0%} of a run's score variance is the architecture's; a perfect "

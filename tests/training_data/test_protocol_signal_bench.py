@@ -34,11 +34,26 @@ def test_a_candidate_protocol_is_measured_and_resumed(shared_data: Path, tmp_pat
     assert len(out.read_text().splitlines()) == 6
 
 
+@pytest.mark.needs_shared_data
+@pytest.mark.slow
+def test_runs_of_a_registered_protocol_can_go_to_the_record_store(shared_data: Path, tmp_path: Path) -> None:
+    from training_data.records.store import RecordStore
+
+    store = tmp_path / "records"
+    done = bench("--task", "satellite", "--protocol", "satellite-tiny-v1", "--archs", "2", "--seeds", "2",
+                 "--out", str(tmp_path / "s.jsonl"), "--store", str(store), "--data-root", str(shared_data))
+    assert done.returncode == 0, done.stdout + done.stderr
+    records = RecordStore(store).records()
+    assert len(records) == 4 and {r.protocol for r in records} == {"satellite-tiny-v1"}
+    assert {r.sampler for r in records} == {"random"} and all(r.status == "ok" for r in records)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--set", "epochz=3"], "expected FIELD=VALUE with FIELD one of"),
         (["--seeds", "1"], "need --archs >= 2, --seeds >= 2"),
+        (["--set", "epochs=3", "--store", "x"], "--store keeps ground truth of registered protocols only"),
     ],
 )
 def test_bad_arguments_are_clear_errors(args: list[str], message: str, tmp_path: Path) -> None:
