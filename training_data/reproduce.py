@@ -44,7 +44,9 @@ class Reproduction:
         head = f"{s.task} {s.protocol} {s.arch_hash[:12]} seed {s.seed}: score {s.score!r} -> {self.rerun.score!r}"
         if self.identical:
             return f"{head}  identical"
-        return f"{head}  DIFFERENT in {', '.join(self.mismatches)}"
+        versions = [r.extra.get("torch_version") for r in (s, self.rerun)]
+        hint = f" (trained with torch {versions[0]}, re-run with {versions[1]})" if versions[0] != versions[1] else ""
+        return f"{head}  DIFFERENT in {', '.join(self.mismatches)}{hint}"
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -11,7 +11,13 @@ from training_data.evaluation import evaluate
 from training_data.records.loading import DEFAULT_ROOT
 from training_data.records.schema import Record
 from training_data.records.store import RecordStore
-from training_data.reproduce import check_reproducible, compare_runs, pick_records, reproduce
+from training_data.reproduce import (
+    Reproduction,
+    check_reproducible,
+    compare_runs,
+    pick_records,
+    reproduce,
+)
 
 # both pools in both cells: the runs go through training_data.networks.pooling
 POOLS = (
@@ -48,6 +54,9 @@ def test_every_changed_field_is_named(stored: Record) -> None:
     shorter = dataclasses.replace(stored, learning_curve=curve[:0])
     assert compare_runs(shorter, stored) == ("learning_curve (epochs 0 -> 1)",)
     assert compare_runs(stored, stored) == ()
+    other_torch = dataclasses.replace(changed, extra={**stored.extra, "torch_version": "1.0.0"})
+    described = Reproduction(other_torch, stored, compare_runs(other_torch, stored)).describe()
+    assert "DIFFERENT in score" in described and "trained with torch 1.0.0, re-run with" in described
 
 
 @pytest.mark.parametrize(
