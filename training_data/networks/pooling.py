@@ -38,7 +38,12 @@ _FAST_DTYPES = (torch.float32, torch.float64)
 
 
 class _Geometry:
-    """A pool's 2D geometry (1D inputs are pooled as ``(N, C, 1, L)``, as torch does)."""
+    """A pool's 2D geometry (1D inputs are pooled as ``(N, C, 1, L)``, as torch does).
+
+    Made once per input size and stride (:func:`_geometry`), with the small tensors that depend
+    only on them (window origins, in-bounds counts) kept per device and dtype: they are read,
+    never written.
+    """
 
     def __init__(self, spatial: tuple[int, ...], stride: int) -> None:
         one_d = len(spatial) == 1
@@ -51,6 +56,13 @@ class _Geometry:
                          for n, p, k, s in zip(self.size, self.padding, self.kernel, self.stride, strict=True))
         # window offsets (kh, kw) in torch's scan order: row by row
         self.offsets = list(itertools.product(range(self.kernel[0]), range(self.kernel[1])))
+        self._constants: dict[tuple[str, torch.device, torch.dtype], torch.Tensor] = {}
+
+    def _constant(self, name: str, device: torch.device, dtype: torch.dtype, make: Any) -> torch.Tensor:
+        key = (name, device, dtype)
+        if key not in self._constants:
+            self._constants[key] = make()
+        return self._constants[key]
 
     def pad(self, x: torch.Tensor, value: float) -> torch.Tensor:
         ph, pw = self.padding
@@ -66,12 +78,23 @@ class _Geometry:
         ones = torch.ones((1, 1, *self.size), dtype=torch.bool, device=device)
         return self.window(self.pad(ones, False), offset)[0, 0]
 
-    def window_origin(self, device: torch.device) -> torch.Tensor:
+    def window_origin(self, device: torch.device, dtype: torch.dtype = torch.int64) -> torch.Tensor:
         """Index within the input plane of each window's offset-(0, 0) element, shape ``out``."""
-        (sh, sw), (ph, pw), (oh, ow), width = self.stride, self.padding, self.out, self.size[1]
-        rows = torch.arange(oh, device=device) * sh - ph
-        cols = torch.arange(ow, device=device) * sw - pw
-        return rows[:, None] * width + cols[None, :]
+        def make() -> torch.Tensor:
+            (sh, sw), (ph, pw), (oh, ow), width = self.stride, self.padding, self.out, self.size[1]
+            rows = torch.arange(oh, device=device) * sh - ph
+            cols = torch.arange(ow, device=device) * sw - pw
+            return (rows[:, None] * width + cols[None, :]).to(dtype)
+        return self._constant("origin", device, dtype, make)
+
+    def window_count(self, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+        """The number of in-bounds elements of every window, shape ``(1, 1, *out)``."""
+        def make() -> torch.Tensor:
+            count = torch.zeros(self.out, dtype=dtype, device=device)
+            for offset in self.offsets:
+                count += self.in_bounds(offset, device)
+            return count[None, None]
+        return self._constant("count", device, dtype, make)
 
     def flat_index(self, which: torch.Tensor) -> torch.Tensor:
         """Index within the input plane (torch's max-pool indices) of each window's element
@@ -114,7 +137,7 @@ def _winner_index(geometry: _Geometry, padded: torch.Tensor, out: torch.Tensor) 
         if rows_passed is not None and offset[1] == kw_size - 1:  # the last element of a row
             rows_passed.add_(no_match)
     # offset (kh, kw) lies kh * width + kw after the window's origin: which + kh * (width - kw_size)
-    index = geometry.window_origin(out.device).to(torch.int32) + which
+    index = geometry.window_origin(out.device, torch.int32) + which
     if rows_passed is not None:
         index.add_(rows_passed, alpha=geometry.size[1] - kw_size)
     return index.long()
@@ -134,10 +157,16 @@ def _winner_index_exact(geometry: _Geometry, padded: torch.Tensor, out: torch.Te
     return geometry.flat_index(which)
 
 
+@functools.lru_cache(maxsize=256)
+def _geometry(spatial: tuple[int, ...], stride: int) -> _Geometry:
+    """The geometry of a pool over inputs of size ``spatial`` (cached: the cells reuse a few)."""
+    return _Geometry(spatial, stride)
+
+
 class _MaxPool(torch.autograd.Function):
     @staticmethod
     def forward(ctx: Any, x: torch.Tensor, stride: int) -> torch.Tensor:
-        geometry = _Geometry(tuple(x.shape[2:]), stride)
+        geometry = _geometry(tuple(x.shape[2:]), stride)
         x2 = geometry.to_2d(x)
         padded = geometry.pad(x2, float("-inf"))
         out = _window_max(geometry, padded)
@@ -160,23 +189,15 @@ class _MaxPool(torch.autograd.Function):
         return g.from_2d(grad_in), None
 
 
-def _window_count(geometry: _Geometry, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-    """The number of in-bounds elements of every window, shape ``(1, 1, *out)``."""
-    count = torch.zeros(geometry.out, dtype=dtype, device=device)
-    for offset in geometry.offsets:
-        count += geometry.in_bounds(offset, device)
-    return count[None, None]
-
-
 class _AvgPool(torch.autograd.Function):
     @staticmethod
     def forward(ctx: Any, x: torch.Tensor, stride: int) -> torch.Tensor:
-        geometry = _Geometry(tuple(x.shape[2:]), stride)
+        geometry = _geometry(tuple(x.shape[2:]), stride)
         padded = geometry.pad(geometry.to_2d(x), 0.0)
         total = torch.zeros((*x.shape[:2], *geometry.out), dtype=x.dtype, device=x.device)
         for offset in geometry.offsets:  # scan order; +0.0 for padding changes no sum
             total += geometry.window(padded, offset)
-        count = _window_count(geometry, x.device, x.dtype)
+        count = geometry.window_count(x.device, x.dtype)
         ctx.save_for_backward(count)
         ctx.geometry, ctx.input_shape = geometry, x.shape
         return geometry.from_2d(total.div_(count))
