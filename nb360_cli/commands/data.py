@@ -121,15 +121,11 @@ def run_verify_pack(args: argparse.Namespace) -> int:
 
 def run_reproduce(args: argparse.Namespace) -> int:
     """Exit 0 when every re-trained record is identical, 1 when any differs."""
-    from pathlib import Path
-
-    from training_data.records.loading import DEFAULT_ROOT
+    from training_data.records.loading import store_folder
     from training_data.records.store import RecordStore
     from training_data.reproduce import pick_records, reproduce
 
-    root = Path(args.records) if args.records is not None else DEFAULT_ROOT
-    if not root.is_dir():
-        raise FileNotFoundError(f"record store folder {root} does not exist")
+    root = store_folder(args.records)
     records = RecordStore(root).records(task=args.task, protocol=args.protocol)
     if not records:
         raise ValueError(f"no records of task {args.task!r} and protocol {args.protocol!r} in {root}")

@@ -13,6 +13,15 @@ from training_data.records.store import RecordStore
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "data" / "records"
 
 
+def store_folder(root: str | os.PathLike[str] | None = None) -> Path:
+    """The record store folder ``root`` (default: the shipped records); ``FileNotFoundError``
+    when it does not exist."""
+    folder = Path(root) if root is not None else DEFAULT_ROOT
+    if not folder.is_dir():
+        raise FileNotFoundError(f"record store folder {folder} does not exist")
+    return folder
+
+
 def _check_filter(kind: str, value: str | None, present: list[str], scope: str = "") -> None:
     if value is None:
         return
@@ -45,10 +54,7 @@ def load_records(
     ``validate=True`` loads through :class:`RecordStore` with full schema validation and
     deduplication, about twice as slow.
     """
-    folder = Path(root) if root is not None else DEFAULT_ROOT
-    if not folder.is_dir():
-        raise FileNotFoundError(f"record store folder {folder} does not exist")
-    store = RecordStore(folder)
+    store = RecordStore(store_folder(root))
     groups = store.groups()
     _check_filter("task", task, sorted({t for t, _ in groups}))
     _check_filter("protocol", protocol, sorted({p for _, p in groups}))
