@@ -31,7 +31,7 @@ from nas_optimizers.validation.calibration import (
 )
 from nas_optimizers.validation.compare import Comparison, add_true_regret, compare, final_regret
 from surrogates import metrics
-from surrogates.run_noise import RunNoise
+from surrogates.run_noise import GAUSSIAN_MAD, RunNoise
 from surrogates.tabular import TabularBenchmark
 
 OPTIMIZERS = ("random_search", "regularized_evolution", "local_search", "bananas", "rf_bo")
@@ -41,7 +41,6 @@ OPTIMIZER_PARAMS: dict[str, dict[str, Any]] = {
 }
 TASKS = ("ninapro", "darcyflow")
 N_NB201 = 15625  # architectures in the NB201 space
-GAUSSIAN_MEDIAN_ABS = 0.6745  # median |N(0, 1)|
 
 
 @dataclass(frozen=True)
@@ -193,7 +192,7 @@ def diagnose(
     top = truth <= np.quantile(truth, 0.05)
     deviations = table.run_deviations()
     surrogate_noise = (fitted.run_noise.median_abs if fitted.run_noise is not None
-                       else float(GAUSSIAN_MEDIAN_ABS * np.median(noise)))
+                       else float(np.median(noise) / GAUSSIAN_MAD))  # median |N(0, s)| = s / 1.4826
     return Diagnostics(
         n_train_records=fitted.n_records,
         n_train_classes=len(fitted.seen),
