@@ -27,12 +27,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-}
 : "${OUT:?set OUT to the folder whose files come back}"
-LEASE_S=${LEASE_S:-1440}          # the collector's whole budget (24 min: a lease is 30, less start-up)
+LEASE_S=${LEASE_S:-1320}          # the collector's whole budget (22 min: a lease is 30, less start-up
+                                  # and the calls' transfers, with margin for the last copy back)
 CALL_S=${CALL_S:-540}             # how long one call follows it (a call may run 600 s)
 TASKS=${TASKS:-darcyflow satellite ecg}
 WORKERS=${WORKERS:-12}
 N=${N:-5000}
 SEED=${SEED:-0}
+REPEAT=${REPEAT:-0.2}             # fraction of architectures also trained with seeds 1 and 2
 THROUGHPUT=${THROUGHPUT:-1}
 THROUGHPUT_TASK=${THROUGHPUT_TASK:-darcyflow}
 LEVELS=${LEVELS:-1 4 12}
@@ -74,7 +76,8 @@ collector() {  # the background job: caches, throughput, then the campaigns, wit
     share=$((left / (${#tasks[@]} - i)))  # an equal share of what is left per remaining task
     ((share >= MIN_SHARE_S)) || continue
     "$PY" -m nb360_cli.main collect --task "${tasks[$i]}" --protocol "${tasks[$i]}-$KIND" --n "$N" \
-      --seed "$SEED" --workers "$WORKERS" --device "$DEVICE" --threads 1 --no-progress \
+      --seed "$SEED" --repeat-fraction "$REPEAT" --repeat-seeds 3 --workers "$WORKERS" \
+      --device "$DEVICE" --threads 1 --no-progress \
       --store "$LIVE" --time-budget-s "$share" || echo "campaign ${tasks[$i]} failed: $?"
   done
   "$PY" -m nb360_cli.main data summary --records "$LIVE" || true
@@ -132,7 +135,7 @@ torch.cuda.get_device_name(0) if torch.cuda.is_available() else '-')"
       mkdir -p "$task_dir"
       [[ -e "$task_dir/$(basename "$file")" ]] || cp "$file" "$task_dir/"
     done
-    setsid nohup bash -c "$(declare -f warm_caches collector); $(declare -p LEASE_S TASKS WORKERS N SEED THROUGHPUT \
+    setsid nohup bash -c "$(declare -f warm_caches collector); $(declare -p LEASE_S TASKS WORKERS N SEED REPEAT THROUGHPUT \
       THROUGHPUT_TASK LEVELS DEVICE KIND MIN_SHARE_S RUN_DIR PY LIVE); collector; touch '$RUN_DIR/done'" \
       > "$RUN_DIR/collector.log" 2>&1 < /dev/null &
     echo $! > "$RUN_DIR/collector.pid"
