@@ -37,17 +37,21 @@ from training_data.records.schema import Record
 from training_data.tasks import get_task
 from training_data.tasks.dataset import Split, TaskData
 from training_data.training.augment import get_augmentation
+from training_data.training.cuda_graph_step import CudaGraphStep, supports
 from training_data.training.data_cache import protocol_subset
 from training_data.training.device import (
     device_name,
+    resolve_cuda_graphs,
     resolve_device,
     resolve_threads,
     torch_settings,
 )
 from training_data.training.loop import (
     DivergedError,
+    EagerStep,
     Precision,
     TensorSplit,
+    TrainStep,
     make_optimizer,
     make_scheduler,
     predict,
@@ -69,6 +73,7 @@ class Resolved:
     protocol: Protocol
     device: torch.device
     n_threads: int | None
+    cuda_graphs: bool = False
 
 
 def resolve_arch(arch: Any, space: str | SearchSpace | None = None) -> tuple[SearchSpace, Any]:
@@ -106,6 +111,7 @@ def resolve_inputs(
     device: str | torch.device,
     n_threads: int | None,
     space: str | SearchSpace | None,
+    cuda_graphs: bool | None = None,
 ) -> Resolved:
     """Validate every user input (``ValueError`` naming the bad value and the valid ones)."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
@@ -124,7 +130,9 @@ def resolve_inputs(
     # Train the canonical representative: it computes the same function as ``arch``, and the
     # record's ``arch`` is then exactly the network that was trained.
     canonical = sp.canonical(arch_obj)
-    return Resolved(sp, canonical, task_obj, proto, resolve_device(device), resolve_threads(n_threads))
+    resolved_device = resolve_device(device)
+    return Resolved(sp, canonical, task_obj, proto, resolved_device, resolve_threads(n_threads),
+                    resolve_cuda_graphs(cuda_graphs, resolved_device))
 
 
 def network_settings(protocol: Protocol, space: SearchSpace) -> dict[str, Any]:
@@ -179,10 +187,29 @@ class _Run:
         self.val_score: float | None = None
         self.test_score: float | None = None
         self.data_on_gpu = False
+        self.step: TrainStep | None = None
 
     def score(self, model: torch.nn.Module, split: Split, x: torch.Tensor, precision: Precision) -> float:
         pred = predict(model, x, self.r.protocol.eval_batch_size, self.r.device, precision)
         return float(self.r.task.score(pred, split.y, **score_kwargs(self.r.task, self.data, split)))
+
+    def train_step(self, eager: EagerStep) -> TrainStep:
+        """The eager step, or its CUDA-graph replay when asked for and capturable."""
+        if self.r.cuda_graphs and supports(eager, self.r.device):
+            return CudaGraphStep(eager, self.r.protocol.batch_size, self.r.device)
+        return eager
+
+    def cuda_graph_facts(self) -> dict[str, Any]:
+        """The record's account of CUDA graphs, when they were asked for."""
+        if not self.r.cuda_graphs:
+            return {}
+        step = self.step
+        if not isinstance(step, CudaGraphStep):
+            return {"cuda_graphs": False, "cuda_graph_error": "not capturable (fp16 gradient scaler)"}
+        facts: dict[str, Any] = {"cuda_graphs": True, "cuda_graph_replays": step.replays}
+        if step.error is not None:
+            facts["cuda_graph_error"] = step.error
+        return facts
 
     def execute(self) -> None:
         r, p, data = self.r, self.r.protocol, self.data
@@ -201,7 +228,8 @@ class _Run:
         optimizer = make_optimizer(model, p)
         scheduler = make_scheduler(optimizer, p)
         precision = Precision.for_protocol(p, r.device)
-        scaler = precision.grad_scaler()
+        self.step = self.train_step(EagerStep(model, loss_fn, optimizer, p.grad_clip, precision,
+                                              precision.grad_scaler()))
         augment = get_augmentation(p.augmentation, r.task.family)
         generator = torch.Generator().manual_seed(self.seed)
         for epoch in range(p.epochs):
@@ -210,8 +238,7 @@ class _Run:
             if r.space.name == "darts":  # DARTS/NB360: drop-path ramps up linearly
                 model.drop_path_prob = p.drop_path_prob * epoch / p.epochs
             try:
-                loss = train_epoch(model, train, loss_fn, optimizer, p, r.device, generator, precision,
-                                   scaler, augment)
+                loss = train_epoch(self.step, train, p.batch_size, r.device, generator, augment)
             except DivergedError as error:
                 raise DivergedError(f"epoch {epoch + 1}: {error}") from None
             scheduler.step()
@@ -263,6 +290,7 @@ def evaluate(
     sampler: str = "manual",
     n_threads: int | None = None,
     space: str | SearchSpace | None = None,
+    cuda_graphs: bool | None = None,
 ) -> Record:
     """Train ``arch`` on ``task`` under ``protocol`` with ``seed``; return the :class:`Record`.
 
@@ -271,11 +299,13 @@ def evaluate(
     (e.g. a ``dataclasses.replace`` variant). ``device``: ``"auto"`` (CUDA if available),
     ``"cpu"``, ``"cuda"`` or ``"cuda:N"``. ``n_threads``: torch CPU threads for this call
     (default ``$NB360_TORCH_THREADS``, else torch's default), so parallel worker processes can
-    use one thread each. ``sampler``: who proposed the architecture (stored in the record).
-    The record's ``score`` is the test score (NB360 error, lower is better); ``extra`` holds the
+    use one thread each. ``cuda_graphs``: replay each full training batch as one captured CUDA
+    graph (``training_data.training.cuda_graph_step``; default ``$NB360_CUDA_GRAPHS``; CUDA only),
+    which removes the host's per-kernel launch cost that bounds small networks on a GPU.
+    ``sampler``: who proposed the architecture (stored in the record). The record's ``score`` is the test score (NB360 error, lower is better); ``extra`` holds the
     protocol hash and the data sizes. See the module docstring for errors and determinism.
     """
-    r = resolve_inputs(arch, task, protocol, seed, device, n_threads, space)
+    r = resolve_inputs(arch, task, protocol, seed, device, n_threads, space, cuda_graphs)
     p = r.protocol
     data = protocol_subset(r.task, data_root, p.load_options, (p.n_train, p.n_val, p.n_test), p.subset_seed,
                            p.group_cap)
@@ -332,6 +362,7 @@ def _record(run: _Run, status: str, message: str, sampler: str, data: TaskData) 
             "data_on_gpu": run.data_on_gpu,
             "amp": bool(p.amp and r.device.type == "cuda"),
             "torch_version": torch.__version__,
+            **run.cuda_graph_facts(),
         },
     )
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import torch
 
 THREADS_ENV = "NB360_TORCH_THREADS"
+CUDA_GRAPHS_ENV = "NB360_CUDA_GRAPHS"
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
 
@@ -60,6 +61,25 @@ def resolve_threads(n_threads: int | None) -> int | None:
     if isinstance(n_threads, bool) or not isinstance(n_threads, int) or n_threads < 1:
         raise ValueError(f"n_threads must be a positive integer or None, got {n_threads!r}")
     return n_threads
+
+
+def resolve_cuda_graphs(cuda_graphs: bool | None, device: torch.device) -> bool:
+    """Whether to replay training steps as CUDA graphs: the argument, else ``$NB360_CUDA_GRAPHS``
+    (``1`` or ``0``; it applies to CUDA devices only), else off.
+
+    Raises ``ValueError`` for ``True`` on a device that is not CUDA, or another value of the
+    variable.
+    """
+    if cuda_graphs is None:
+        env = os.environ.get(CUDA_GRAPHS_ENV, "")
+        if env not in ("", "0", "1"):
+            raise ValueError(f"${CUDA_GRAPHS_ENV}={env!r}; valid: '1' (on CUDA devices), '0' or unset")
+        return env == "1" and device.type == "cuda"
+    if not isinstance(cuda_graphs, bool):
+        raise ValueError(f"cuda_graphs must be True, False or None, got {cuda_graphs!r}")
+    if cuda_graphs and device.type != "cuda":
+        raise ValueError(f"cuda_graphs=True needs a CUDA device, got {str(device)!r}")
+    return cuda_graphs
 
 
 @contextlib.contextmanager

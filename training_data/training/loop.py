@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -55,10 +56,12 @@ class Precision:
             return cls(device.type)
         return cls(device.type, torch.bfloat16 if protocol.amp_dtype == "bf16" else torch.float16)
 
-    def autocast(self) -> contextlib.AbstractContextManager[None]:
+    def autocast(self, cache_enabled: bool = True) -> contextlib.AbstractContextManager[None]:
+        """The autocast context (a no-op for float32); ``cache_enabled=False`` inside a CUDA graph
+        capture, whose casts must be recorded, not cached."""
         if self.dtype is None:
             return contextlib.nullcontext()
-        return torch.autocast(device_type=self.device_type, dtype=self.dtype)
+        return torch.autocast(device_type=self.device_type, dtype=self.dtype, cache_enabled=cache_enabled)
 
     def grad_scaler(self) -> torch.amp.GradScaler | None:
         """A gradient scaler for fp16 (bf16 and float32 need none)."""
@@ -96,47 +99,78 @@ def compute_loss(
     return loss_fn(out, y) if mask is None else loss_fn(out, y, mask)
 
 
+class TrainStep(typing.Protocol):
+    """One optimisation step on a batch; returns the batch's loss as a detached device scalar."""
+
+    model: nn.Module
+
+    def __call__(self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor: ...
+
+
+@dataclass
+class EagerStep:
+    """A training step run op by op: zero the gradients, forward under autocast, the float32
+    loss, backward (fp16: scaled), gradient clipping and the optimiser step.
+
+    ``keep_grads``: zero the gradient tensors in place instead of dropping them (a CUDA graph that
+    owns them replays into the same memory; see ``cuda_graph_step``).
+    """
+
+    model: nn.Module
+    loss_fn: nn.Module
+    optimizer: torch.optim.Optimizer
+    grad_clip: float | None
+    precision: Precision
+    scaler: torch.amp.GradScaler | None = None
+    keep_grads: bool = False
+
+    def __call__(self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        self.optimizer.zero_grad(set_to_none=not self.keep_grads)
+        return self.update(x, y, mask)
+
+    def update(self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None,
+               autocast_cache: bool = True) -> torch.Tensor:
+        """Forward, loss, backward into the current gradients, clipping and the optimiser step."""
+        with self.precision.autocast(cache_enabled=autocast_cache):
+            out = self.model(x)
+        loss = compute_loss(self.loss_fn, out, y, mask)
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(self.optimizer)
+        else:
+            loss.backward()
+        if self.grad_clip is not None:
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
+        if self.scaler is not None:
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.optimizer.step()
+        return loss.detach()
+
+
 def train_epoch(
-    model: nn.Module,
+    step: TrainStep,
     data: TensorSplit,
-    loss_fn: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    protocol: Protocol,
+    batch_size: int,
     device: torch.device,
     generator: torch.Generator,
-    precision: Precision,
-    scaler: torch.amp.GradScaler | None = None,
     augment: Augmentation | None = None,
 ) -> float:
-    """One pass over ``data``; returns the sample-weighted mean training loss.
+    """One pass over ``data`` in shuffled batches of ``batch_size``, each through ``step``;
+    returns the sample-weighted mean training loss.
 
     Raises :class:`DivergedError` when the epoch's loss is not finite (checked once per epoch, so a
     CUDA run does not synchronise at every step).
     """
-    model.train()
+    step.model.train()
     total = torch.zeros((), device=device)  # summed on the device: no host sync per step
     count = 0
-    for index in batch_indices(len(data), protocol.batch_size, generator):
+    for index in batch_indices(len(data), batch_size, generator):
         x, y, *rest = data.batch(index, device)
         if augment is not None:
             x = augment(x, generator)
-        optimizer.zero_grad(set_to_none=True)
-        with precision.autocast():
-            out = model(x)
-        loss = compute_loss(loss_fn, out, y, rest[0] if rest else None)
-        if scaler is not None:
-            scaler.scale(loss).backward()
-            scaler.unscale_(optimizer)
-        else:
-            loss.backward()
-        if protocol.grad_clip is not None:
-            nn.utils.clip_grad_norm_(model.parameters(), protocol.grad_clip)
-        if scaler is not None:
-            scaler.step(optimizer)
-            scaler.update()
-        else:
-            optimizer.step()
-        total += loss.detach() * len(index)
+        total += step(x, y, rest[0] if rest else None) * len(index)
         count += len(index)
     mean = float(total) / max(count, 1)
     if not math.isfinite(mean):

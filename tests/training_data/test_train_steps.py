@@ -1,0 +1,131 @@
+"""Training steps: the eager step, the CUDA-graph replay and how an evaluation chooses between them.
+
+The CUDA-graph comparison needs a CUDA device (``needs_cuda``): CI machines have none, so it runs
+where one is (a lent GPU: ``pytest -m needs_cuda``); everything else runs everywhere.
+"""
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+from torch import nn
+
+from training_data.evaluation import evaluate
+from training_data.training.cuda_graph_step import WARMUP_STEPS, CudaGraphStep, supports
+from training_data.training.device import CUDA_GRAPHS_ENV, resolve_cuda_graphs
+from training_data.training.loop import EagerStep, Precision, TensorSplit, train_epoch
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+ARCH = "|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|nor_conv_1x1~0|none~1|nor_conv_3x3~2|"
+
+
+class DropNet(nn.Module):
+    """A small network with batch norm and a drop-path-like random mask (``drop_path_prob``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(6, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 2))
+        self.drop_path_prob = 0.0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.body(x)
+        if self.training and self.drop_path_prob > 0:
+            keep = 1.0 - self.drop_path_prob
+            h = h / keep * torch.empty(h.shape[0], 1, device=h.device).bernoulli_(keep)
+        return h
+
+
+def eager_step(model: nn.Module, device: torch.device, keep_grads: bool = False) -> EagerStep:
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=3e-4)
+    return EagerStep(model, nn.MSELoss(), optimizer, 5.0, Precision(device.type), keep_grads=keep_grads)
+
+
+def data(n: int, device: torch.device) -> TensorSplit:
+    g = torch.Generator().manual_seed(0)
+    return TensorSplit(torch.randn(n, 6, generator=g).to(device), torch.randn(n, 2, generator=g).to(device))
+
+
+def test_keep_grads_zeroes_the_same_gradient_tensors() -> None:
+    cpu = torch.device("cpu")
+    step = eager_step(DropNet(), cpu)
+    batch = data(8, cpu)
+    step(batch.x, batch.y, None)
+    before = [p.grad for p in step.model.parameters()]
+    step.keep_grads = True
+    step(batch.x, batch.y, None)
+    assert all(p.grad is g for p, g in zip(step.model.parameters(), before, strict=True))
+    step.keep_grads = False
+    step(batch.x, batch.y, None)
+    assert all(p.grad is not g for p, g in zip(step.model.parameters(), before, strict=True))
+
+
+def test_keeping_gradients_does_not_change_training() -> None:
+    cpu = torch.device("cpu")
+    model = DropNet()
+    losses = []
+    for keep in (False, True):
+        step = eager_step(copy.deepcopy(model), cpu, keep_grads=keep)
+        losses.append(train_epoch(step, data(40, cpu), 8, cpu, torch.Generator().manual_seed(1)))
+    assert losses[0] == losses[1]
+
+
+def test_cuda_graphs_need_a_cuda_device() -> None:
+    cpu = torch.device("cpu")
+    assert not supports(eager_step(DropNet(), cpu), cpu)
+    with pytest.raises(ValueError, match="need a CUDA device .* got device 'cpu'"):
+        CudaGraphStep(eager_step(DropNet(), cpu), 8, cpu)
+    with pytest.raises(ValueError, match="cuda_graphs=True needs a CUDA device, got 'cpu'"):
+        resolve_cuda_graphs(True, cpu)
+    with pytest.raises(ValueError, match="cuda_graphs must be True, False or None, got 'yes'"):
+        resolve_cuda_graphs("yes", cpu)  # type: ignore[arg-type]
+
+
+def test_the_environment_switch_applies_to_cuda_devices_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    cpu = torch.device("cpu")
+    monkeypatch.setenv(CUDA_GRAPHS_ENV, "1")
+    assert resolve_cuda_graphs(None, cpu) is False
+    assert resolve_cuda_graphs(None, torch.device("cuda", 0)) is True
+    assert resolve_cuda_graphs(False, torch.device("cuda", 0)) is False
+    monkeypatch.setenv(CUDA_GRAPHS_ENV, "yes")
+    with pytest.raises(ValueError, match=r"\$NB360_CUDA_GRAPHS='yes'; valid: '1'"):
+        resolve_cuda_graphs(None, cpu)
+
+
+@pytest.mark.needs_shared_data
+def test_an_evaluation_on_the_cpu_refuses_graphs_and_ignores_the_switch(
+    shared_data, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ValueError, match="cuda_graphs=True needs a CUDA device"):
+        evaluate(ARCH, "satellite", "satellite-tiny-v1", device="cpu", data_root=shared_data, cuda_graphs=True)
+    monkeypatch.setenv(CUDA_GRAPHS_ENV, "1")
+    record = evaluate(ARCH, "satellite", "satellite-tiny-v1", device="cpu", data_root=shared_data)
+    assert record.status == "ok" and "cuda_graphs" not in record.extra
+
+
+@needs_cuda
+def test_graph_replays_match_eager_steps_on_cuda() -> None:
+    """Same weights, data, batch order and CUDA seed: float32 deterministic kernels give the same
+    losses whether each full batch runs eagerly or as a replayed graph; the lr and drop-path
+    probability change mid-run (a recapture), and the last batch is short (eager)."""
+    device = torch.device("cuda")
+    torch.backends.cudnn.deterministic = True
+    model = DropNet().to(device)
+    results = []
+    for graphs in (False, True):
+        eager = eager_step(copy.deepcopy(model), device)
+        step = CudaGraphStep(eager, 8, device) if graphs else eager
+        torch.cuda.manual_seed(0)
+        losses = []
+        for epoch in range(3):
+            eager.model.drop_path_prob = 0.1 * epoch
+            for group in eager.optimizer.param_groups:
+                group["lr"] = 0.05 / (epoch + 1)
+            losses.append(train_epoch(step, data(44, device), 8, device, torch.Generator().manual_seed(epoch)))
+        results.append((losses, [p.detach().clone() for p in eager.model.parameters()], step))
+    (eager_losses, eager_params, _), (graph_losses, graph_params, graph_step) = results
+    assert graph_step.error is None
+    assert graph_step.replays == 3 * 5 - WARMUP_STEPS  # 5 full batches of 8 per epoch, 1 short one
+    assert graph_losses == pytest.approx(eager_losses, rel=1e-5)
+    for a, b in zip(eager_params, graph_params, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
