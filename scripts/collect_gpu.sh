@@ -13,11 +13,17 @@
 #                                                      # until it prints "collector finished"
 # start: the CUDA facts ($OUT/gpu.txt), the pack checked, then the background collector:
 #   0. each task's data loaded once into the disk cache (ECG decoded from the pack, Darcy solved);
-#   1. THROUGHPUT=1: benchmarks/bench_collection_throughput.py on THROUGHPUT_TASK at LEVELS
-#      concurrent runs ($OUT/throughput.json; its records are kept);
-#   2. `nb360 collect --time-budget-s` on each of TASKS in turn (uniform random, WORKERS concurrent
-#      runs, an equal share of what is left each), so no run is cut off when LEASE_S ends;
-#   then it follows, as `follow` does.
+#   1. MPS=1: the CUDA MPS daemon, so the workers' kernels overlap instead of time-slicing the GPU
+#      (measured on the first lease: 4 processes 1.11x one without it, 2.43x with it);
+#   2. THROUGHPUT=1: benchmarks/bench_gpu_step.py, about two minutes ($RUN_DIR/steps.json and
+#      concurrency.json): per task, eager against CUDA-graph steps and the float32 check that both
+#      give the same losses; CUDA graphs are switched on for the campaigns (NB360_CUDA_GRAPHS=1)
+#      only if the check passes and they are faster (GRAPHS=auto; GRAPHS=0 or 1 forces); then the
+#      steps per second of 1, 4 and WORKERS processes at once, in the chosen mode;
+#   3. `nb360 collect --time-budget-s` on each of TASKS in turn (uniform random, WORKERS concurrent
+#      runs, an equal share of what is left each; 20 % of architectures get 3 seeds); a campaign
+#      still running when the lease's time is up is stopped (runs in flight are lost, records kept);
+#   then it follows, as `follow` does. A campaign's summary line gives its runs per device-hour.
 # follow: waits until the collector finishes or CALL_S seconds pass, then copies the records
 #   ($OUT/records/<task>/<task>-$KIND.jsonl, two folders down so they come back) and the log.
 #   Merge them here: nb360 data merge <files>/records --into training_data/data/records
@@ -37,7 +43,9 @@ SEED=${SEED:-0}
 REPEAT=${REPEAT:-0.2}             # fraction of architectures also trained with seeds 1 and 2
 THROUGHPUT=${THROUGHPUT:-1}
 THROUGHPUT_TASK=${THROUGHPUT_TASK:-darcyflow}
-LEVELS=${LEVELS:-1 4 12}
+STEPS=${STEPS:-30}                # training steps per timing in the step benchmark
+GRAPHS=${GRAPHS:-auto}            # CUDA graphs in the campaigns: auto (if the check passes), 1, 0
+MPS=${MPS:-1}                     # start the CUDA MPS daemon (CUDA devices, where the tool exists)
 DEVICE=${DEVICE:-cuda}            # cpu and KIND=tiny-v1 give a smoke run without a GPU (tests)
 KIND=${KIND:-gpu-v1}              # the protocol of each task: <task>-$KIND
 MIN_SHARE_S=${MIN_SHARE_S:-30}    # a task's campaign is skipped when less time than this is left
@@ -61,25 +69,58 @@ load_task_data(get_task(protocol.task), None, protocol.load_options)" "$task-$KI
   done
 }
 
-collector() {  # the background job: caches, throughput, then the campaigns, within LEASE_S
+start_mps() {  # overlapping kernels of the worker processes; the daemon outlives this call
+  [[ "$MPS" == 1 && "$DEVICE" == cuda* ]] || return 0
+  if ! command -v nvidia-cuda-mps-control > /dev/null; then
+    echo "MPS: nvidia-cuda-mps-control not found, the processes time-slice the GPU"
+    return 0
+  fi
+  nvidia-cuda-mps-control -d && echo "MPS daemon started" || echo "MPS daemon not started (running already?)"
+}
+
+stop_mps() {
+  [[ "$MPS" == 1 && "$DEVICE" == cuda* ]] && command -v nvidia-cuda-mps-control > /dev/null || return 0
+  echo quit | nvidia-cuda-mps-control || true
+}
+
+step_benchmarks() {  # graphs or not (exported for the campaigns), then the concurrency figures
+  local graphs_flag=()
+  # shellcheck disable=SC2086  # TASKS is a list of words
+  if timeout 300 "$PY" benchmarks/bench_gpu_step.py --tasks $TASKS --kind "$KIND" --device "$DEVICE" \
+      --archs 2 --steps "$STEPS" --check 1e-4 --json "$RUN_DIR/steps.json"; then
+    [[ "$GRAPHS" == 0 ]] || NB360_CUDA_GRAPHS=1
+  else
+    [[ "$GRAPHS" == 1 ]] && NB360_CUDA_GRAPHS=1
+  fi
+  export NB360_CUDA_GRAPHS=${NB360_CUDA_GRAPHS:-0}
+  echo "CUDA graphs in the campaigns: NB360_CUDA_GRAPHS=$NB360_CUDA_GRAPHS (GRAPHS=$GRAPHS)"
+  [[ "$NB360_CUDA_GRAPHS" == 1 ]] && graphs_flag=(--cuda-graphs)
+  timeout 240 "$PY" benchmarks/bench_gpu_step.py --tasks --kind "$KIND" --device "$DEVICE" \
+    --steps "$STEPS" --processes 1 4 "$WORKERS" --concurrency-task "$THROUGHPUT_TASK" \
+    "${graphs_flag[@]}" --json "$RUN_DIR/concurrency.json" || echo "concurrency step stopped: $?"
+}
+
+collector() {  # the background job: caches, MPS, step figures, then the campaigns, within LEASE_S
   local start=$SECONDS
   warm_caches
+  start_mps
   if [[ "$THROUGHPUT" == 1 ]]; then
-    # shellcheck disable=SC2086  # LEVELS is a list of words
-    timeout "$LEASE_S" "$PY" benchmarks/bench_collection_throughput.py --task "$THROUGHPUT_TASK" \
-      --protocol "$THROUGHPUT_TASK-$KIND" --device "$DEVICE" --levels $LEVELS --rounds 1 \
-      --store "$LIVE" --json "$RUN_DIR/throughput.json" || echo "throughput step stopped: $?"
+    step_benchmarks
+  else
+    export NB360_CUDA_GRAPHS=$([[ "$GRAPHS" == 1 ]] && echo 1 || echo 0)
   fi
   local tasks=($TASKS) i left share
   for i in "${!tasks[@]}"; do
     left=$((LEASE_S - (SECONDS - start)))
     share=$((left / (${#tasks[@]} - i)))  # an equal share of what is left per remaining task
     ((share >= MIN_SHARE_S)) || continue
-    "$PY" -m nb360_cli.main collect --task "${tasks[$i]}" --protocol "${tasks[$i]}-$KIND" --n "$N" \
-      --seed "$SEED" --repeat-fraction "$REPEAT" --repeat-seeds 3 --workers "$WORKERS" \
-      --device "$DEVICE" --threads 1 --no-progress \
-      --store "$LIVE" --time-budget-s "$share" || echo "campaign ${tasks[$i]} failed: $?"
+    # the budget stops new runs at the share; timeout stops the campaign when the lease is up
+    timeout -k 15 "$left" "$PY" -m nb360_cli.main collect --task "${tasks[$i]}" \
+      --protocol "${tasks[$i]}-$KIND" --n "$N" --seed "$SEED" --repeat-fraction "$REPEAT" \
+      --repeat-seeds 3 --workers "$WORKERS" --device "$DEVICE" --threads 1 --no-progress \
+      --store "$LIVE" --time-budget-s "$share" || echo "campaign ${tasks[$i]} stopped: $?"
   done
+  stop_mps
   "$PY" -m nb360_cli.main data summary --records "$LIVE" || true
 }
 
@@ -91,7 +132,7 @@ bring_back() {  # this protocol's record files, the log and the figures, into $O
     mkdir -p "$OUT/records/$task"
     cp "$file" "$OUT/records/$task/"
   done
-  for file in "$RUN_DIR"/collector.log "$RUN_DIR"/throughput.json "$RUN_DIR"/gpu.txt; do
+  for file in "$RUN_DIR"/collector.log "$RUN_DIR"/steps.json "$RUN_DIR"/concurrency.json "$RUN_DIR"/gpu.txt; do
     [[ -e "$file" ]] && cp "$file" "$OUT/"
   done
   return 0
@@ -135,8 +176,9 @@ torch.cuda.get_device_name(0) if torch.cuda.is_available() else '-')"
       mkdir -p "$task_dir"
       [[ -e "$task_dir/$(basename "$file")" ]] || cp "$file" "$task_dir/"
     done
-    setsid nohup bash -c "$(declare -f warm_caches collector); $(declare -p LEASE_S TASKS WORKERS N SEED REPEAT THROUGHPUT \
-      THROUGHPUT_TASK LEVELS DEVICE KIND MIN_SHARE_S RUN_DIR PY LIVE); collector; touch '$RUN_DIR/done'" \
+    setsid nohup bash -c "$(declare -f warm_caches start_mps stop_mps step_benchmarks collector); \
+      $(declare -p LEASE_S TASKS WORKERS N SEED REPEAT THROUGHPUT THROUGHPUT_TASK STEPS GRAPHS MPS \
+      DEVICE KIND MIN_SHARE_S RUN_DIR PY LIVE); collector; touch '$RUN_DIR/done'" \
       > "$RUN_DIR/collector.log" 2>&1 < /dev/null &
     echo $! > "$RUN_DIR/collector.pid"
     echo "collector started (pid $!, LEASE_S=$LEASE_S)"
