@@ -191,6 +191,17 @@ def test_gaussian_normaliser_matches_torch_and_round_trips() -> None:
     assert scalar.mean.shape == () and scalar.std == pytest.approx(x.std(ddof=1), rel=1e-5)
 
 
+def test_gaussian_normaliser_makes_its_tensors_once_per_dtype_and_device() -> None:
+    """A training step decodes every batch: the stats go to the device once, not per call."""
+    norm = scores.GaussianNormaliser.fit(np.arange(32, dtype=np.float32).reshape(2, 4, 4))
+    t = torch.ones(3, 4, 4)
+    first, again = norm.decode(t), norm.decode(t)
+    torch.testing.assert_close(first, again)
+    assert norm._stats_like(t)[0] is norm._stats_like(torch.zeros(1, 4, 4))[0]
+    assert norm._stats_like(t.double())[0].dtype == torch.float64
+    assert norm == scores.GaussianNormaliser(mean=norm.mean, std=norm.std, eps=norm.eps)  # cache not compared
+
+
 def test_gaussian_normaliser_errors() -> None:
     norm = scores.GaussianNormaliser.fit(np.ones((3, 4, 4)) * np.arange(3)[:, None, None])
     with pytest.raises(ValueError, match="grid shape"):

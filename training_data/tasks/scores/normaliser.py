@@ -7,7 +7,7 @@ the mean and (unbiased) standard deviation over the training samples at every gr
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,11 @@ class GaussianNormaliser:
     mean: np.ndarray
     std: np.ndarray
     eps: float = 1e-5
+    # the stats as tensors, per (dtype, device): made once, so a training step copies nothing from
+    # the host (a host copy per step would synchronise with the GPU, and cannot be graph-captured)
+    _tensors: dict[tuple[torch.dtype, torch.device], tuple[torch.Tensor, torch.Tensor]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def fit(cls, x: ArrayLike, *, pointwise: bool = True, eps: float = 1e-5) -> GaussianNormaliser:
@@ -65,10 +70,13 @@ class GaussianNormaliser:
                 f"input of shape {tuple(x.shape)} does not end in the normaliser's grid shape {self.mean.shape}"
             )
         if isinstance(x, torch.Tensor):
-            return (
-                torch.as_tensor(self.mean, dtype=x.dtype, device=x.device),
-                torch.as_tensor(self.std, dtype=x.dtype, device=x.device),
-            )
+            key = (x.dtype, x.device)
+            if key not in self._tensors:
+                self._tensors[key] = (
+                    torch.as_tensor(self.mean, dtype=x.dtype, device=x.device),
+                    torch.as_tensor(self.std, dtype=x.dtype, device=x.device),
+                )
+            return self._tensors[key]
         return self.mean, self.std
 
 
