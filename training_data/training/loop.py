@@ -85,10 +85,12 @@ def make_scheduler(optimizer: torch.optim.Optimizer, protocol: Protocol) -> torc
     return torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1.0, total_iters=0)
 
 
-def batch_indices(n: int, batch_size: int, generator: torch.Generator | None) -> Iterator[torch.Tensor]:
-    """Index batches over ``n`` samples: shuffled by ``generator``, or in order when it is None."""
+def batch_indices(n: int, batch_size: int, generator: torch.Generator | None,
+                  device: torch.device | None = None) -> Iterator[torch.Tensor]:
+    """Index batches over ``n`` samples: shuffled by ``generator`` (on the CPU), or in order when
+    it is None; the whole order is moved to ``device`` once, not batch by batch."""
     order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
-    yield from torch.split(order, batch_size)
+    yield from torch.split(order if device is None else order.to(device), batch_size)
 
 
 def compute_loss(
@@ -166,7 +168,7 @@ def train_epoch(
     step.model.train()
     total = torch.zeros((), device=device)  # summed on the device: no host sync per step
     count = 0
-    for index in batch_indices(len(data), batch_size, generator):
+    for index in batch_indices(len(data), batch_size, generator, data.x.device):
         x, y, *rest = data.batch(index, device)
         if augment is not None:
             x = augment(x, generator)
@@ -186,12 +188,12 @@ def predict(
     device: torch.device,
     precision: Precision,
 ) -> np.ndarray:
-    """Raw network outputs for every sample of ``x``, as float32 numpy."""
+    """Raw network outputs for every sample of ``x``, as float32 numpy (copied to the host once)."""
     model.eval()
     outputs = []
-    for index in batch_indices(len(x), batch_size, None):
-        batch = x[index.to(x.device)].to(device, non_blocking=True)
+    for index in batch_indices(len(x), batch_size, None, x.device):
+        batch = x[index].to(device, non_blocking=True)
         with precision.autocast():
             out = model(batch)
-        outputs.append(out.float().cpu())
-    return torch.cat(outputs).numpy()
+        outputs.append(out.float())
+    return torch.cat(outputs).cpu().numpy()
