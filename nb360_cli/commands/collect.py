@@ -43,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--time-budget-s", type=float, default=None,
                         help="start no evaluation expected to end after this many seconds; "
                              "finish those in flight and stop (re-run to continue)")
+    parser.add_argument("--expect-run-s", type=float, default=0.0,
+                        help="with --time-budget-s: the seconds one evaluation is expected to take "
+                             "until the first one returns (default 0: the first wave always starts)")
     parser.add_argument("--no-progress", action="store_true")
     parser.set_defaults(run=run)
 
@@ -103,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             executor_options=options,
             time_budget_s=args.time_budget_s,
+            expected_run_s=args.expect_run_s,
         )
     except CollectionEnvironmentError as error:
         print(f"nb360 collect: error: {error}", file=sys.stderr)

@@ -189,9 +189,20 @@ def test_time_budget_stops_starting_runs_and_loses_none(tmp_path: Path) -> None:
     assert not resumed.stopped_by_time_budget
 
 
+def test_an_expected_run_longer_than_the_budget_starts_nothing(tmp_path: Path) -> None:
+    store = tmp_path / "records"
+    skipped = collect(TASK, PROTOCOL, 3, store, time_budget_s=600.0, expected_run_s=601.0, progress=False)
+    assert skipped.stopped_by_time_budget and (skipped.proposed, skipped.evaluated) == (0, 0)
+    started = collect(TASK, PROTOCOL, 1, store, time_budget_s=600.0, expected_run_s=5.0, progress=False)
+    assert (started.evaluated, started.stopped_by_time_budget) == (1, False)
+    with pytest.raises(ValueError, match="expected_run_s must be >= 0 seconds, got -1"):
+        collect(TASK, PROTOCOL, 1, store, expected_run_s=-1, progress=False)
+
+
 def test_cli_time_budget(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "nb360_cli.main", "collect", "--task", TASK, "--protocol", PROTOCOL,
-               "--n", "3", "--store", str(tmp_path), "--no-progress", "--time-budget-s", "0"]
+               "--n", "3", "--store", str(tmp_path), "--no-progress", "--time-budget-s", "5",
+               "--expect-run-s", "6"]
     finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert "proposed 0 architectures" in finished.stdout

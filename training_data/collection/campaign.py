@@ -102,7 +102,7 @@ class _Campaign:
     def __init__(self, store: RecordStore, task: str, protocol: str, space: SearchSpace,
                  proposer: Proposer, sampler_name: str, executor: Executor, job_options: dict[str, Any],
                  repeat_fraction: float, repeat_seeds: int, max_attempts: int, progress: Any,
-                 summary: CollectionSummary) -> None:
+                 summary: CollectionSummary, expected_run_s: float = 0.0) -> None:
         self.store, self.task, self.protocol, self.space = store, task, protocol, space
         self.proposer, self.sampler_name, self.executor = proposer, sampler_name, executor
         self.job_options, self.progress, self.summary = job_options, progress, summary
@@ -115,18 +115,20 @@ class _Campaign:
         self.attempts: dict[tuple[str, int], int] = defaultdict(int)
         self.submitted_at: dict[tuple[str, int], float] = {}
         self.durations: list[float] = []  # seconds from submission to result, this campaign
+        self.expected_run_s = expected_run_s  # the guess until the first result
         self.environment_error: tuple[EvalJob, str] | None = None  # the first one, if any
 
     def may_start(self, deadline: float | None) -> bool:
         """Whether a new evaluation is expected to finish before ``deadline`` (perf_counter).
 
-        The expected duration is the median submission-to-result time seen so far (0 before any).
+        The expected duration is the median submission-to-result time seen so far (before any:
+        ``expected_run_s``).
         """
         if self.environment_error is not None:
             return False
         if deadline is None:
             return True
-        expected = statistics.median(self.durations) if self.durations else 0.0
+        expected = statistics.median(self.durations) if self.durations else self.expected_run_s
         return time.perf_counter() + expected < deadline
 
     def propose(self, index: int, shard: tuple[int, int] | None) -> None:
@@ -213,6 +215,7 @@ def collect(
     progress: bool = True,
     executor_options: dict[str, Any] | None = None,
     time_budget_s: float | None = None,
+    expected_run_s: float = 0.0,
 ) -> CollectionSummary:
     """Propose ``n`` architectures of ``space`` and evaluate them on ``task`` under ``protocol``.
 
@@ -225,6 +228,8 @@ def collect(
     evaluates only what is missing. ``time_budget_s``: start no evaluation that is not expected
     (median duration so far) to finish within this many seconds of the call, then wait for those
     in flight and return; nothing is cut off, so a time-boxed session (a GPU lease) loses no work.
+    ``expected_run_s``: that expectation until the first evaluation returns (default 0: the first
+    wave always starts), e.g. from ``benchmarks/bench_gpu_step.py``'s estimate of a run.
     """
     from tqdm.auto import tqdm
 
@@ -236,6 +241,8 @@ def collect(
         raise ValueError(f"n must be >= 0, got {n!r}")
     if time_budget_s is not None and not time_budget_s >= 0:
         raise ValueError(f"time_budget_s must be >= 0 seconds (or None), got {time_budget_s!r}")
+    if isinstance(expected_run_s, bool) or not isinstance(expected_run_s, (int, float)) or not expected_run_s >= 0:
+        raise ValueError(f"expected_run_s must be >= 0 seconds, got {expected_run_s!r}")
     space_obj = get_space(space) if isinstance(space, str) else space
     proposer, sampler_name = as_proposer(sampler, space_obj, seed)
     shard_spec = _parse_shard(shard)
@@ -252,7 +259,8 @@ def collect(
         total=n, desc=f"{task}/{protocol}", unit="arch", disable=not progress, smoothing=0.1
     ) as bar:
         campaign = _Campaign(record_store, task, protocol, space_obj, proposer, sampler_name, pool,
-                             job_options, repeat_fraction, repeat_seeds, max_attempts, bar, summary)
+                             job_options, repeat_fraction, repeat_seeds, max_attempts, bar, summary,
+                             float(expected_run_s))
         index = 0
         while True:
             while index < n and pool.in_flight < pool.capacity and campaign.may_start(deadline):
