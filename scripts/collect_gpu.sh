@@ -21,8 +21,10 @@
 #      only if the check passes and they are faster (GRAPHS=auto; GRAPHS=0 or 1 forces); then the
 #      steps per second of 1, 4 and WORKERS processes at once, in the chosen mode;
 #   3. `nb360 collect --time-budget-s` on each of TASKS in turn (uniform random, WORKERS concurrent
-#      runs, an equal share of what is left each; 20 % of architectures get 3 seeds); a campaign
-#      still running when the lease's time is up is stopped (runs in flight are lost, records kept);
+#      runs, an equal share of what is left each; 20 % of architectures get 3 seeds), told how long
+#      a run should take (--expect-run-s, from the step figures) so that it starts none that cannot
+#      end in its share; a campaign still running when the lease is up is stopped (runs in flight
+#      are lost, records kept);
 #   then it follows, as `follow` does. A campaign's summary line gives its runs per device-hour.
 # follow: waits until the collector finishes or CALL_S seconds pass, then copies the records
 #   ($OUT/records/<task>/<task>-$KIND.jsonl, two folders down so they come back) and the log.
@@ -46,6 +48,8 @@ THROUGHPUT_TASK=${THROUGHPUT_TASK:-darcyflow}
 STEPS=${STEPS:-30}                # training steps per timing in the step benchmark
 GRAPHS=${GRAPHS:-auto}            # CUDA graphs in the campaigns: auto (if the check passes), 1, 0
 MPS=${MPS:-1}                     # start the CUDA MPS daemon (CUDA devices, where the tool exists)
+RUN_OVERHEAD=${RUN_OVERHEAD:-1.5} # a run's time over its steps' (validation, first-epoch tuning):
+                                  # first lease, Darcy eager: 129 s of training for 2,520 x 34.8 ms
 DEVICE=${DEVICE:-cuda}            # cpu and KIND=tiny-v1 give a smoke run without a GPU (tests)
 KIND=${KIND:-gpu-v1}              # the protocol of each task: <task>-$KIND
 MIN_SHARE_S=${MIN_SHARE_S:-30}    # a task's campaign is skipped when less time than this is left
@@ -100,6 +104,19 @@ step_benchmarks() {  # graphs or not (exported for the campaigns), then the conc
     "${graphs_flag[@]}" --json "$RUN_DIR/concurrency.json" || echo "concurrency step stopped: $?"
 }
 
+expected_run_s() {  # one run of task $1 at WORKERS at once, from the step figures (0: unknown)
+  "$PY" - "$1" "$RUN_DIR/steps.json" "$RUN_DIR/concurrency.json" "${NB360_CUDA_GRAPHS:-0}" \
+    "$WORKERS" "$RUN_OVERHEAD" <<'PYTHON' 2>/dev/null || echo 0
+import json, sys
+task, steps_file, concurrency_file, graphs, workers, overhead = sys.argv[1:]
+row = next(t for t in json.load(open(steps_file))["tasks"] if t["task"] == task)
+ms = row["graph_median_ms"] if graphs == "1" else row["eager_median_ms"]
+levels = {c["processes"]: c["ratio"] for c in json.load(open(concurrency_file))["concurrency"]}
+alone = row["steps_per_run"] * ms / 1000 * float(overhead)
+print(round(alone * int(workers) / levels[int(workers)], 2))
+PYTHON
+}
+
 collector() {  # the background job: caches, MPS, step figures, then the campaigns, within LEASE_S
   local start=$SECONDS
   warm_caches
@@ -109,16 +126,20 @@ collector() {  # the background job: caches, MPS, step figures, then the campaig
   else
     export NB360_CUDA_GRAPHS=$([[ "$GRAPHS" == 1 ]] && echo 1 || echo 0)
   fi
-  local tasks=($TASKS) i left share
+  local tasks=($TASKS) i left share expect
   for i in "${!tasks[@]}"; do
     left=$((LEASE_S - (SECONDS - start)))
     share=$((left / (${#tasks[@]} - i)))  # an equal share of what is left per remaining task
     ((share >= MIN_SHARE_S)) || continue
-    # the budget stops new runs at the share; timeout stops the campaign when the lease is up
+    expect=$(expected_run_s "${tasks[$i]}")
+    echo "campaign ${tasks[$i]}: $share s of $left s left; a run is expected to take ${expect} s"
+    # the budget starts no run expected to end after the share (until the first returns: the
+    # estimate); timeout stops the campaign when the lease is up
     timeout -k 15 "$left" "$PY" -m nb360_cli.main collect --task "${tasks[$i]}" \
       --protocol "${tasks[$i]}-$KIND" --n "$N" --seed "$SEED" --repeat-fraction "$REPEAT" \
       --repeat-seeds 3 --workers "$WORKERS" --device "$DEVICE" --threads 1 --no-progress \
-      --store "$LIVE" --time-budget-s "$share" || echo "campaign ${tasks[$i]} stopped: $?"
+      --store "$LIVE" --time-budget-s "$share" --expect-run-s "$expect" \
+      || echo "campaign ${tasks[$i]} stopped: $?"
   done
   stop_mps
   "$PY" -m nb360_cli.main data summary --records "$LIVE" || true
@@ -176,9 +197,10 @@ torch.cuda.get_device_name(0) if torch.cuda.is_available() else '-')"
       mkdir -p "$task_dir"
       [[ -e "$task_dir/$(basename "$file")" ]] || cp "$file" "$task_dir/"
     done
-    setsid nohup bash -c "$(declare -f warm_caches start_mps stop_mps step_benchmarks collector); \
-      $(declare -p LEASE_S TASKS WORKERS N SEED REPEAT THROUGHPUT THROUGHPUT_TASK STEPS GRAPHS MPS \
-      DEVICE KIND MIN_SHARE_S RUN_DIR PY LIVE); collector; touch '$RUN_DIR/done'" \
+    setsid nohup bash -c "$(declare -f warm_caches start_mps stop_mps step_benchmarks expected_run_s \
+      collector); $(declare -p LEASE_S TASKS WORKERS N SEED REPEAT THROUGHPUT THROUGHPUT_TASK STEPS \
+      GRAPHS MPS RUN_OVERHEAD DEVICE KIND MIN_SHARE_S RUN_DIR PY LIVE); collector; \
+      touch '$RUN_DIR/done'" \
       > "$RUN_DIR/collector.log" 2>&1 < /dev/null &
     echo $! > "$RUN_DIR/collector.pid"
     echo "collector started (pid $!, LEASE_S=$LEASE_S)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,8 @@ def test_a_lease_on_the_cpu_with_a_tiny_protocol(shared_data: Path, tmp_path: Pa
     assert "torch" in (out / "gpu.txt").read_text()
     # the graph check cannot pass on the CPU, so the campaigns train eagerly
     assert "CUDA graphs need a CUDA device" in log and "NB360_CUDA_GRAPHS=0 (GRAPHS=auto)" in log
+    expected = re.search(r"campaign satellite: \d+ s of \d+ s left; a run is expected to take ([\d.]+) s", log)
+    assert expected and float(expected.group(1)) > 0, log  # from the step figures
     steps = json.loads((out / "concurrency.json").read_text())
     assert [row["processes"] for row in steps["concurrency"]] == [1, 4, 2]
     live = RecordStore(run_dir / "records").records(task="satellite", protocol="satellite-tiny-v1")
