@@ -191,7 +191,8 @@ torch.cuda.get_device_name(0) if torch.cuda.is_available() else '-')"
     } > "$RUN_DIR/gpu.txt" 2>&1
     cat "$RUN_DIR/gpu.txt"
     "$PY" -m nb360_cli.main data verify-pack "$NB360_DATA_ROOT"
-    for file in training_data/data/records/*/*-"$KIND".jsonl; do  # resume from committed records
+    # resume from the committed records (live and frozen files), so no architecture runs twice
+    for file in training_data/data/records/*/*-"$KIND".jsonl training_data/data/records/*/*-"$KIND".jsonl.gz; do
       [[ -e "$file" ]] || continue
       task_dir="$LIVE/$(basename "$(dirname "$file")")"
       mkdir -p "$task_dir"

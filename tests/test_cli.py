@@ -32,6 +32,21 @@ def test_data_summary(capsys) -> None:
     assert "sampler" in out.splitlines()[0] and "regularized_evolution" in out and "ecg-cpu-v1" in out
 
 
+def test_data_freeze(tmp_path, capsys) -> None:
+    from training_data.records.store import RecordStore
+    from training_data.records.synthetic import synthetic_record
+
+    store = RecordStore(tmp_path / "records")
+    store.extend([synthetic_record(i) for i in range(4)])
+    assert main(["data", "freeze", "--records", str(store.root), "--task", "ecg"]) == 0
+    assert "ecg/synthetic-v1: 4 records moved into the frozen file" in capsys.readouterr().out
+    assert len(RecordStore(store.root)) == 4 and (store.root / "ecg" / "synthetic-v1.jsonl.gz").is_file()
+    assert main(["data", "freeze", "--records", str(store.root), "--task", "satellite"]) == 0
+    assert "nothing to freeze" in capsys.readouterr().out
+    assert main(["data", "freeze", "--records", str(tmp_path / "missing")]) == 2
+    assert "record store folder" in (err := capsys.readouterr().err) and "missing does not exist" in err
+
+
 def test_fit_then_query_own_artifacts(records, tmp_path, capsys) -> None:
     args = ["fit", "--task", "ninapro", "--space", "nb201", "--model", "xgb", "--params", XGB_CHECK,
             "--records", str(records), "--out", str(tmp_path)]

@@ -28,6 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     merge.add_argument("sources", nargs="+", help="record store folders to merge in")
     merge.add_argument("--into", required=True, help="the record store folder to merge into")
     merge.set_defaults(run=run_merge)
+    freeze = actions.add_parser(
+        "freeze", help="move live records into the compressed frozen files (no collection running)"
+    )
+    freeze.add_argument("--records", default=None, help="record store folder (default: the shipped records)")
+    freeze.add_argument("--task", default=None, help="only this task")
+    freeze.add_argument("--protocol", default=None, help="only this protocol")
+    freeze.set_defaults(run=run_freeze)
     pack = actions.add_parser(
         "pack", help="write a compact data pack (a data root) to carry to another machine"
     )
@@ -85,6 +92,21 @@ def run_merge(args: argparse.Namespace) -> int:
 
     added = RecordStore(args.into).merge(args.sources)
     print(f"merged {added} new records into {args.into}")
+    return 0
+
+
+def run_freeze(args: argparse.Namespace) -> int:
+    from training_data.records.loading import store_folder
+    from training_data.records.store import RecordStore
+
+    store = RecordStore(store_folder(args.records))  # FileNotFoundError naming a missing folder
+    moved = store.freeze(task=args.task, protocol=args.protocol)
+    if not moved:
+        print(f"nothing to freeze in {store.root} (task {args.task or 'any'}, protocol "
+              f"{args.protocol or 'any'}; groups there: {store.groups() or 'none'})")
+    for (task, protocol), count in moved.items():
+        size = store.frozen_for(task, protocol).path.stat().st_size
+        print(f"{task}/{protocol}: {count} records moved into the frozen file ({size / 2**20:.2f} MiB)")
     return 0
 
 

@@ -191,3 +191,46 @@ def test_write_frozen_refuses_bad_input(tmp_path):
     assert not _frozen_path(tmp_path).exists()
     assert store.write_frozen([synthetic_record(i) for i in (2, 3)]) == [_frozen_path(tmp_path)]
     assert FrozenRecordFile(_frozen_path(tmp_path)).keys() == {synthetic_record(i).key for i in (2, 3)}
+
+
+def test_freeze_moves_live_lines_byte_for_byte_and_keeps_what_readers_see(tmp_path):
+    store = _mixed(tmp_path)
+    live_bytes = _live_path(tmp_path).read_bytes()
+    before = [r.to_dict() for r in RecordStore(tmp_path)]
+    assert store.freeze(task="ecg") == {("ecg", "synthetic-v1"): 3}
+    assert _live_path(tmp_path).read_bytes() == b""
+    frozen = gzip.decompress(_frozen_path(tmp_path).read_bytes())
+    assert frozen == frozen_bytes_of(range(5)) + live_bytes
+    assert [r.to_dict() for r in RecordStore(tmp_path)] == before  # same records, same order
+    assert store.freeze(task="ecg") == {("ecg", "synthetic-v1"): 0}  # nothing left to move
+    assert store.append(synthetic_record(9))  # appends go on in the emptied live file
+    assert [r.key for r in store.records(task="ecg")][-1] == synthetic_record(9).key
+    assert store.freeze() == {("ecg", "synthetic-v1"): 1, ("satellite", "synthetic-v1"): 1}
+    assert len(RecordStore(tmp_path)) == 10
+
+
+def frozen_bytes_of(indices) -> bytes:
+    return b"".join(encode_record(synthetic_record(i)) for i in indices)
+
+
+def test_freeze_after_a_crash_between_its_two_steps_moves_nothing_twice(tmp_path):
+    """Frozen file replaced, live file not yet emptied: readers see each record once, and the
+    next freeze only empties the live file."""
+    store = _mixed(tmp_path)
+    live_bytes = _live_path(tmp_path).read_bytes()
+    store.freeze(task="ecg")
+    _live_path(tmp_path).write_bytes(live_bytes + b'{"partial')  # the state a crash would leave
+    with pytest.warns(UserWarning, match="interrupted writer"):
+        assert len(RecordStore(tmp_path).records(task="ecg")) == 8
+    assert RecordStore(tmp_path).freeze(task="ecg") == {("ecg", "synthetic-v1"): 0}
+    assert gzip.decompress(_frozen_path(tmp_path).read_bytes()) == frozen_bytes_of(range(5)) + live_bytes
+    assert _live_path(tmp_path).read_bytes() == b""
+
+
+def test_freeze_refuses_a_corrupt_live_file_and_changes_nothing(tmp_path):
+    store = _mixed(tmp_path)
+    frozen_before = _frozen_path(tmp_path).read_bytes()
+    _live_path(tmp_path).write_bytes(b"not json\n" + _live_path(tmp_path).read_bytes())
+    with pytest.raises(CorruptRecordError, match="synthetic-v1.jsonl"):
+        store.freeze(task="ecg")
+    assert _frozen_path(tmp_path).read_bytes() == frozen_before

@@ -176,6 +176,13 @@ class RecordStore:
             payloads[self.frozen_for(task, protocol).path] = frozen_bytes(batch)
         return [replace_file(path, payload) for path, payload in payloads.items()]
 
+    def freeze(self, task: str | None = None, protocol: str | None = None) -> dict[tuple[str, str], int]:
+        """Move each group's live records into its frozen (compressed) file: ``RecordGroup.freeze``
+        for every group on disk, or those of ``task`` / ``protocol``; return the records moved per
+        group. The shipped records are frozen this way so that they stay small enough to travel."""
+        return {(t, p): self.group(t, p).freeze() for t, p in self.groups(task)
+                if protocol is None or p == protocol}
+
     def merge(self, other_paths: Iterable[str | os.PathLike[str]]) -> int:
         """Add the records of other stores (folders) or record files (``.jsonl`` or frozen
         ``.jsonl.gz``), deduplicated.
