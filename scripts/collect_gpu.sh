@@ -54,6 +54,7 @@ DEVICE=${DEVICE:-cuda}            # cpu and KIND=tiny-v1 give a smoke run withou
 KIND=${KIND:-gpu-v1}              # the protocol of each task: <task>-$KIND
 MIN_SHARE_S=${MIN_SHARE_S:-30}    # a task's campaign is skipped when less time than this is left
 RUN_DIR=${RUN_DIR:-runs/gpu}
+COMMITTED=${COMMITTED:-training_data/data/records}  # the store whose $KIND records are resumed
 PY=${PYTHON:-python3}
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 export NB360_DATA_ROOT=${NB360_DATA_ROOT:-data_pack}
@@ -192,7 +193,7 @@ torch.cuda.get_device_name(0) if torch.cuda.is_available() else '-')"
     cat "$RUN_DIR/gpu.txt"
     "$PY" -m nb360_cli.main data verify-pack "$NB360_DATA_ROOT"
     # resume from the committed records (live and frozen files), so no architecture runs twice
-    for file in training_data/data/records/*/*-"$KIND".jsonl training_data/data/records/*/*-"$KIND".jsonl.gz; do
+    for file in "$COMMITTED"/*/*-"$KIND".jsonl "$COMMITTED"/*/*-"$KIND".jsonl.gz; do
       [[ -e "$file" ]] || continue
       task_dir="$LIVE/$(basename "$(dirname "$file")")"
       mkdir -p "$task_dir"

@@ -12,10 +12,12 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
+from training_data.collection.campaign import collect
 from training_data.records.store import RecordStore
 from training_data.tasks.pack import write_pack
 
@@ -40,7 +42,14 @@ def test_a_lease_on_the_cpu_with_a_tiny_protocol(shared_data: Path, tmp_path: Pa
     env = {**os.environ, "OUT": str(out), "RUN_DIR": str(run_dir), "PYTHON": sys.executable,
            "PYTHONPATH": str(blocked), "NB360_DATA_ROOT": str(pack), "DEVICE": "cpu",
            "KIND": "tiny-v1", "TASKS": "satellite", "THROUGHPUT_TASK": "satellite", "STEPS": "2",
-           "WORKERS": "2", "N": "3", "REPEAT": "0", "LEASE_S": "300"}  # ends by count (N), not the clock
+           "WORKERS": "2", "N": "5", "REPEAT": "0", "LEASE_S": "300"}  # ends by count (N), not the clock
+
+    # committed records of this protocol, one frozen and one live, are resumed, not re-run
+    committed = tmp_path / "committed"
+    RecordStore(committed).extend(tiny_runs(shared_data, 2))
+    RecordStore(committed).freeze()
+    RecordStore(committed).extend(tiny_runs(shared_data, 3)[2:])
+    env["COMMITTED"] = str(committed)
 
     first = call("start", env, CALL_S="1")  # returns while the collector runs on
     assert first.returncode == 0, first.stdout + first.stderr
@@ -54,7 +63,7 @@ def test_a_lease_on_the_cpu_with_a_tiny_protocol(shared_data: Path, tmp_path: Pa
     assert "collector finished" in last.stdout
     log = (out / "collector.log").read_text()
     assert "data of satellite ready" in log
-    assert "proposed 3 architectures; evaluated 3 runs" in log
+    assert "proposed 5 architectures; evaluated 2 runs now (ok=2); 3 already in the store" in log
     assert "torch" in (out / "gpu.txt").read_text()
     # the graph check cannot pass on the CPU, so the campaigns train eagerly
     assert "CUDA graphs need a CUDA device" in log and "NB360_CUDA_GRAPHS=0 (GRAPHS=auto)" in log
@@ -63,9 +72,17 @@ def test_a_lease_on_the_cpu_with_a_tiny_protocol(shared_data: Path, tmp_path: Pa
     steps = json.loads((out / "concurrency.json").read_text())
     assert [row["processes"] for row in steps["concurrency"]] == [1, 4, 2]
     live = RecordStore(run_dir / "records").records(task="satellite", protocol="satellite-tiny-v1")
-    assert len(live) == 3 and len({r.key for r in live}) == 3
+    assert len(live) == 5 and len({r.key for r in live}) == 5
     returned = out / "records" / "satellite" / "satellite-tiny-v1.jsonl"
     assert returned.read_bytes() == (run_dir / "records" / "satellite" / "satellite-tiny-v1.jsonl").read_bytes()
+
+
+def tiny_runs(data_root: Path, n: int) -> list:
+    """The records the lease's campaign (seed 0, uniform random) makes for its first n proposals."""
+    store = Path(tempfile.mkdtemp()) / "records"
+    collect("satellite", "satellite-tiny-v1", n, store, workers=1, device="cpu", data_root=str(data_root),
+            progress=False)
+    return RecordStore(store).records()
 
 
 def test_wrong_calls_name_what_is_wrong(tmp_path: Path) -> None:
