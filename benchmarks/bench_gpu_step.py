@@ -15,7 +15,7 @@ one process: without MPS the GPU time-slices between contexts, with MPS their ke
 
     python benchmarks/bench_gpu_step.py [--tasks darcyflow satellite ecg] [--archs 3]
         [--steps 40] [--cuda-graphs] [--check 0.05] [--processes 1 4 12]
-        [--concurrency-task darcyflow] [--device cuda] [--kind gpu-v1] [--json FILE]
+        [--concurrency-task darcyflow] [--device cuda|cpu] [--kind gpu-v1] [--json FILE]
 """
 from __future__ import annotations
 
@@ -218,9 +218,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="exit 1 unless graphs match eager steps within TOL and are faster")
     parser.add_argument("--processes", type=int, nargs="*", default=[])
     parser.add_argument("--concurrency-task", default="darcyflow")
-    parser.add_argument("--device", default="cuda")
+    parser.add_argument("--device", default=None,
+                        help="default: cuda; without a CUDA device the benchmark says so and stops")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = parser.parse_args(argv)
+    if args.device is None:
+        if not torch.cuda.is_available():
+            print("bench_gpu_step: no CUDA device here, nothing measured (it times GPU protocol steps; "
+                  "--device cpu times them on the CPU)", flush=True)
+            return 0
+        args.device = "cuda"
     print(f"torch {torch.__version__} on {args.device}", flush=True)
     report: dict = {"torch": torch.__version__, "device": args.device, "tasks": [], "checks": {}}
     on_cuda = resolve_device(args.device).type == "cuda"
