@@ -205,7 +205,8 @@ class _Run:
             return {}
         step = self.step
         if not isinstance(step, CudaGraphStep):
-            return {"cuda_graphs": False, "cuda_graph_error": "not capturable (fp16 gradient scaler)"}
+            return {"cuda_graphs": False,
+                    "cuda_graph_error": "not capturable (needs SGD and no fp16 gradient scaler)"}
         facts: dict[str, Any] = {"cuda_graphs": True, "cuda_graph_replays": step.replays}
         if step.error is not None:
             facts["cuda_graph_error"] = step.error

@@ -73,7 +73,12 @@ def test_keeping_gradients_does_not_change_training() -> None:
 def test_cuda_graphs_need_a_cuda_device() -> None:
     cpu = torch.device("cpu")
     assert not supports(eager_step(DropNet(), cpu), cpu)
-    with pytest.raises(ValueError, match="need a CUDA device .* got device 'cpu'"):
+    cuda = torch.device("cuda")  # a device object only: nothing runs on it
+    assert supports(eager_step(DropNet(), cuda), cuda)
+    adamw = eager_step(DropNet(), cuda)
+    adamw.optimizer = torch.optim.AdamW(adamw.model.parameters())
+    assert not supports(adamw, cuda)  # its step counts live on the host
+    with pytest.raises(ValueError, match="need a CUDA device, SGD and no fp16 .* got device 'cpu', SGD"):
         CudaGraphStep(eager_step(DropNet(), cpu), 8, cpu)
     with pytest.raises(ValueError, match="cuda_graphs=True needs a CUDA device, got 'cpu'"):
         resolve_cuda_graphs(True, cpu)

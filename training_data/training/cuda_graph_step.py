@@ -15,8 +15,8 @@ How it keeps the eager step's meaning:
   optimiser state; the gradients are zeroed in place there, since the graph replays into them;
 - drop-path masks come from the default CUDA generator, which graph replays advance.
 
-fp16 with a gradient scaler is not captured (``supports`` says so): the scaler's update reads
-the host. The numbers match the eager step up to the GPU's non-determinism, which the ``gpu``
+fp16 with a gradient scaler is not captured, nor AdamW (``supports`` says so): the scaler's
+update reads the host, and AdamW counts its steps on the host. The numbers match the eager step up to the GPU's non-determinism, which the ``gpu``
 protocols already allow; ``benchmarks/bench_gpu_step.py --cuda-graphs`` compares both.
 """
 from __future__ import annotations
@@ -30,8 +30,9 @@ WARMUP_STEPS = 3
 
 
 def supports(eager: EagerStep, device: torch.device) -> bool:
-    """Whether ``eager`` can be captured on ``device``: CUDA, and no fp16 gradient scaler."""
-    return device.type == "cuda" and eager.scaler is None
+    """Whether ``eager`` can be captured on ``device``: CUDA, SGD (AdamW keeps its step counts
+    on the host unless built ``capturable``) and no fp16 gradient scaler."""
+    return device.type == "cuda" and isinstance(eager.optimizer, torch.optim.SGD) and eager.scaler is None
 
 
 class CudaGraphStep:
@@ -41,7 +42,8 @@ class CudaGraphStep:
     def __init__(self, eager: EagerStep, batch_size: int, device: torch.device) -> None:
         if not supports(eager, device):
             raise ValueError(
-                f"CUDA graphs need a CUDA device and no fp16 gradient scaler; got device {str(device)!r}"
+                f"CUDA graphs need a CUDA device, SGD and no fp16 gradient scaler; got device "
+                f"{str(device)!r}, {type(eager.optimizer).__name__}"
                 f"{' and a scaler' if eager.scaler is not None else ''}"
             )
         self.eager, self.batch_size, self.device = eager, batch_size, device
