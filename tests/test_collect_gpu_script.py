@@ -77,6 +77,26 @@ def test_a_lease_on_the_cpu_with_a_tiny_protocol(shared_data: Path, tmp_path: Pa
     assert returned.read_bytes() == (run_dir / "records" / "satellite" / "satellite-tiny-v1.jsonl").read_bytes()
 
 
+TRANSFER_LIMIT = 64 * 2**20  # what may travel to a lent GPU machine: working tree + carried paths
+REPO = SCRIPT.parents[1]
+
+
+@pytest.mark.needs_shared_data
+@pytest.mark.slow
+def test_what_travels_to_a_lease_fits(shared_data: Path, tmp_path: Path) -> None:
+    """The tracked and untracked-not-ignored files plus a fresh data pack stay under the 64 MiB
+    a lease accepts, with 2 MiB to spare (records grow: `nb360 data freeze` shrinks them)."""
+    pack = write_pack(tmp_path / "pack", data_root=shared_data)
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=REPO, capture_output=True, check=True).stdout.split(b"\0")
+    tree = sum((REPO / name.decode()).stat().st_size for name in listed
+               if name and (REPO / name.decode()).is_file())
+    total = tree + pack.total_bytes
+    assert total <= TRANSFER_LIMIT - 2 * 2**20, (
+        f"{total / 2**20:.1f} MiB would travel (tree {tree / 2**20:.1f} + pack "
+        f"{pack.total_bytes / 2**20:.1f}); freeze the records or shrink the pack")
+
+
 def tiny_runs(data_root: Path, n: int) -> list:
     """The records the lease's campaign (seed 0, uniform random) makes for its first n proposals."""
     store = Path(tempfile.mkdtemp()) / "records"
