@@ -5,7 +5,9 @@ where one is (a lent GPU: ``pytest -m needs_cuda``); everything else runs everyw
 """
 from __future__ import annotations
 
+import contextlib
 import copy
+from collections.abc import Callable, Iterator
 
 import pytest
 import torch
@@ -68,6 +70,75 @@ def test_keeping_gradients_does_not_change_training() -> None:
         step = eager_step(copy.deepcopy(model), cpu, keep_grads=keep)
         losses.append(train_epoch(step, data(40, cpu), 8, cpu, torch.Generator().manual_seed(1)))
     assert losses[0] == losses[1]
+
+
+class HostGraphs:
+    """Stands in for CUDA graphs on the host, to test CudaGraphStep's bookkeeping: capturing runs
+    nothing; each replay runs the step into fresh gradients (a replayed backward writes them, it
+    does not accumulate) and copies its loss into the tensor the capture returned."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, fail: bool = False) -> None:
+        self.optimizer, self.fail, self.captures = optimizer, fail, 0
+
+    @contextlib.contextmanager
+    def side_stream(self) -> Iterator[None]:
+        yield
+
+    def capture(self, fn: Callable[[], torch.Tensor]) -> tuple[Callable[[], None], torch.Tensor]:
+        if self.fail:
+            raise RuntimeError("operation not permitted when stream is capturing")
+        self.captures += 1
+        out = torch.zeros(())
+
+        def replay() -> None:
+            self.optimizer.zero_grad(set_to_none=True)
+            out.copy_(fn())
+        return replay, out
+
+
+def train_three_epochs(step, eager: EagerStep, schedule: bool = True) -> list[float]:
+    """3 epochs of 44 samples in batches of 8 (5 full, 1 short); lr and drop-path change per
+    epoch when ``schedule``."""
+    torch.manual_seed(0)
+    losses = []
+    for epoch in range(3):
+        eager.model.drop_path_prob = 0.1 * epoch if schedule else 0.1
+        for group in eager.optimizer.param_groups:
+            group["lr"] = 0.05 / (epoch + 1) if schedule else 0.05
+        cpu = torch.device("cpu")
+        losses.append(train_epoch(step, data(44, cpu), 8, cpu, torch.Generator().manual_seed(epoch)))
+    return losses
+
+
+def test_graph_bookkeeping_matches_eager_training_on_the_host() -> None:
+    """Warm-up steps, a capture per lr / drop-path change, replays of full batches and eager
+    short batches give the eager run's numbers exactly (host stand-in for the graphs)."""
+    cpu, model = torch.device("cpu"), DropNet()
+    eager = eager_step(copy.deepcopy(model), cpu)
+    expected = train_three_epochs(eager, eager)
+    graphed = eager_step(copy.deepcopy(model), cpu)
+    graphs = HostGraphs(graphed.optimizer)
+    step = CudaGraphStep(graphed, 8, cpu, graphs=graphs)
+    assert train_three_epochs(step, graphed) == expected
+    assert (graphs.captures, step.replays, step.error) == (3, 3 * 5 - WARMUP_STEPS, None)
+    for a, b in zip(eager.model.parameters(), graphed.model.parameters(), strict=True):
+        assert torch.equal(a, b)
+
+    steady = eager_step(copy.deepcopy(model), cpu)
+    graphs = HostGraphs(steady.optimizer)
+    step = CudaGraphStep(steady, 8, cpu, graphs=graphs)
+    train_three_epochs(step, steady, schedule=False)
+    assert graphs.captures == 1  # nothing baked in changed: one capture serves every epoch
+
+
+def test_a_failed_capture_leaves_an_eager_run_and_says_why() -> None:
+    cpu, model = torch.device("cpu"), DropNet()
+    eager = eager_step(copy.deepcopy(model), cpu)
+    expected = train_three_epochs(eager, eager)
+    graphed = eager_step(copy.deepcopy(model), cpu)
+    step = CudaGraphStep(graphed, 8, cpu, graphs=HostGraphs(graphed.optimizer, fail=True))
+    assert train_three_epochs(step, graphed) == expected
+    assert step.replays == 0 and "operation not permitted when stream is capturing" in step.error
 
 
 def test_cuda_graphs_need_a_cuda_device() -> None:

@@ -21,6 +21,9 @@ protocols already allow; ``benchmarks/bench_gpu_step.py --cuda-graphs`` compares
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
+
 import torch
 from torch import nn
 
@@ -35,23 +38,51 @@ def supports(eager: EagerStep, device: torch.device) -> bool:
     return device.type == "cuda" and isinstance(eager.optimizer, torch.optim.SGD) and eager.scaler is None
 
 
+class CudaGraphs:
+    """The CUDA side of :class:`CudaGraphStep`: a side stream for warm-up steps, and capture.
+
+    ``capture(fn)`` records ``fn`` (nothing runs) and returns a function that replays it and
+    the tensor ``fn`` returned, which each replay overwrites. Tests swap in a host stand-in.
+    """
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+
+    @contextlib.contextmanager
+    def side_stream(self) -> Iterator[None]:
+        current = torch.cuda.current_stream(self.device)
+        side = torch.cuda.Stream(self.device)
+        side.wait_stream(current)
+        with torch.cuda.stream(side):
+            yield
+        current.wait_stream(side)
+
+    def capture(self, fn: Callable[[], torch.Tensor]) -> tuple[Callable[[], None], torch.Tensor]:
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            out = fn()
+        return graph.replay, out
+
+
 class CudaGraphStep:
     """The step of ``eager`` captured once per learning rate and drop-path probability, and
     replayed for every full batch (see the module docstring)."""
 
-    def __init__(self, eager: EagerStep, batch_size: int, device: torch.device) -> None:
-        if not supports(eager, device):
+    def __init__(self, eager: EagerStep, batch_size: int, device: torch.device,
+                 graphs: CudaGraphs | None = None) -> None:
+        if graphs is None and not supports(eager, device):
             raise ValueError(
                 f"CUDA graphs need a CUDA device, SGD and no fp16 gradient scaler; got device "
                 f"{str(device)!r}, {type(eager.optimizer).__name__}"
                 f"{' and a scaler' if eager.scaler is not None else ''}"
             )
         self.eager, self.batch_size, self.device = eager, batch_size, device
+        self.graphs = graphs if graphs is not None else CudaGraphs(device)
         self.model: nn.Module = eager.model
         self.warmup_left = WARMUP_STEPS
         self.replays = 0
         self.error: str | None = None  # why a capture failed (the rest of the run is eager)
-        self._graph: torch.cuda.CUDAGraph | None = None
+        self._graph: Callable[[], None] | None = None  # replays the captured step
         self._key: tuple[float, ...] | None = None
         self._static: tuple[torch.Tensor | None, ...] = ()
         self._loss: torch.Tensor | None = None
@@ -76,7 +107,7 @@ class CudaGraphStep:
         for static, value in zip(self._static, (x, y, mask), strict=True):
             if static is not None:
                 static.copy_(value)
-        self._graph.replay()
+        self._graph()
         self.replays += 1
         return self._loss.clone()
 
@@ -86,20 +117,14 @@ class CudaGraphStep:
         return (*lrs, float(getattr(self.model, "drop_path_prob", 0.0)))
 
     def _on_side_stream(self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        side = torch.cuda.Stream(self.device)
-        side.wait_stream(torch.cuda.current_stream(self.device))
-        with torch.cuda.stream(side):
+        with self.graphs.side_stream():
             self.eager.keep_grads = False
-            loss = self.eager(x, y, mask)
-        torch.cuda.current_stream(self.device).wait_stream(side)
-        return loss
+            return self.eager(x, y, mask)
 
     def _capture(self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None) -> None:
         self._graph, self._loss = None, None  # the last capture's memory goes back first
         self._static = tuple(None if t is None else t.clone() for t in (x, y, mask))
         eager = self.eager
         eager.optimizer.zero_grad(set_to_none=True)  # the capture allocates the gradients it writes
-        graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
-            loss = eager.update(*self._static, autocast_cache=False)
-        self._graph, self._loss, self._key = graph, loss, self._settings()
+        replay, loss = self.graphs.capture(lambda: eager.update(*self._static, autocast_cache=False))
+        self._graph, self._loss, self._key = replay, loss, self._settings()
