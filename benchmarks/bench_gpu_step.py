@@ -42,7 +42,7 @@ from training_data.protocols import Protocol, get_protocol
 from training_data.tasks import get_task
 from training_data.training.cuda_graph_step import CudaGraphStep
 from training_data.training.data_cache import protocol_subset
-from training_data.training.device import resolve_device
+from training_data.training.device import resolve_device, torch_settings
 from training_data.training.loop import (
     EagerStep,
     Precision,
@@ -153,14 +153,14 @@ def check_graphs(task_name: str, kind: str, steps: int, device_name: str) -> flo
     the same weights, data and CUDA seed, in float32 with deterministic kernels (drop-path on)."""
     device = resolve_device(device_name)
     protocol = dataclasses.replace(get_protocol(f"{task_name}-{kind}"), amp=False, deterministic=True)
-    torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = False, True
     model = make_network(task_name, protocol, 0, device)
     losses = []
-    for graphs in (False, True):
-        run = step_timing(copy.deepcopy(model), task_name, protocol, steps, device, graphs, 0)
-        if device.type == "cuda":
-            torch.cuda.manual_seed(0)
-        losses.append(run()[2])
+    with torch_settings(None, deterministic=True):  # restored afterwards, as evaluate does
+        for graphs in (False, True):
+            run = step_timing(copy.deepcopy(model), task_name, protocol, steps, device, graphs, 0)
+            if device.type == "cuda":
+                torch.cuda.manual_seed(0)
+            losses.append(run()[2])
     gap = relative_gap(*losses)
     print(f"== check {protocol.name} (float32, deterministic): {steps} steps, eager vs graph loss gap "
           f"{gap:.2e} (first {losses[0][0]:.4f} / {losses[1][0]:.4f}, last {losses[0][-1]:.4f} / "
