@@ -16,8 +16,9 @@ How it keeps the eager step's meaning:
 - drop-path masks come from the default CUDA generator, which graph replays advance.
 
 fp16 with a gradient scaler is not captured, nor AdamW (``supports`` says so): the scaler's
-update reads the host, and AdamW counts its steps on the host. The numbers match the eager step up to the GPU's non-determinism, which the ``gpu``
-protocols already allow; ``benchmarks/bench_gpu_step.py --cuda-graphs`` compares both.
+update reads the host, and AdamW counts its steps on the host. The numbers match the eager step
+up to the GPU's non-determinism, which the ``gpu`` protocols already allow;
+``benchmarks/bench_gpu_step.py --cuda-graphs`` compares both.
 """
 from __future__ import annotations
 
@@ -90,20 +91,17 @@ class CudaGraphStep:
     def __call__(self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         if self.warmup_left > 0:
             self.warmup_left -= 1
-            return self._on_side_stream(x, y, mask)
-        if len(x) != self.batch_size:
-            self.eager.keep_grads = self._graph is not None
-            return self.eager(x, y, mask)
-        if self.error is not None:
-            return self.eager(x, y, mask)
+            with self.graphs.side_stream():
+                return self._eager(x, y, mask)
+        if len(x) != self.batch_size or self.error is not None:
+            return self._eager(x, y, mask)
         if self._graph is None or self._key != self._settings():
             try:
                 self._capture(x, y, mask)
             except RuntimeError as error:  # the run goes on eagerly and its record says why
                 self.error = f"{type(error).__name__}: {error}"[:300]
                 self._graph, self._loss, self._static = None, None, ()
-                self.eager.keep_grads = False
-                return self.eager(x, y, mask)
+                return self._eager(x, y, mask)
         for static, value in zip(self._static, (x, y, mask), strict=True):
             if static is not None:
                 static.copy_(value)
@@ -116,10 +114,10 @@ class CudaGraphStep:
         lrs = tuple(float(group["lr"]) for group in self.eager.optimizer.param_groups)
         return (*lrs, float(getattr(self.model, "drop_path_prob", 0.0)))
 
-    def _on_side_stream(self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        with self.graphs.side_stream():
-            self.eager.keep_grads = False
-            return self.eager(x, y, mask)
+    def _eager(self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        """An eager step on the same gradients, zeroed in place while a graph replays into them."""
+        self.eager.keep_grads = self._graph is not None
+        return self.eager(x, y, mask)
 
     def _capture(self, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None) -> None:
         self._graph, self._loss = None, None  # the last capture's memory goes back first
