@@ -2,8 +2,9 @@
 
 Everything but CUDA is exercised: the data pack checked, the background collector started in its
 own session and followed across two calls, the step benchmark (its CUDA-graph check cannot pass
-on a CPU, so the campaigns run eagerly), time-boxed campaigns, the records and figures copied out; with XGBoost, LightGBM, Ray and submitit made unimportable, as
-they are on the GPU machine's image.
+on a CPU, so the campaigns run eagerly), time-boxed campaigns, the records and figures copied
+out; with XGBoost, LightGBM, Ray and submitit made unimportable, as they are on the GPU
+machine's image.
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -46,9 +46,10 @@ def test_a_lease_on_the_cpu_with_a_tiny_protocol(shared_data: Path, tmp_path: Pa
 
     # committed records of this protocol, one frozen and one live, are resumed, not re-run
     committed = tmp_path / "committed"
-    RecordStore(committed).extend(tiny_runs(shared_data, 2))
+    runs = tiny_runs(shared_data, 3, tmp_path / "first_runs")
+    RecordStore(committed).extend(runs[:2])
     RecordStore(committed).freeze()
-    RecordStore(committed).extend(tiny_runs(shared_data, 3)[2:])
+    RecordStore(committed).extend(runs[2:])
     env["COMMITTED"] = str(committed)
 
     first = call("start", env, CALL_S="1")  # returns while the collector runs on
@@ -99,9 +100,9 @@ def test_what_travels_to_a_lease_fits(shared_data: Path, tmp_path: Path) -> None
         f"{pack.total_bytes / 2**20:.1f}); freeze the records or shrink the pack")
 
 
-def tiny_runs(data_root: Path, n: int) -> list:
-    """The records the lease's campaign (seed 0, uniform random) makes for its first n proposals."""
-    store = Path(tempfile.mkdtemp()) / "records"
+def tiny_runs(data_root: Path, n: int, store: Path) -> list:
+    """The records the lease's campaign (seed 0, uniform random) makes for its first n proposals,
+    trained into ``store``."""
     collect("satellite", "satellite-tiny-v1", n, store, workers=1, device="cpu", data_root=str(data_root),
             progress=False)
     return RecordStore(store).records()
