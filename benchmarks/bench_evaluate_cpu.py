@@ -28,7 +28,7 @@ from training_data.evaluation import evaluate, score_kwargs
 from training_data.protocols import get_protocol
 from training_data.tasks import get_task
 from training_data.tasks.dataset import TaskData
-from training_data.training.data_cache import protocol_subset
+from training_data.training.data_cache import protocol_data
 
 TASKS_WITH_DATA = ("ecg", "satellite", "darcyflow")
 
@@ -51,9 +51,7 @@ def bench_task(name: str, n_archs: int, seed: int, threads: int, data_root: str 
     task = get_task(name)
     protocol = get_protocol(f"{name}-cpu-v1")
     start = time.perf_counter()
-    data = protocol_subset(task, data_root, protocol.load_options,
-                           (protocol.n_train, protocol.n_val, protocol.n_test),
-                           protocol.subset_seed, protocol.group_cap)
+    data = protocol_data(task, protocol, data_root)
     load_seconds = time.perf_counter() - start
     print(f"\n== {name} / {protocol.name}: {protocol.description}")
     print(f"   data: {len(data.train)} train / {len(data.val)} val / {len(data.test)} test samples "

@@ -41,7 +41,7 @@ from training_data.networks.build import build_network
 from training_data.protocols import Protocol, get_protocol
 from training_data.tasks import get_task
 from training_data.training.cuda_graph_step import CudaGraphStep
-from training_data.training.data_cache import protocol_subset
+from training_data.training.data_cache import protocol_data
 from training_data.training.device import resolve_device, torch_settings
 from training_data.training.loop import (
     EagerStep,
@@ -100,10 +100,8 @@ def step_timing(model: nn.Module, task_name: str, protocol: Protocol, steps: int
 
 def steps_per_run(task_name: str, protocol: Protocol) -> int:
     """Training steps of one run: batches per epoch over the protocol's training subset x epochs."""
-    p = protocol
-    data = protocol_subset(get_task(task_name), None, p.load_options, (p.n_train, p.n_val, p.n_test),
-                           p.subset_seed, p.group_cap)
-    return math.ceil(len(data.train) / p.batch_size) * p.epochs
+    data = protocol_data(get_task(task_name), protocol)
+    return math.ceil(len(data.train) / protocol.batch_size) * protocol.epochs
 
 
 def relative_gap(a: list[float], b: list[float]) -> float:

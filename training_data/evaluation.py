@@ -38,7 +38,7 @@ from training_data.tasks import get_task
 from training_data.tasks.dataset import Split, TaskData
 from training_data.training.augment import get_augmentation
 from training_data.training.cuda_graph_step import CudaGraphStep, supports
-from training_data.training.data_cache import protocol_subset
+from training_data.training.data_cache import protocol_data
 from training_data.training.device import (
     device_name,
     resolve_cuda_graphs,
@@ -308,8 +308,7 @@ def evaluate(
     """
     r = resolve_inputs(arch, task, protocol, seed, device, n_threads, space, cuda_graphs)
     p = r.protocol
-    data = protocol_subset(r.task, data_root, p.load_options, (p.n_train, p.n_val, p.n_test), p.subset_seed,
-                           p.group_cap)
+    data = protocol_data(r.task, p, data_root)
     run = _Run(r, data, int(seed))
     status, message = "ok", ""
     devices = [r.device] if r.device.type == "cuda" else []

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from training_data.protocols.protocol import Protocol
 from training_data.tasks.data_root import resolve_data_root
 from training_data.tasks.dataset import TaskData
 from training_data.training.normalise import normalise_for_task
@@ -78,6 +79,13 @@ def protocol_subset(
         return normalise_for_task(task, subset_task_data(data, *sizes, seed=seed, group_cap=group_cap))
 
     return _SUBSETS.get_or_create(key, create)
+
+
+def protocol_data(task: Any, protocol: Protocol, data_root: str | os.PathLike[str] | None = None) -> TaskData:
+    """:func:`protocol_subset` with ``protocol``'s load options, sizes, subset seed and group cap."""
+    return protocol_subset(task, data_root, protocol.load_options,
+                           (protocol.n_train, protocol.n_val, protocol.n_test), protocol.subset_seed,
+                           protocol.group_cap)
 
 
 def clear_caches() -> None:
