@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from surrogates.base import SurrogateModel
+from surrogates.models.lazy_estimator import LazyEstimatorFiles
 from surrogates.noise import MIN_REPEAT_DOF, pooled_group_variance
 from surrogates.registry import register
 
@@ -45,7 +46,7 @@ CHOICE = "beta_nll"
 
 @register("gin", checking={"hidden": 8, "n_layers": 1, "n_members": 2, "epochs": 2,
                            "batch_size": 64})
-class GINModel(SurrogateModel):
+class GINModel(LazyEstimatorFiles, SurrogateModel):
     """Deep ensemble of GINs (mean + variance heads), mixture predictive distribution."""
 
     defaults: ClassVar[dict[str, Any]] = {
@@ -96,18 +97,5 @@ class GINModel(SurrogateModel):
         self.noise_var_ = float(state["noise_var"])
         self._in_dim = int(state["in_dim"])
 
-    def _write_files(self, folder: Path) -> None:
-        self.estimator_.save(folder)
-
-    def _read_files(self, folder: Path) -> None:
-        # The members' state dicts are read on first use, so loading a benchmark does not import
-        # torch (the files were hash-checked by load; they are read-only artifacts).
-        self._pending_folder = folder
-
-    def __getattr__(self, name: str) -> Any:
-        pending = self.__dict__.get("_pending_folder")
-        if name == "estimator_" and pending is not None:
-            self.estimator_ = self._estimator().load(pending, self._in_dim)
-            del self.__dict__["_pending_folder"]
-            return self.estimator_
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    def _load_estimator(self, folder: Path) -> GINRegressor:
+        return self._estimator().load(folder, self._in_dim)

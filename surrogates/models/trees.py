@@ -31,6 +31,7 @@ import numpy as np
 
 from surrogates.base import SurrogateModel
 from surrogates.estimators.trees import TreeEnsembleRegressor
+from surrogates.models.lazy_estimator import LazyEstimatorFiles
 from surrogates.noise import aleatoric_variance, pooled_group_variance, residual_excess_variance
 from surrogates.registry import register
 
@@ -58,7 +59,7 @@ NB301_LGB_PARAMS: dict[str, Any] = {
 }
 
 
-class TreeModel(SurrogateModel):
+class TreeModel(LazyEstimatorFiles, SurrogateModel):
     """Common machinery of the boosted-tree surrogates (not registered itself)."""
 
     backend: ClassVar[str] = "xgb"
@@ -135,21 +136,8 @@ class TreeModel(SurrogateModel):
         self.repeat_noise_var_ = float(state["repeat_noise_var"])
         self.repeat_noise_dof_ = int(state["repeat_noise_dof"])
 
-    def _write_files(self, folder: Path) -> None:
-        self.estimator_.save(folder)
-
-    def _read_files(self, folder: Path) -> None:
-        # Boosters are read on first use, so loading a benchmark does not import XGBoost/LightGBM
-        # (files were hash-checked by load; they are read-only artifacts).
-        self._pending_folder = folder
-
-    def __getattr__(self, name: str) -> Any:
-        pending = self.__dict__.get("_pending_folder")
-        if name == "estimator_" and pending is not None:
-            self.estimator_ = self._estimator(int(self.hp["seed"])).load(pending)
-            del self.__dict__["_pending_folder"]
-            return self.estimator_
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    def _load_estimator(self, folder: Path) -> TreeEnsembleRegressor:
+        return self._estimator(int(self.hp["seed"])).load(folder)
 
 
 _CHECK_TREES = {"n_rounds": 8, "booster_params": {"max_depth": 3}, "noise_folds": 2}
