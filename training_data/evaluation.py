@@ -46,6 +46,7 @@ from training_data.training.device import (
     resolve_threads,
     torch_settings,
 )
+from training_data.training.host_memory import keep_freed_memory
 from training_data.training.loop import (
     DivergedError,
     EagerStep,
@@ -303,10 +304,14 @@ def evaluate(
     use one thread each. ``cuda_graphs``: replay each full training batch as one captured CUDA
     graph (``training_data.training.cuda_graph_step``; default ``$NB360_CUDA_GRAPHS``; CUDA only),
     which removes the host's per-kernel launch cost that bounds small networks on a GPU.
-    ``sampler``: who proposed the architecture (stored in the record). The record's ``score`` is the test score (NB360 error, lower is better); ``extra`` holds the
-    protocol hash and the data sizes. See the module docstring for errors and determinism.
+    ``sampler``: who proposed the architecture (stored in the record). The record's ``score`` is
+    the test score (NB360 error, lower is better); ``extra`` holds the protocol hash and the data
+    sizes. CPU runs make glibc keep freed memory for reuse (``training_data.training.host_memory``;
+    ``NB360_KEEP_HOST_MEMORY=0`` opts out). See the module docstring for errors and determinism.
     """
     r = resolve_inputs(arch, task, protocol, seed, device, n_threads, space, cuda_graphs)
+    if r.device.type == "cpu":
+        keep_freed_memory()  # large eval batches reuse memory instead of page-faulting
     p = r.protocol
     data = protocol_data(r.task, p, data_root)
     run = _Run(r, data, int(seed))
