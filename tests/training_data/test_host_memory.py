@@ -40,7 +40,7 @@ def run_python(code: str, *args: str, env: dict[str, str] | None = None) -> str:
 
 @pytest.mark.skipif(not GLIBC, reason="mallopt is glibc's; elsewhere keep_freed_memory does nothing")
 def test_kept_memory_is_reused_without_page_faults() -> None:
-    applied, kept_faults = run_python(FAULTS, "keep").split()
+    applied, kept_faults = run_python(FAULTS, "keep", env={KEEP_HOST_MEMORY_ENV: "1"}).split()
     default_applied, default_faults = run_python(FAULTS, "default").split()
     assert (applied, default_applied) == ("True", "False")
     # 2 tensors x 12,288 pages fault in each round by default; reused memory does not
@@ -71,4 +71,4 @@ def test_a_cpu_evaluation_keeps_freed_memory() -> None:
             "from training_data.training import host_memory\n"
             "evaluate(get_space('darts').sample(0), 'darcyflow', 'darcyflow-tiny-v1', device='cpu')\n"
             "print(host_memory._applied)")
-    assert run_python(code) == "True"
+    assert run_python(code, env={KEEP_HOST_MEMORY_ENV: ""}) == "True"
