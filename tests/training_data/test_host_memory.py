@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import platform
 import subprocess
 import sys
 
@@ -10,9 +9,9 @@ import pytest
 
 from graph_encodings import get_space
 from training_data.evaluation import evaluate
-from training_data.training.host_memory import KEEP_HOST_MEMORY_ENV, keep_freed_memory
+from training_data.training.host_memory import KEEP_HOST_MEMORY_ENV, keep_freed_memory, on_glibc
 
-GLIBC = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+GLIBC = on_glibc()
 
 # Allocates, touches and frees two 48 MB tensors (above glibc's largest dynamic mmap threshold,
 # 32 MB) ten times and prints the median minor page faults of a round after the first two.

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import platform
 
@@ -38,6 +39,12 @@ def wanted() -> bool:
     return value != "0"
 
 
+@functools.cache
+def on_glibc() -> bool:
+    """Whether this process runs on Linux with glibc (asked once: ``libc_ver`` reads a file)."""
+    return platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+
+
 def keep_freed_memory() -> bool:
     """Make glibc keep freed memory for reuse (once per process); True when that is in effect.
 
@@ -47,7 +54,7 @@ def keep_freed_memory() -> bool:
     """
     global _applied
     keep = wanted()
-    if _applied or not keep or platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+    if _applied or not keep or not on_glibc():
         return _applied
     libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
     _applied = bool(libc.mallopt(M_MMAP_THRESHOLD, MAX_THRESHOLD)) and bool(
