@@ -3,8 +3,8 @@
 glibc hands large freed blocks back to the kernel (blocks above the mmap threshold are unmapped,
 the top of the heap is trimmed), and the next batch of the same size touches that memory again
 page by page. On the CPU protocols the validation and test predictions (batches of up to 256
-samples) spent about half their CPU time in those page faults; training steps (small batches) do
-not fault. :func:`keep_freed_memory` raises glibc's mmap and trim thresholds to their maximum
+samples) fault 1.4-1.8 M times per ECG or Darcy run, about a fifth of the run's CPU time; training
+steps (small batches) hardly fault. :func:`keep_freed_memory` raises glibc's mmap and trim thresholds to their maximum
 (``mallopt``), so freed memory is reused instead. It changes no number a run computes (``nb360
 data reproduce`` re-makes the stored records bit for bit), only where the memory comes from; the
 price is that a process keeps its peak heap. ``benchmarks/bench_host_memory.py`` measures it.
