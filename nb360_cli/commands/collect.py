@@ -46,6 +46,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--expect-run-s", type=float, default=0.0,
                         help="with --time-budget-s: the seconds one evaluation is expected to take "
                              "until the first one returns (default 0: the first wave always starts)")
+    parser.add_argument("--feedback-lag", type=int, default=None,
+                        help="proposal k is asked once the results of proposals 0..k-LAG are told to "
+                             "the sampler, in order (default: 2 x --workers; resume with the same lag "
+                             "to continue an optimizer's trajectory)")
     parser.add_argument("--no-progress", action="store_true")
     parser.set_defaults(run=run)
 
@@ -107,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
             executor_options=options,
             time_budget_s=args.time_budget_s,
             expected_run_s=args.expect_run_s,
+            feedback_lag=args.feedback_lag,
         )
     except CollectionEnvironmentError as error:
         print(f"nb360 collect: error: {error}", file=sys.stderr)

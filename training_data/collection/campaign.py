@@ -3,7 +3,13 @@
 Resumable by construction: the store is the campaign's only state. Re-running the same call
 re-asks the (seeded) proposer; every (architecture, seed) already in the store is answered from
 the store without training (and told to the proposer, so an optimizer replays its past), and only
-what is missing is evaluated. The main process is the only writer, appending each record as it
+what is missing is evaluated. Results reach the proposer in proposal order, ``feedback_lag``
+proposals behind (proposal k is asked after exactly the results of proposals 0..k-lag were told),
+whatever order the runs finish in. An optimizer's trajectory therefore depends only on its seed,
+the lag and the results, so a stopped or extended campaign replays its past exactly and goes on
+along the same trajectory (the CPU protocols reproduce results bit for bit; a run lost in flight
+and trained again under a non-deterministic GPU protocol may score differently and steer it
+elsewhere from there). The main process is the only writer, appending each record as it
 arrives (see :class:`~training_data.records.store.RecordStore` for crash safety), so a killed
 campaign loses at most the runs in flight.
 """
@@ -50,6 +56,7 @@ class CollectionSummary:
     best_arch: str = ""
     wall_seconds: float = 0.0
     stopped_by_time_budget: bool = False
+    feedback_lag: int = 1
 
     def __str__(self) -> str:
         statuses = ", ".join(f"{k}={v}" for k, v in sorted(self.status_counts.items())) or "none"
@@ -58,7 +65,8 @@ class CollectionSummary:
         stopped = ("\n  stopped by the time budget before proposing all; re-run to continue"
                    if self.stopped_by_time_budget else "")
         return (
-            f"campaign {self.task} / {self.protocol} / sampler={self.sampler} -> {self.store}\n"
+            f"campaign {self.task} / {self.protocol} / sampler={self.sampler} "
+            f"(feedback lag {self.feedback_lag}) -> {self.store}\n"
             f"  proposed {self.proposed} architectures; evaluated {self.evaluated} runs now "
             f"({statuses}); {self.already_present} already in the store; "
             f"{self.skipped_other_shard} left to other shards; {self.retried} retried\n"
@@ -102,7 +110,7 @@ class _Campaign:
     def __init__(self, store: RecordStore, task: str, protocol: str, space: SearchSpace,
                  proposer: Proposer, sampler_name: str, executor: Executor, job_options: dict[str, Any],
                  repeat_fraction: float, repeat_seeds: int, max_attempts: int, progress: Any,
-                 summary: CollectionSummary, expected_run_s: float = 0.0) -> None:
+                 summary: CollectionSummary, expected_run_s: float = 0.0, feedback_lag: int = 1) -> None:
         self.store, self.task, self.protocol, self.space = store, task, protocol, space
         self.proposer, self.sampler_name, self.executor = proposer, sampler_name, executor
         self.job_options, self.progress, self.summary = job_options, progress, summary
@@ -111,7 +119,9 @@ class _Campaign:
             (r.arch_hash, r.seed): r for r in store.records(task=task, protocol=protocol) if not r.run_id
         }
         self.in_flight: dict[tuple[str, int], EvalJob] = {}
-        self.waiting: dict[tuple[str, int], list[Any]] = defaultdict(list)
+        self.proposals: list[tuple[Any, tuple[str, int] | None]] = []  # (arch, seed-0 key or None: other shard)
+        self.told = 0  # proposals whose results the proposer has been told (a prefix of proposals)
+        self.feedback_lag = feedback_lag
         self.attempts: dict[tuple[str, int], int] = defaultdict(int)
         self.submitted_at: dict[tuple[str, int], float] = {}
         self.durations: list[float] = []  # seconds from submission to result, this campaign
@@ -131,24 +141,38 @@ class _Campaign:
         expected = statistics.median(self.durations) if self.durations else self.expected_run_s
         return time.perf_counter() + expected < deadline
 
+    def feedback_ready(self, index: int) -> bool:
+        """Tell the proposer, in proposal order, every result it must know before proposal ``index``
+        (those of proposals ``0..index - feedback_lag``); whether all of them were there to tell."""
+        return self.tell_in_order(index - self.feedback_lag + 1)
+
+    def tell_in_order(self, count: int) -> bool:
+        """Tell the results of the first ``count`` proposals not yet told, in proposal order,
+        stopping at the first still missing; whether all ``count`` have now been told."""
+        while self.told < min(count, len(self.proposals)):
+            arch, key = self.proposals[self.told]
+            if key is not None:
+                if key not in self.known:
+                    return False
+                self._tell(arch, self.known[key])
+            self.told += 1
+            self.progress.update(1)
+        return self.told >= count
+
     def propose(self, index: int, shard: tuple[int, int] | None) -> None:
         arch = self.proposer.ask()
         self.summary.proposed += 1
         if shard is not None and index % shard[1] != shard[0]:
             self.summary.skipped_other_shard += 1
-            self.progress.update(1)
+            self.proposals.append((arch, None))
             return
         arch_hash = self.space.canonical_hash(arch)
+        self.proposals.append((arch, (arch_hash, 0)))
         for seed in repeat_seeds_for(arch_hash, self.repeat_fraction, self.repeat_seeds):
             key = (arch_hash, seed)
             if key in self.known:
                 self.summary.already_present += 1
-                if seed == 0:
-                    self._tell(arch, self.known[key])
-                    self.progress.update(1)
                 continue
-            if seed == 0:
-                self.waiting[key].append(arch)
             if key not in self.in_flight:
                 job = EvalJob(space=self.space.name, arch=self.space.format(self.space.canonical(arch)), arch_hash=arch_hash,
                               task=self.task, protocol=self.protocol, seed=seed,
@@ -187,9 +211,6 @@ class _Campaign:
             self.summary.status_counts[record.status] += 1
             if record.status == "ok" and record.score is not None and record.score < self.summary.best_score:
                 self.summary.best_score, self.summary.best_arch = record.score, record.arch
-            for arch in self.waiting.pop(key, []):
-                self._tell(arch, record)
-                self.progress.update(1)
             self.progress.set_postfix(evaluated=self.summary.evaluated,
                                       failed=self.summary.status_counts.get("failed", 0), refresh=False)
 
@@ -216,6 +237,7 @@ def collect(
     executor_options: dict[str, Any] | None = None,
     time_budget_s: float | None = None,
     expected_run_s: float = 0.0,
+    feedback_lag: int | None = None,
 ) -> CollectionSummary:
     """Propose ``n`` architectures of ``space`` and evaluate them on ``task`` under ``protocol``.
 
@@ -230,6 +252,9 @@ def collect(
     in flight and return; nothing is cut off, so a time-boxed session (a GPU lease) loses no work.
     ``expected_run_s``: that expectation until the first evaluation returns (default 0: the first
     wave always starts), e.g. from ``benchmarks/bench_gpu_step.py``'s estimate of a run.
+    ``feedback_lag``: proposal k is asked once the results of proposals 0..k-lag are told, in
+    order (default: twice the executor's capacity, so a slow run seldom idles a worker); 1 is a
+    strictly sequential optimizer. A campaign resumed with the same lag continues its trajectory.
     """
     from tqdm.auto import tqdm
 
@@ -243,6 +268,10 @@ def collect(
         raise ValueError(f"time_budget_s must be >= 0 seconds (or None), got {time_budget_s!r}")
     if isinstance(expected_run_s, bool) or not isinstance(expected_run_s, (int, float)) or not expected_run_s >= 0:
         raise ValueError(f"expected_run_s must be >= 0 seconds, got {expected_run_s!r}")
+    if feedback_lag is not None and (isinstance(feedback_lag, bool) or not isinstance(feedback_lag, int)
+                                     or feedback_lag < 1):
+        raise ValueError(f"feedback_lag must be an int >= 1 (or None: twice the executor's "
+                         f"capacity), got {feedback_lag!r}")
     space_obj = get_space(space) if isinstance(space, str) else space
     proposer, sampler_name = as_proposer(sampler, space_obj, seed)
     shard_spec = _parse_shard(shard)
@@ -258,12 +287,14 @@ def collect(
     with make_executor(executor, workers=workers, **(executor_options or {})) as pool, tqdm(
         total=n, desc=f"{task}/{protocol}", unit="arch", disable=not progress, smoothing=0.1
     ) as bar:
+        summary.feedback_lag = 2 * pool.capacity if feedback_lag is None else feedback_lag
         campaign = _Campaign(record_store, task, protocol, space_obj, proposer, sampler_name, pool,
                              job_options, repeat_fraction, repeat_seeds, max_attempts, bar, summary,
-                             float(expected_run_s))
+                             float(expected_run_s), summary.feedback_lag)
         index = 0
         while True:
-            while index < n and pool.in_flight < pool.capacity and campaign.may_start(deadline):
+            while (index < n and pool.in_flight < pool.capacity and campaign.may_start(deadline)
+                   and campaign.feedback_ready(index)):
                 campaign.propose(index, shard_spec)
                 index += 1
             if not campaign.in_flight:
@@ -273,6 +304,7 @@ def collect(
                     break
                 continue
             campaign.receive(timeout=1.0)
+        campaign.tell_in_order(len(campaign.proposals))
     summary.wall_seconds = time.perf_counter() - start
     if campaign.environment_error is not None:
         job, message = campaign.environment_error
