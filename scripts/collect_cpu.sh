@@ -8,7 +8,9 @@
 # STORE (env) overrides the record store folder, e.g. to run from a separate worktree and append to
 # the main checkout's store while the main checkout is being edited. UNTIL (env, anything
 # `date -d` reads, e.g. "01:45") ends the collection cleanly: no run starts that is not expected
-# to finish by then (nb360 collect --time-budget-s), so stopping loses nothing in flight.
+# to finish by then (nb360 collect --time-budget-s), so stopping loses nothing in flight. ARCHS (env)
+# stops growing a task once its store holds that many distinct architectures, and the script
+# once every task does. START (env, default STEP) is the first round's proposal count.
 #   NB360_DATA_ROOT=../shared/data scripts/collect_cpu.sh [TARGET] [STEP] [WORKERS] [REPEAT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +22,8 @@ PY=${PYTHON:-.venv/bin/python}
 STORE=${STORE:-training_data/data/records}
 SAMPLERS=${SAMPLERS:-random regularized_evolution bananas}
 UNTIL=${UNTIL:-}
+ARCHS=${ARCHS:-}
+START=${START:-$STEP}
 if [[ -n "$UNTIL" ]]; then
   end=$(date -d "$UNTIL" +%s) || { echo "UNTIL=$UNTIL is not a date that date -d reads" >&2; exit 2; }
 fi
@@ -38,8 +42,20 @@ sampler_options() {  # the optimizer hyper-parameters each sampler's campaign ru
   esac
 }
 
-for ((n = STEP; n <= TARGET; n += STEP)); do
+distinct_archs() {  # distinct architectures the store holds for task $1 at its CPU protocol
+  "$PY" -c "import sys; from training_data.records.store import RecordStore
+print(len({r.arch_hash for r in RecordStore(sys.argv[1]).records(task=sys.argv[2], protocol=sys.argv[2] + '-cpu-v1')}))" \
+    "$STORE" "$1"
+}
+
+for ((n = START; n <= TARGET; n += STEP)); do
+  growing=0
   for task in ecg satellite darcyflow; do
+    if [[ -n "$ARCHS" ]]; then
+      have=$(distinct_archs "$task")
+      if ((have >= ARCHS)); then echo "$task: $have distinct architectures (ARCHS=$ARCHS): done"; continue; fi
+    fi
+    growing=1
     for sampler in $SAMPLERS; do
       budget=$(budget_option) || { echo "UNTIL=$UNTIL reached: stopping"; exit 0; }
       # shellcheck disable=SC2046,SC2086  # the options are words on purpose
@@ -48,4 +64,5 @@ for ((n = STEP; n <= TARGET; n += STEP)); do
         --repeat-seeds 3 --workers "$WORKERS" --threads 1 --no-progress --store "$STORE"
     done
   done
+  ((growing)) || { echo "every task holds ARCHS=$ARCHS distinct architectures: stopping"; exit 0; }
 done
