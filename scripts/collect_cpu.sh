@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Background CPU ground-truth collection for the tasks with data here (resumable: re-run it).
-# Round-robin over ecg, satellite and darcyflow in steps of STEP proposals per campaign. Each task
-# grows with every sampler in SAMPLERS (default: uniform random, regularised evolution with
-# population 25 and tournament 5, and BANANAS; the optimizers are driven by the real training
-# results), so surrogates can be tested leave-one-sampler-out. REPEAT of the architectures
-# (chosen by hash) are trained with 3 seeds. Records go to the committed store.
-# STORE (env) overrides the record store folder, e.g. to run from a separate worktree and append to
-# the main checkout's store while the main checkout is being edited. UNTIL (env, anything
-# `date -d` reads, e.g. "01:45") ends the collection cleanly: no run starts that is not expected
-# to finish by then (nb360 collect --time-budget-s), so stopping loses nothing in flight. ARCHS (env)
-# stops growing a task once its store holds that many distinct architectures, and the script
-# once every task does. START (env, default STEP) is the first round's proposal count.
+# Round-robin over TASKS (default: ecg satellite darcyflow) in steps of STEP proposals per
+# campaign, at each task's protocol <task>-<KIND> (KIND default cpu-v1). Each task grows with every
+# sampler in SAMPLERS (default: uniform random, regularised evolution with population 25 and
+# tournament 5, and BANANAS; the optimizers are driven by the real training results), so
+# surrogates can be tested leave-one-sampler-out. REPEAT of the architectures (chosen by hash) are
+# trained with 3 seeds. Records go to the committed store; environment settings:
+#   STORE  the record store folder, e.g. the main checkout's, to run from a separate worktree while
+#          the main checkout is being edited;
+#   UNTIL  anything `date -d` reads, e.g. "01:45": ends the collection cleanly, no run starts that
+#          is not expected to finish by then (nb360 collect --time-budget-s);
+#   ARCHS  stop growing a task once its store holds that many distinct architectures, and stop
+#          the script once every task does;
+#   START  the first round's proposal count (default STEP).
 #   NB360_DATA_ROOT=../shared/data scripts/collect_cpu.sh [TARGET] [STEP] [WORKERS] [REPEAT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,8 @@ SAMPLERS=${SAMPLERS:-random regularized_evolution bananas}
 UNTIL=${UNTIL:-}
 ARCHS=${ARCHS:-}
 START=${START:-$STEP}
+KIND=${KIND:-cpu-v1}
+TASKS=${TASKS:-ecg satellite darcyflow}
 if [[ -n "$UNTIL" ]]; then
   end=$(date -d "$UNTIL" +%s) || { echo "UNTIL=$UNTIL is not a date that date -d reads" >&2; exit 2; }
 fi
@@ -42,15 +46,15 @@ sampler_options() {  # the optimizer hyper-parameters each sampler's campaign ru
   esac
 }
 
-distinct_archs() {  # distinct architectures the store holds for task $1 at its CPU protocol
+distinct_archs() {  # distinct architectures the store holds for task $1 at protocol $1-$KIND
   "$PY" -c "import sys; from training_data.records.store import RecordStore
-print(len({r.arch_hash for r in RecordStore(sys.argv[1]).records(task=sys.argv[2], protocol=sys.argv[2] + '-cpu-v1')}))" \
-    "$STORE" "$1"
+print(len({r.arch_hash for r in RecordStore(sys.argv[1]).records(task=sys.argv[2], protocol=sys.argv[3])}))" \
+    "$STORE" "$1" "$1-$KIND"
 }
 
 for ((n = START; n <= TARGET; n += STEP)); do
   growing=0
-  for task in ecg satellite darcyflow; do
+  for task in $TASKS; do
     if [[ -n "$ARCHS" ]]; then
       have=$(distinct_archs "$task")
       if ((have >= ARCHS)); then echo "$task: $have distinct architectures (ARCHS=$ARCHS): done"; continue; fi
@@ -59,7 +63,7 @@ for ((n = START; n <= TARGET; n += STEP)); do
     for sampler in $SAMPLERS; do
       budget=$(budget_option) || { echo "UNTIL=$UNTIL reached: stopping"; exit 0; }
       # shellcheck disable=SC2046,SC2086  # the options are words on purpose
-      "$PY" -m nb360_cli.main collect $budget --task "$task" --protocol "$task-cpu-v1" --n "$n" \
+      "$PY" -m nb360_cli.main collect $budget --task "$task" --protocol "$task-$KIND" --n "$n" \
         --sampler "$sampler" $(sampler_options "$sampler") --repeat-fraction "$REPEAT" \
         --repeat-seeds 3 --workers "$WORKERS" --threads 1 --no-progress --store "$STORE"
     done
