@@ -26,6 +26,7 @@ import numpy as np
 from surrogates.archs import check_groups, check_targets, coerce_archs, infer_space
 from surrogates.metrics import regression_metrics, resolution_for
 from surrogates.registry import create, get_model_class
+from surrogates.splits import group_holdout
 
 # +1: larger is better; -1: smaller is better.
 METRIC_DIRECTIONS: dict[str, int] = {
@@ -267,14 +268,10 @@ def validation_split(groups: Any, fraction: float, seed: int) -> np.ndarray:
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"validation_fraction must be in (0, 1), got {fraction!r}")
     groups = np.asarray(groups)
-    labels, inverse = np.unique(groups, return_inverse=True)
-    order = np.random.default_rng([seed, 5]).permutation(len(labels))
-    sizes = np.bincount(inverse, minlength=len(labels))[order]
-    n_groups = max(1, int(np.searchsorted(np.cumsum(sizes), fraction * len(groups), side="left")))
-    mask = np.isin(inverse, order[:n_groups])
+    mask = group_holdout(groups, fraction, np.random.default_rng([seed, 5]))
     if mask.sum() < 2 or (~mask).sum() < 2:
         raise ValueError(
-            f"a validation split of {fraction} over {len(groups)} rows in {len(labels)} noise "
+            f"a validation split of {fraction} over {len(groups)} rows in {len(np.unique(groups))} noise "
             f"groups leaves {int(mask.sum())} validation / {int((~mask).sum())} training rows; "
             f"each side needs at least 2 (more data or another validation_fraction)")
     return mask

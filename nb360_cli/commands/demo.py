@@ -56,13 +56,12 @@ def _query(bench, task: str) -> None:
 
 def _recompute(bench, task: str) -> tuple[float, float, int]:
     """Kendall tau of the loaded benchmark on its held-out records, and the manifest's."""
-    from surrogates.benchmark.records import load_training_set, split_records
+    from surrogates.benchmark.records import held_out_rows, load_training_set
     from surrogates.metrics import kendall_tau
 
     data = load_training_set(task, SPACE, bench.protocol)
     evaluation = bench.manifest["evaluation"]
-    _, test = split_records(len(data), int(evaluation["split_seed"]),
-                            float(evaluation["test_fraction"]))
+    test = held_out_rows(data, evaluation)
     archs = data.archs
     mean = bench.query([archs[i] for i in test]).mean
     return kendall_tau(data.scores[test], mean), evaluation["metrics"]["kendall_tau"], len(test)

@@ -3,11 +3,12 @@
 Held-out metrics, chosen by data size (recorded in the manifest's ``evaluation``):
 
 * ``holdout`` (>= :data:`HOLDOUT_MIN_RECORDS` records): a seeded random 10 % of the records is
-  held out; the model is fitted on the other 90 % and scored on the 10 %. The shipped model IS
+  held out, by whole architectures (all seeds and isomorphic twins of a held-out architecture:
+  ``split_unit`` ``architecture``); the model is fitted on the other 90 % and scored on the 10 %. The shipped model IS
   that 90 % fit, so the reported metrics are exactly those of the shipped artifact (no refit:
   a refit on all records would be a different, unscored model).
 * ``cross_validation`` (small data, e.g. the first DARTS CPU records): 5-fold cross-validation
-  of the same recipe gives out-of-fold predictions for every record; the shipped model is then
+  of the same recipe (folds of whole architectures) gives out-of-fold predictions for every record; the shipped model is then
   refit on all records (with tens of records, holding 10 % out of the shipped model would cost
   much and a 3-record test set says nothing). The metrics are those of the recipe, not of the
   shipped fit itself, and with tens of records they are noisy: the manifest says so.
@@ -34,9 +35,10 @@ import numpy as np
 from surrogates.artifacts import write_manifest
 from surrogates.benchmark.records import (
     HOLDOUT_FRACTION,
+    SPLIT_UNIT_ARCHITECTURE,
     TrainingSet,
     load_training_set,
-    split_records,
+    split_architectures,
     training_data_hash,
 )
 from surrogates.benchmark.store import (
@@ -47,6 +49,7 @@ from surrogates.benchmark.store import (
 )
 from surrogates.metrics import regression_metrics
 from surrogates.noise import MIN_REPEAT_DOF
+from surrogates.splits import group_folds
 
 HOLDOUT_MIN_RECORDS = 500
 
@@ -89,17 +92,18 @@ def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet,
     """The model to ship and the ``evaluation`` section of the manifest (module docstring)."""
     archs, y, n = data.archs, data.scores, len(data)
     if n >= HOLDOUT_MIN_RECORDS:
-        pool, test = split_records(n, seed)
+        pool, test = split_architectures(data.groups, seed)
         fitted = _fit(model, params, data, pool, seed)
         mean, std = fitted.predict([archs[i] for i in test])
         return fitted, {
             "method": "holdout", "test_fraction": HOLDOUT_FRACTION, "split_seed": seed,
+            "split_unit": SPLIT_UNIT_ARCHITECTURE,
             "n_fit": int(len(pool)), "n_test": int(len(test)),
             "shipped_model": "the fit on the 90 % pool scored here (held-out records never seen)",
             "metrics": _metrics(y[test], mean, std, data.task),
         }
-    k = min(CV_FOLDS, n)
-    folds = np.random.default_rng(seed).permutation(n) % k
+    k = min(CV_FOLDS, len(np.unique(data.groups)))
+    folds = group_folds(data.groups, k, np.random.default_rng(seed))
     mean, std = np.zeros(n), np.zeros(n)
     for f in range(k):
         test = np.flatnonzero(folds == f)
@@ -107,7 +111,8 @@ def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet,
         mean[test], std[test] = part.predict([archs[i] for i in test])
     fitted = _fit(model, params, data, np.arange(n), seed)
     return fitted, {
-        "method": "cross_validation", "folds": k, "split_seed": seed, "n_fit": n, "n_test": n,
+        "method": "cross_validation", "folds": k, "split_seed": seed, "split_unit": SPLIT_UNIT_ARCHITECTURE,
+        "n_fit": n, "n_test": n,
         "shipped_model": "refit on all records; the metrics are out-of-fold predictions of the "
                          "same recipe",
         "small_data": f"only {n} records: the metrics are noisy estimates",
@@ -123,7 +128,7 @@ def _tune_in_pool(model: str, hp: dict[str, Any], data: TrainingSet, seed: int,
                                "cross-validated, and tuning on the same records would bias them"}
     from surrogates.tuning import tune
 
-    pool, _ = split_records(len(data), seed)
+    pool, _ = split_architectures(data.groups, seed)
     result = tune(model, [data.archs[i] for i in pool], data.scores[pool],
                   noise_groups=data.groups[pool], space=data.space, task=data.task,
                   n_trials=options.n_trials, time_budget_s=options.time_budget_s,
@@ -142,8 +147,8 @@ def _runtime_section(data: TrainingSet, folder: Path, seed: int) -> dict[str, An
     from surrogates.registry import create
 
     log_s, archs, n = np.log(seconds), data.archs, len(data)
-    k = min(CV_FOLDS, n)
-    folds = np.random.default_rng(seed).permutation(n) % k
+    k = min(CV_FOLDS, len(np.unique(data.groups)))
+    folds = group_folds(data.groups, k, np.random.default_rng(seed))
     predicted = np.zeros(n)
     for f in range(k):  # out-of-fold predictions: the runtime model's held-out error
         test, train = np.flatnonzero(folds == f), np.flatnonzero(folds != f)

@@ -8,7 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from surrogates.splits import group_holdout
+
 HOLDOUT_FRACTION = 0.1
+SPLIT_UNIT_RECORD = "record"  # the manifests' split_unit: record by record (older benchmarks)
+SPLIT_UNIT_ARCHITECTURE = "architecture"  # whole canonical architectures (seeds, twins) per side
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,31 @@ def training_data_hash(data: TrainingSet) -> str:
 
 
 def split_records(n: int, seed: int, fraction: float = HOLDOUT_FRACTION) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded split of ``n`` records into a fitting pool and a held-out ``fraction`` (sorted)."""
+    """Seeded split of ``n`` records into a fitting pool and a held-out ``fraction`` (sorted).
+
+    Record by record: an architecture's other seeds or isomorphic twins may sit in the pool. The
+    benchmarks fitted before :func:`split_architectures` (no ``split_unit`` in their manifest's
+    ``evaluation``) were scored on this split.
+    """
     order = np.random.default_rng(seed).permutation(n)
     n_test = max(1, int(round(fraction * n)))
     return np.sort(order[n_test:]), np.sort(order[:n_test])
+
+
+def split_architectures(groups: np.ndarray, seed: int,
+                        fraction: float = HOLDOUT_FRACTION) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded split into a fitting pool and about ``fraction`` held out (sorted row indices), by
+    whole ``groups`` (canonical hashes): a held-out architecture has no run in the pool."""
+    test = group_holdout(groups, fraction, np.random.default_rng(seed))
+    return np.flatnonzero(~test), np.flatnonzero(test)
+
+
+def held_out_rows(data: TrainingSet, evaluation: dict) -> np.ndarray:
+    """The rows a benchmark's manifest ``evaluation`` (method ``holdout``) was scored on."""
+    if evaluation.get("method") != "holdout":
+        raise ValueError(f"evaluation method {evaluation.get('method')!r} holds no rows out: every "
+                         "record was scored out of fold")
+    seed, fraction = int(evaluation["split_seed"]), float(evaluation["test_fraction"])
+    if evaluation.get("split_unit", SPLIT_UNIT_RECORD) == SPLIT_UNIT_RECORD:
+        return split_records(len(data), seed, fraction)[1]
+    return split_architectures(data.groups, seed, fraction)[1]

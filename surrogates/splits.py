@@ -1,0 +1,33 @@
+"""Seeded splits that keep each noise group (an architecture's repeated seeds, its isomorphic
+twins: one canonical hash) whole on one side, so held-out scores are those of unseen archs."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def group_holdout(groups: Any, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """Boolean mask of held-out rows: whole groups in ``rng``'s order, about ``fraction`` of rows.
+
+    Groups are taken while their rows stay below ``fraction`` of all rows (at least one group).
+    """
+    labels, inverse = np.unique(np.asarray(groups), return_inverse=True)
+    order = rng.permutation(len(labels))
+    sizes = np.bincount(inverse, minlength=len(labels))[order]
+    n_groups = max(1, int(np.searchsorted(np.cumsum(sizes), fraction * len(inverse), side="left")))
+    return np.isin(inverse, order[:n_groups])
+
+
+def group_folds(groups: Any, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Fold index (0..k-1) of every row: the groups in ``rng``'s order dealt out to k folds in turn.
+
+    ``ValueError`` when there are fewer than ``k`` groups (a fold would be empty).
+    """
+    labels, inverse = np.unique(np.asarray(groups), return_inverse=True)
+    if not 2 <= k <= len(labels):
+        raise ValueError(f"{k}-fold cross-validation needs 2 <= k <= the number of distinct "
+                         f"architectures (noise groups), here {len(labels)}")
+    fold_of_group = np.empty(len(labels), dtype=np.int64)
+    fold_of_group[rng.permutation(len(labels))] = np.arange(len(labels)) % k
+    return fold_of_group[inverse]
