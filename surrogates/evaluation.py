@@ -19,6 +19,7 @@ from surrogates.archs import check_groups, check_targets
 from surrogates.base import SurrogateModel
 from surrogates.metrics import regression_metrics
 from surrogates.registry import create
+from surrogates.splits import group_test_first
 
 SPLITS = ("random", "leave_one_sampler_out", "train_sizes")
 DEFAULT_TRAIN_SIZES = (100, 300, 1000, 3000, 10000)
@@ -89,11 +90,14 @@ def evaluate(
     Splits:
 
     * ``"random"``: a seeded shuffle; the test set is ``n_test`` archs (or ``test_fraction``),
-      the training set the first ``n_train`` of the rest (default: all of the rest).
+      the training set the first ``n_train`` of the rest (default: all of the rest). With
+      ``noise_groups`` (e.g. canonical hashes) the test set takes whole groups, up to ``n_test``
+      records: no held-out architecture has a repeated run or an isomorphic twin in training.
     * ``"leave_one_sampler_out"``: one row per value of ``groups`` (the sampler that proposed
       each arch): train on the other samplers, test on that one (NB301's OOD test).
-    * ``"train_sizes"``: a learning curve; one fixed seeded test set, training sets the first
-      ``s`` of the rest for each ``s`` in ``train_sizes`` that the data allows.
+    * ``"train_sizes"``: a learning curve; one fixed seeded test set (whole ``noise_groups`` as
+      above), training sets the first ``s`` of the rest for each ``s`` in ``train_sizes`` that
+      the data allows.
 
     ``task`` / ``resolution`` set the sparse Kendall tau resolution. Returns a DataFrame with one
     row per fit: split, held-out group, sizes, every metric, fit and predict seconds.
@@ -124,9 +128,15 @@ def evaluate(
             score(train, test, held_out=str(value))
         return pd.DataFrame(rows)
 
-    order = np.random.default_rng(seed).permutation(n)
     size = _split_sizes(n, test_fraction, n_test)
-    test, rest = order[:size], order[size:]
+    if ng is None:
+        order = np.random.default_rng(seed).permutation(n)
+        test, rest = order[:size], order[size:]
+    else:
+        test, rest = group_test_first(ng, size, np.random.default_rng(seed))
+        if len(rest) < 2:
+            raise ValueError(f"holding out whole noise groups for {size} test records leaves "
+                             f"{len(rest)} training records; need at least 2 (a smaller n_test)")
     if split == "random":
         if n_train is not None and not 2 <= n_train <= len(rest):
             raise ValueError(f"n_train={n_train} invalid: need 2..{len(rest)} with this test set")

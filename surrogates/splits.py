@@ -31,3 +31,14 @@ def group_folds(groups: Any, k: int, rng: np.random.Generator) -> np.ndarray:
     fold_of_group = np.empty(len(labels), dtype=np.int64)
     fold_of_group[rng.permutation(len(labels))] = np.arange(len(labels)) % k
     return fold_of_group[inverse]
+
+
+def group_test_first(groups: Any, n_test: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Test rows (whole groups in ``rng``'s order, at most ``n_test`` rows and at least one group)
+    and the other rows, shuffled by ``rng``: a held-out architecture has no row among the rest."""
+    labels, inverse = np.unique(np.asarray(groups), return_inverse=True)
+    order = rng.permutation(len(labels))
+    sizes = np.bincount(inverse, minlength=len(labels))[order]
+    n_groups = max(1, int(np.searchsorted(np.cumsum(sizes), n_test, side="right")))
+    held = np.isin(inverse, order[:n_groups])
+    return rng.permutation(np.flatnonzero(held)), rng.permutation(np.flatnonzero(~held))

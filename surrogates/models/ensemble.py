@@ -73,10 +73,10 @@ def calibration_mask(groups: np.ndarray, fraction: float, seed: int, whole_group
 
     Small data hold out more (towards :data:`TARGET_CALIBRATION_ARCHS`, at most
     :data:`MAX_CALIBRATION_FRACTION`); ``None`` when ``fraction`` is 0 or fewer than
-    :data:`MIN_CALIBRATION_ARCHS` rows would be held out. By default rows are drawn like the
-    held-out split of :func:`surrogates.evaluate` and ``nb360 fit`` (a repeat of a fitted
-    architecture can land on the other side); ``whole_groups`` keeps every noise group (repeated
-    seeds, isomorphic twins) on one side, calibrating for architectures the members never saw.
+    :data:`MIN_CALIBRATION_ARCHS` rows would be held out. By default rows are drawn one by one (a
+    repeat of a fitted architecture can land on the other side); ``whole_groups`` keeps every
+    noise group (repeated seeds, isomorphic twins) on one side, calibrating for architectures the
+    members never saw, as ``nb360 fit`` and :func:`surrogates.evaluate` hold them out.
     """
     if not 0.0 <= fraction < 1.0:
         raise ValueError(f"calibration_fraction must be in [0, 1), got {fraction!r}")

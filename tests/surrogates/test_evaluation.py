@@ -7,6 +7,7 @@ import pytest
 
 from surrogates import checking_parameters, create, evaluate, isomorphic_twin_mae
 from surrogates.metrics import regression_metrics
+from surrogates.splits import group_test_first
 
 
 def test_random_split_matches_a_manual_fit(nb201_data):
@@ -22,6 +23,26 @@ def test_random_split_matches_a_manual_fit(nb201_data):
     expected = regression_metrics(y[test], mean, std, task="ninapro")
     for key, value in expected.items():
         assert out.loc[0, key] == pytest.approx(value)
+
+
+def test_random_split_with_noise_groups_holds_out_whole_groups(nb201_data):
+    archs, y = nb201_data
+    groups = np.arange(len(archs)) // 3  # 80 architectures, 3 runs each
+    params = checking_parameters("xgb_default_onehot")
+    out = evaluate("xgb_default_onehot", archs, y, params=params, seed=3, n_test=40,
+                   noise_groups=groups)
+    assert out.loc[0, "n_test"] == 39 and out.loc[0, "n_train"] == len(archs) - 39  # 13 whole groups
+    test, rest = group_test_first(groups, 40, np.random.default_rng(3))
+    assert not set(groups[test]) & set(groups[rest])
+    model = create("xgb_default_onehot", **params)
+    model.fit([archs[i] for i in rest], y[rest], noise_groups=groups[rest])
+    mean, std = model.predict([archs[i] for i in test])
+    assert out.loc[0, "kendall_tau"] == pytest.approx(regression_metrics(y[test], mean, std)["kendall_tau"])
+    curve = evaluate("mean", archs, y, split="train_sizes", train_sizes=(50, 100), n_test=40,
+                     noise_groups=groups)
+    assert list(curve["n_test"]) == [39, 39] and list(curve["n_train"]) == [50, 100]
+    with pytest.raises(ValueError, match="leaves 0 training records"):
+        evaluate("mean", archs, y, n_test=len(archs) - 1, noise_groups=np.zeros(len(archs)))
 
 
 def test_leave_one_sampler_out_holds_out_each_group(nb201_data):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from surrogates.splits import group_folds, group_holdout
+from surrogates.splits import group_folds, group_holdout, group_test_first
 
 GROUPS = np.repeat([f"arch{i}" for i in range(40)], np.arange(40) % 3 + 1)  # sizes 1, 2, 3, ...
 
@@ -35,3 +35,10 @@ def test_folds_keep_groups_whole_and_are_all_used() -> None:
 def test_folds_need_two_to_the_number_of_groups(k: int) -> None:
     with pytest.raises(ValueError, match=r"2 <= k <= the number of distinct architectures.*here 40"):
         group_folds(GROUPS, k, np.random.default_rng(0))
+
+
+def test_test_first_takes_whole_groups_up_to_the_size_and_shuffles_the_rest() -> None:
+    test, rest = group_test_first(GROUPS, 10, np.random.default_rng(0))
+    assert sorted(np.concatenate([test, rest]).tolist()) == list(range(len(GROUPS)))
+    assert 10 - 2 <= len(test) <= 10 and not set(GROUPS[test]) & set(GROUPS[rest])
+    assert not np.array_equal(rest, np.sort(rest))
