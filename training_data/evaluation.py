@@ -40,6 +40,7 @@ from training_data.training.augment import get_augmentation
 from training_data.training.cuda_graph_step import CudaGraphStep, supports
 from training_data.training.data_cache import protocol_data
 from training_data.training.device import (
+    cpu_kernels,
     device_name,
     resolve_cuda_graphs,
     resolve_device,
@@ -367,6 +368,7 @@ def _record(run: _Run, status: str, message: str, sampler: str, data: TaskData) 
             "data_on_gpu": run.data_on_gpu,
             "amp": bool(p.amp and r.device.type == "cuda"),
             "torch_version": torch.__version__,
+            **({"cpu_kernels": cpu_kernels()} if r.device.type == "cpu" else {}),
             **run.cuda_graph_facts(),
         },
     )

@@ -7,6 +7,11 @@ learning curve (train loss, validation score, learning rate per epoch; wall-cloc
 A code change that alters the numbers (a new kernel, a different op order) shows up here as a
 mismatch, and then needs a new protocol version instead of silently mixing two regimes in one
 record file. ``nb360 data reproduce`` is the command line.
+
+Bit for bit holds on the same CPU kernel set only (``extra["cpu_kernels"]``, e.g. AVX2 or
+AVX512): another kernel set rounds differently from the first step on. A difference is then
+reported with both kernel sets named, and its size (``score_change``) says whether it matters next
+to seed noise. Records from before ``cpu_kernels`` was recorded say nothing about theirs.
 """
 from __future__ import annotations
 
@@ -38,15 +43,42 @@ class Reproduction:
     def identical(self) -> bool:
         return not self.mismatches
 
+    @property
+    def score_change(self) -> float | None:
+        """``rerun.score - stored.score`` (None when either run has no score)."""
+        if self.stored.score is None or self.rerun.score is None:
+            return None
+        return self.rerun.score - self.stored.score
+
+    @property
+    def same_kernels(self) -> bool | None:
+        """Whether both runs used the same CPU kernel set (None: the stored record does not say,
+        or a run was not on the CPU)."""
+        kernels = [r.extra.get("cpu_kernels") for r in (self.stored, self.rerun)]
+        return None if None in kernels else kernels[0] == kernels[1]
+
+    def _hints(self) -> list[str]:
+        """Why two runs may differ other than the code: torch version, CPU kernel set."""
+        hints = []
+        versions = [r.extra.get("torch_version") for r in (self.stored, self.rerun)]
+        if versions[0] != versions[1]:
+            hints.append(f"trained with torch {versions[0]}, re-run with {versions[1]}")
+        if self.rerun.device == "cpu" and self.same_kernels is not True:
+            stored = self.stored.extra.get("cpu_kernels", "unrecorded")
+            hints.append(f"trained on CPU kernels {stored}, re-run on {self.rerun.extra.get('cpu_kernels')}: "
+                         "bit for bit holds on one kernel set only")
+        return hints
+
     def describe(self) -> str:
         """One line: the run, both scores, and the verdict."""
         s = self.stored
         head = f"{s.task} {s.protocol} {s.arch_hash[:12]} seed {s.seed}: score {s.score!r} -> {self.rerun.score!r}"
         if self.identical:
             return f"{head}  identical"
-        versions = [r.extra.get("torch_version") for r in (s, self.rerun)]
-        hint = f" (trained with torch {versions[0]}, re-run with {versions[1]})" if versions[0] != versions[1] else ""
-        return f"{head}  DIFFERENT in {', '.join(self.mismatches)}{hint}"
+        hints = self._hints()
+        hint = f" ({'; '.join(hints)})" if hints else ""
+        change = f", score change {self.score_change:+.3g}" if self.score_change is not None else ""
+        return f"{head}  DIFFERENT in {', '.join(self.mismatches)}{change}{hint}"
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -45,6 +45,15 @@ def device_name(device: torch.device) -> str:
     return platform.processor() or platform.machine() or "cpu"
 
 
+def cpu_kernels() -> str:
+    """The CPU kernel set torch dispatches to here (``"AVX2"``, ``"AVX512"``, ``"DEFAULT"``, ...).
+
+    CPU runs are bit for bit the same only on the same kernel set: two machines whose CPUs pick
+    different vector kernels round differently, and the difference grows over the epochs.
+    """
+    return str(torch.backends.cpu.get_cpu_capability())
+
+
 def resolve_threads(n_threads: int | None) -> int | None:
     """The torch CPU thread count to use: the argument, else ``$NB360_TORCH_THREADS``, else None.
 
