@@ -10,37 +10,28 @@ the seed-0 runs of the architectures run once, and prints, on the architectures 
 seed (two or more), its Kendall tau against each seed's runs and against their mean, next to the
 tau between two seeds' runs themselves (the model-free ceiling against single runs).
 
-    python benchmarks/bench_seed_coupling.py --task ecg [--model lgb] [--protocol ecg-cpu-v1]
+    python benchmarks/bench_seed_coupling.py --task ecg [--model lgb] [--fits 5]
+        [--protocol ecg-cpu-v1]
 
-Measured on 2026-12-02 (``lgb``; the CPU protocols' records then): Darcy Flow, 91 architectures
-with 3 seeds: tau against the seed-0 runs 0.805, against seed 1 / seed 2 0.506 / 0.572, against
-the 3-seed mean 0.700; two seeds' runs rank each other at 0.44-0.57. So on Darcy a seed-0 surrogate
-has learned part of seed 0's noise (``xgb``: 0.820 / 0.520 / 0.576 / 0.703). ECG (99
-architectures): 0.185 / 0.187 / 0.006 (69) / mean 0.239; Satellite (58): 0.240 / 0.276 / 0.228 /
-mean 0.358: no seed-0 advantage visible at these sizes (a tau on 60-100 runs has a standard error
-of about 0.07).
+Measured on 2026-12-02 on the CPU protocols' 1,124-1,184 records (``lgb``, medians of 5 fits):
+Darcy Flow, 91 architectures with 3 seeds: tau against the seed-0 runs 0.800 [0.788, 0.810],
+against seed 1 / seed 2 0.521 / 0.590, against the 3-seed mean 0.709; two seeds' runs rank each
+other at 0.44-0.57. So on Darcy a seed-0 surrogate has learned part of seed 0's noise (``--model
+xgb``: 0.819 / 0.524 / 0.585 / 0.711). ECG (99 architectures): 0.161 / 0.196 / 0.006 (69) / mean
+0.236; Satellite (58): 0.217 / 0.293 / 0.283 / mean 0.364: no seed-0 advantage at these sizes (a
+tau on 60-100 runs has a standard error of about 0.07).
 """
 from __future__ import annotations
 
 import argparse
 import itertools
+import statistics
 
 import pandas as pd
 
 from surrogates import registry
 from surrogates.metrics import kendall_tau
-from training_data.records.store import RecordStore
-
-DEFAULT_STORE = "training_data/data/records"
-
-
-def ok_runs(store: str, task: str, protocol: str) -> pd.DataFrame:
-    """The ``ok`` runs of one task and protocol: arch, arch_hash, seed, score."""
-    rows = [{"arch": r.arch, "arch_hash": r.arch_hash, "seed": r.seed, "score": r.score}
-            for r in RecordStore(store).records(task=task, protocol=protocol) if r.status == "ok"]
-    if not rows:
-        raise SystemExit(f"no ok records for task {task!r} at protocol {protocol!r} in {store}")
-    return pd.DataFrame(rows)
+from training_data.records.loading import load_records
 
 
 def main() -> None:
@@ -48,28 +39,39 @@ def main() -> None:
     parser.add_argument("--task", required=True)
     parser.add_argument("--protocol", help="default: <task>-cpu-v1")
     parser.add_argument("--model", default="lgb", help=f"one of {registry.list_surrogates()}")
-    parser.add_argument("--store", default=DEFAULT_STORE)
+    parser.add_argument("--fits", type=int, default=5, help="fits with model seeds 0..FITS-1")
+    parser.add_argument("--store", help="record store folder (default: the shipped records)")
     args = parser.parse_args()
-    runs = ok_runs(args.store, args.task, args.protocol or f"{args.task}-cpu-v1")
+    if args.fits < 1:
+        parser.error(f"--fits {args.fits}: expected 1 or more")
+    records = load_records(args.task, args.protocol or f"{args.task}-cpu-v1", root=args.store)
+    runs = records[records["status"] == "ok"]
     seeds = [int(s) for s in sorted(runs["seed"].unique())]
     table = runs.pivot_table(index="arch_hash", columns="seed", values="score", aggfunc="first")
     held = table[table.notna().sum(axis=1) >= 2]  # the architectures run with two or more seeds
     train = runs[(runs["seed"] == seeds[0]) & ~runs["arch_hash"].isin(held.index)]
     test = runs[runs["arch_hash"].isin(held.index)].drop_duplicates("arch_hash")
-    model = registry.create(args.model).fit(list(train["arch"]), train["score"].to_numpy())
-    predicted = pd.Series(model.predict(list(test["arch"]))[0], index=test["arch_hash"])
-    print(f"{args.task}: {args.model} fitted on {len(train)} seed-{seeds[0]} runs; "
-          f"{len(held)} unseen architectures run with 2+ of the seeds {seeds}")
-    for seed in seeds:
-        scores = held[seed].dropna()
-        print(f"  tau(prediction, seed-{seed} runs)   = "
-              f"{kendall_tau(scores, predicted[scores.index]):+.3f}  (n = {len(scores)})")
-    print(f"  tau(prediction, mean of the seeds) = "
-          f"{kendall_tau(held.mean(axis=1), predicted[held.index]):+.3f}  (n = {len(held)})")
+    targets = {f"seed-{seed} runs": held[seed].dropna() for seed in seeds}
+    targets["mean of the seeds"] = held.mean(axis=1)
+    taus: dict[str, list[float]] = {name: [] for name in targets}
+    for fit_seed in range(args.fits):
+        model = registry.create(args.model, seed=fit_seed)
+        model.fit(list(train["arch"]), train["score"].to_numpy())
+        predicted = pd.Series(model.predict(list(test["arch"]))[0], index=test["arch_hash"])
+        for name, scores in targets.items():
+            taus[name].append(kendall_tau(scores, predicted[scores.index]))
+    print(f"{args.task}: {args.model} fitted {args.fits} times (model seeds 0-{args.fits - 1}) on "
+          f"{len(train)} seed-{seeds[0]} runs; {len(held)} unseen architectures run with 2+ of "
+          f"the seeds {seeds}; median [min, max] over the fits:")
+    for name, scores in targets.items():
+        values = taus[name]
+        print(f"  tau(prediction, {name})".ljust(38) + f" = {statistics.median(values):+.3f} "
+              f"[{min(values):+.3f}, {max(values):+.3f}]  (n = {len(scores)})")
     for a, b in itertools.combinations(seeds, 2):
         both = held[[a, b]].dropna()
-        print(f"  tau(seed-{a} runs, seed-{b} runs)   = "
+        print(f"  tau(seed-{a} runs, seed-{b} runs)".ljust(38) + " = "
               f"{kendall_tau(both[a], both[b]):+.3f}  (n = {len(both)}, no model)")
+
 
 if __name__ == "__main__":
     main()
