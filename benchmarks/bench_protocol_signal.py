@@ -73,7 +73,9 @@ def train(arch: str, arch_hash: str, task: str, protocol: Protocol, seed: int,
 
 def summary_fields(record: dict[str, Any]) -> dict[str, Any]:
     """What ``--out`` keeps of a run: the fields the report needs."""
-    return {k: record.get(k) for k in ("arch_hash", "seed", "status", "score", "train_seconds", "message")}
+    kept = {k: record.get(k) for k in ("arch_hash", "seed", "status", "score", "train_seconds", "message")}
+    kept["cpu_seconds"] = (record.get("extra") or {}).get("cpu_seconds")
+    return kept
 
 
 def run(task: str, protocol: Protocol, n_archs: int, seeds: int, sample_seed: int, workers: int,
@@ -118,7 +120,14 @@ def report(frame: pd.DataFrame) -> dict[str, float]:
     return {"runs": len(frame), "ok": len(ok), "archs_with_repeats": repeated, "arch_share": share,
             "tau_ceiling": tau_ceiling(share), "seed_noise_mad": mad,
             "score_std": float(ok["score"].std()) if len(ok) > 1 else float("nan"),
-            "median_train_seconds": statistics.median(ok["train_seconds"]) if len(ok) else float("nan")}
+            "median_train_seconds": statistics.median(ok["train_seconds"]) if len(ok) else float("nan"),
+            "median_cpu_seconds": _median_known(ok.get("cpu_seconds"))}
+
+
+def _median_known(values: pd.Series | None) -> float:
+    """The median of the values that are there (runs recorded before ``cpu_seconds`` lack it)."""
+    known = [] if values is None else [float(v) for v in values if v is not None and np.isfinite(v)]
+    return statistics.median(known) if known else float("nan")
 
 
 def main(argv: list[str] | None = None) -> None:

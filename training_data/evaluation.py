@@ -31,12 +31,13 @@ import torch
 from graph_encodings import get_space, list_spaces
 from graph_encodings.spaces.base import SearchSpace
 from training_data.networks import build_network, count_flops, count_params
-from training_data.protocols import Protocol, get_protocol
+from training_data.protocols import Protocol, get_protocol, network_io, training_seed
 from training_data.records.provenance import git_sha, package_version, utc_now_iso
 from training_data.records.schema import Record
 from training_data.tasks import get_task
 from training_data.tasks.dataset import Split, TaskData
 from training_data.training.augment import get_augmentation
+from training_data.training.averaging import AveragedStep, WeightAverage
 from training_data.training.cuda_graph_step import CudaGraphStep, supports
 from training_data.training.data_cache import protocol_data
 from training_data.training.device import (
@@ -182,10 +183,12 @@ class _Run:
 
     def __init__(self, r: Resolved, data: TaskData, seed: int) -> None:
         self.r, self.data, self.seed = r, data, seed
+        self.torch_seed = training_seed(r.protocol, r.space.canonical_hash(r.arch), seed)
         self.curve: list[dict[str, Any]] = []
         self.params: int | None = None
         self.flops: float | None = None
         self.train_seconds = 0.0
+        self.cpu_seconds = 0.0  # process CPU time of the whole run (training and scoring)
         self.val_score: float | None = None
         self.test_score: float | None = None
         self.data_on_gpu = False
@@ -205,7 +208,7 @@ class _Run:
         """The record's account of CUDA graphs, when they were asked for."""
         if not self.r.cuda_graphs:
             return {}
-        step = self.step
+        step = getattr(self.step, "inner", self.step)  # under a weight average: the step it wraps
         if not isinstance(step, CudaGraphStep):
             return {"cuda_graphs": False,
                     "cuda_graph_error": "not capturable (needs SGD and no fp16 gradient scaler)"}
@@ -216,13 +219,15 @@ class _Run:
 
     def execute(self) -> None:
         r, p, data = self.r, self.r.protocol, self.data
-        torch.manual_seed(self.seed)
+        input_shape, n_outputs = network_io(p, r.task)
+        check_data_shape(data, input_shape, p, r.task.family)
+        torch.manual_seed(self.torch_seed)
         model = build_network(
-            r.arch, r.task.family, r.task.input_shape[0], r.task.n_outputs, seed=self.seed,
+            r.arch, r.task.family, input_shape[0], n_outputs, seed=self.torch_seed,
             **network_settings(p, r.space),
         )
         self.params = int(count_params(model))
-        self.flops = float(count_flops(model, r.task.input_shape))
+        self.flops = float(count_flops(model, input_shape))
         model = model.to(r.device)
         self.data_on_gpu = _fits_on_gpu(data, r.device)
         loss_fn = task_loss(r.task, data).to(r.device)
@@ -233,8 +238,12 @@ class _Run:
         precision = Precision.for_protocol(p, r.device)
         self.step = self.train_step(EagerStep(model, loss_fn, optimizer, p.grad_clip, precision,
                                               precision.grad_scaler()))
+        scored = model  # the network that is scored: the trained one, or its weight average
+        if p.weight_averaging is not None:
+            average = WeightAverage(model, p.weight_averaging)
+            self.step, scored = AveragedStep(self.step, average), average.module
         augment = get_augmentation(p.augmentation, r.task.family)
-        generator = torch.Generator().manual_seed(self.seed)
+        generator = torch.Generator().manual_seed(self.torch_seed)
         for epoch in range(p.epochs):
             start = time.perf_counter()
             lr = optimizer.param_groups[0]["lr"]
@@ -249,15 +258,26 @@ class _Run:
                 torch.cuda.synchronize(r.device)
             seconds = time.perf_counter() - start
             self.train_seconds += seconds
-            val_score = self.score(model, data.val, val.x, precision)
+            val_score = self.score(scored, data.val, val.x, precision)
             self.curve.append({"epoch": epoch + 1, "train_loss": loss, "val_score": _finite(val_score),
                                "seconds": seconds, "lr": lr})
             if not np.isfinite(val_score):
                 raise DivergedError(f"epoch {epoch + 1}: validation score became {val_score}")
         self.val_score = self.curve[-1]["val_score"]
-        self.test_score = _finite(self.score(model, data.test, test.x, precision))
+        self.test_score = _finite(self.score(scored, data.test, test.x, precision))
         if self.test_score is None:
             raise DivergedError("test score is not finite")
+
+
+def check_data_shape(data: TaskData, input_shape: tuple[int, ...], protocol: Protocol, family: str) -> None:
+    """``ValueError`` when the training inputs do not have the shape the protocol's networks take
+    (point tasks must match exactly; dense tasks only in channels, as they are convolutional)."""
+    got = tuple(data.train.x.shape[1:])
+    dense = family == "dense2d"
+    if (got[:1] if dense else got) != (input_shape[:1] if dense else tuple(input_shape)):
+        raise ValueError(f"protocol {protocol.name!r} builds networks for inputs {tuple(input_shape)}, "
+                         f"but the loaded {protocol.task} data has {got}: the protocol's input_shape "
+                         f"does not match its data source ({dict(protocol.data_options)})")
 
 
 def _finite(value: float) -> float | None:
@@ -319,12 +339,14 @@ def evaluate(
     status, message = "ok", ""
     devices = [r.device] if r.device.type == "cuda" else []
     with torch_settings(r.n_threads, p.deterministic), torch.random.fork_rng(devices=devices):
+        cpu_start = time.process_time()
         try:
             run.execute()
         except DivergedError as error:
             status, message = "diverged", str(error)
         except Exception as error:  # noqa: BLE001 - every training failure becomes a record
             status, message = "failed", f"{type(error).__name__}: {error}"[:MESSAGE_LIMIT]
+        run.cpu_seconds = time.process_time() - cpu_start
     if status == "failed" and r.device.type == "cuda":
         torch.cuda.empty_cache()  # after the except block: the traceback no longer pins memory
     return _record(run, status, message, sampler, data)
@@ -360,8 +382,11 @@ def _record(run: _Run, status: str, message: str, sampler: str, data: TaskData) 
         timestamp=utc_now_iso(),
         extra={
             "protocol_hash": p.hash(),
+            **({"torch_seed": run.torch_seed} if p.seed_policy != "shared" else {}),
+            **({"data_source": data.meta["source"]} if "source" in data.meta else {}),
             "device_name": device_name(r.device),
             "n_threads": torch.get_num_threads() if r.n_threads is None else r.n_threads,
+            "cpu_seconds": round(run.cpu_seconds, 3),
             "n_train": len(data.train),
             "n_val": len(data.val),
             "n_test": len(data.test),

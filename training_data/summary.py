@@ -19,6 +19,8 @@ SUMMARY_COLUMNS = (
     "score_median",
     "score_max",
     "repeated_archs",
+    "archs_3_seeds",
+    "seed_policy",
     "repeat_noise_mad",
     "arch_share",
     "tau_ceiling",
@@ -77,6 +79,24 @@ def tau_ceiling(share: float) -> float:
 GROUP_KEYS = ("task", "protocol", "space")
 
 
+def seed_policy(protocol: str) -> str:
+    """How a protocol's runs draw their random streams: ``shared`` (seed ``s`` is one stream for
+    every architecture), ``per_architecture`` (each architecture and seed its own stream), or
+    ``unregistered`` (an imported table: seeds as its authors ran them)."""
+    from training_data.protocols import get_protocol
+
+    try:
+        return get_protocol(protocol).seed_policy
+    except ValueError:
+        return "unregistered"
+
+
+def archs_with_runs(frame: pd.DataFrame, runs: int) -> int:
+    """How many architectures have at least ``runs`` ``ok`` runs."""
+    ok = frame[frame["status"] == "ok"]
+    return int((ok.groupby("arch_hash").size() >= runs).sum())
+
+
 def summarise(records: pd.DataFrame, by_sampler: bool = False) -> pd.DataFrame:
     """One row per (task, protocol, space) with counts, score range, repeat noise, the share of
     score variance due to the architecture and the Kendall tau ceiling it implies.
@@ -103,6 +123,8 @@ def summarise(records: pd.DataFrame, by_sampler: bool = False) -> pd.DataFrame:
                 "score_median": ok_scores.median() if len(ok_scores) else float("nan"),
                 "score_max": ok_scores.max() if len(ok_scores) else float("nan"),
                 "repeated_archs": repeated,
+                "archs_3_seeds": archs_with_runs(frame, 3),
+                "seed_policy": seed_policy(str(dict(zip(keys, group, strict=True))["protocol"])),
                 "repeat_noise_mad": noise,
                 "arch_share": share,
                 "tau_ceiling": tau_ceiling(share),

@@ -38,6 +38,15 @@ def test_one_row_per_task_and_protocol() -> None:
     assert (ecg["records"], ecg["archs"], ecg["seeds"], ecg["failed"], ecg["diverged"]) == (7, 4, 3, 1, 1)
     assert (ecg["score_min"], ecg["score_median"], ecg["score_max"]) == (0.50, 0.54, 0.70)
     assert ecg["repeated_archs"] == 2 and math.isclose(ecg["repeat_noise_mad"], 0.035)
+    assert ecg["archs_3_seeds"] == 1 and ecg["seed_policy"] == "shared"
+
+
+def test_summary_names_each_protocols_seed_policy() -> None:
+    data = frame().assign(protocol=lambda f: f["task"] + "-cpu-v2")
+    data.loc[data["task"] == "satellite", "protocol"] = "nb360-nb201-200ep"
+    table = summarise(data).set_index("task")
+    assert table.loc["ecg", "seed_policy"] == "per_architecture"
+    assert table.loc["satellite", "seed_policy"] == "unregistered"
     assert table.loc["satellite", "records"] == 1 and "sampler" not in table.columns
 
 

@@ -20,6 +20,11 @@ AUGMENTATIONS: tuple[str, ...] = ("none", "shift1d", "crop_flip")
 AMP_DTYPES: tuple[str, ...] = ("bf16", "fp16")
 DEVICE_CLASSES: tuple[str, ...] = ("cpu", "gpu", "tiny")
 SPACES: tuple[str, ...] = ("darts", "nb201")
+SEED_POLICIES: tuple[str, ...] = ("shared", "per_architecture")
+# Fields added after the v1 protocols were registered: left out of :meth:`Protocol.hash` while
+# they hold their default, so every earlier protocol (and its records) keeps its hash.
+_LATER_FIELDS: dict[str, object] = {"seed_policy": "shared", "input_shape": None, "n_outputs": None,
+                                     "weight_averaging": None}
 
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*-v(\d+)$")
 
@@ -79,6 +84,10 @@ class Protocol:
     deterministic: bool = True
     eval_batch_size: int = 256
     data_options: tuple[tuple[str, Any], ...] = ()
+    seed_policy: str = "shared"
+    input_shape: tuple[int, ...] | None = None
+    n_outputs: int | None = None
+    weight_averaging: float | None = None
     description: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -93,6 +102,16 @@ class Protocol:
         _check_choice("schedule", self.schedule, SCHEDULES)
         _check_choice("augmentation", self.augmentation, AUGMENTATIONS)
         _check_choice("amp_dtype", self.amp_dtype, AMP_DTYPES)
+        _check_choice("seed_policy", self.seed_policy, SEED_POLICIES)
+        if self.input_shape is not None:
+            shape = tuple(self.input_shape)
+            if not shape or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in shape):
+                raise ValueError(f"protocol field input_shape={self.input_shape!r} must be positive "
+                                 f"integer sizes of one sample, e.g. (1, 8, 52)")
+            object.__setattr__(self, "input_shape", shape)
+        if self.n_outputs is not None and (isinstance(self.n_outputs, bool) or not isinstance(self.n_outputs, int)
+                                           or self.n_outputs < 1):
+            raise ValueError(f"protocol field n_outputs={self.n_outputs!r} must be a positive integer")
         for space in self.spaces:
             _check_choice("spaces", space, SPACES)
         for name in ("epochs", "C", "layers", "batch_size", "eval_batch_size", "stem_multiplier"):
@@ -101,6 +120,8 @@ class Protocol:
         _check_positive("grad_clip", self.grad_clip, allow_none=True)
         for name in ("n_train", "n_val", "n_test", "group_cap"):
             _check_positive(name, getattr(self, name), allow_none=True)
+        if self.weight_averaging is not None and not 0.0 < self.weight_averaging < 1.0:
+            raise ValueError(f"protocol field weight_averaging={self.weight_averaging!r} must be in (0, 1) or None")
         if not 0.0 <= self.drop_path_prob < 1.0:
             raise ValueError(f"protocol field drop_path_prob={self.drop_path_prob!r} must be in [0, 1)")
         if self.weight_decay < 0:
@@ -119,6 +140,8 @@ class Protocol:
         out = dataclasses.asdict(self)
         out["spaces"] = list(self.spaces)
         out["data_options"] = dict(self.data_options)
+        if self.input_shape is not None:
+            out["input_shape"] = list(self.input_shape)
         return out
 
     @classmethod
@@ -133,11 +156,38 @@ class Protocol:
             kwargs["spaces"] = tuple(kwargs["spaces"])
         if "data_options" in kwargs:
             kwargs["data_options"] = tuple(dict(kwargs["data_options"]).items())
+        if kwargs.get("input_shape") is not None:
+            kwargs["input_shape"] = tuple(kwargs["input_shape"])
         return cls(**kwargs)
 
     def hash(self) -> str:
         """sha256 (hex, 16 bytes) of the settings, excluding the free-text description."""
         settings = self.to_dict()
         settings.pop("description")
+        for name, default in _LATER_FIELDS.items():
+            if settings[name] == default:
+                settings.pop(name)
         text = json.dumps(settings, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def training_seed(protocol: Protocol, arch_hash: str, seed: int) -> int:
+    """The random stream a run of ``arch_hash`` with ``seed`` trains from under ``protocol``.
+
+    ``shared``: ``seed`` itself. ``per_architecture``: 31 bits of sha256 of the canonical hash
+    and the seed, so two architectures (or two seeds) never share a stream except by a 2^-31
+    collision, and every reader derives the same stream from the record.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    if protocol.seed_policy == "shared":
+        return seed
+    digest = hashlib.sha256(f"{arch_hash}/{seed}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def network_io(protocol: Protocol, task: Any) -> tuple[tuple[int, ...], int]:
+    """The input shape (one sample) and output count of the networks ``protocol`` builds for ``task``."""
+    shape = protocol.input_shape if protocol.input_shape is not None else tuple(task.input_shape)
+    outputs = protocol.n_outputs if protocol.n_outputs is not None else int(task.n_outputs)
+    return tuple(shape), int(outputs)

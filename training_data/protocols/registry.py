@@ -51,12 +51,12 @@ _Entry = tuple[str, dict[str, Any]]
 _REGISTRY: dict[str, Protocol] = {}
 
 
-def _add(task: str, device_class: str, scaled: str, settings: dict[str, Any]) -> None:
-    """Register ``<task>-<device_class>-v1``; its description is NB360's recipe, then ``scaled``."""
+def _add(task: str, device_class: str, scaled: str, settings: dict[str, Any], version: int = 1) -> None:
+    """Register ``<task>-<device_class>-v<version>``; its description is NB360's recipe, then ``scaled``."""
     recipe = NB360[task]
     nb360 = NB360_COMMON.format(C=recipe.C, epochs=recipe.epochs, batch=recipe.batch, data=recipe.data)
     protocol = Protocol(
-        name=f"{task}-{device_class}-v1", task=task, device_class=device_class,
+        name=f"{task}-{device_class}-v{version}", task=task, device_class=device_class, version=version,
         description=f"{nb360} Here: {scaled}", **settings,
     )
     if protocol.name in _REGISTRY:
@@ -160,6 +160,64 @@ _TINY_DATA: dict[str, dict[str, Any]] = {
     "darcyflow": {"data_options": (("n_train", 24), ("n_val", 12), ("n_test", 12))},
 }
 
+# --- v2: stand-in data of the tasks whose NB360 files are not here, and independent seeds.
+# Myo-armband sEMG for NinaPro (8 electrodes, 7 gestures) and the 150 PSICOV proteins with
+# one-hot(i), one-hot(j), APC and sequence-separation channels; shapes differ from NB360's.
+_STAND_INS: dict[str, dict[str, Any]] = {
+    "ninapro": dict(input_shape=(1, 8, 52), n_outputs=7, data_options=(("source", "myo-armband"),)),
+    "psicov": dict(input_shape=(44, 32, 32),
+                   data_options=(("source", "psicov150"), ("crop", 32), ("crops_per_protein", 8))),
+}
+_V2 = dict(seed_policy="per_architecture")
+# --- v2 CPU protocols: chosen by measured architecture share per CPU-second
+# (benchmarks/bench_protocol_signal.py; every candidate measured is in docs/protocols.md).
+_V2_NOTE = ("Seeds per architecture (no two architectures share initialisation or batch order); "
+            "the scored network is an exponential moving average of the weights")
+_CPU_V2_PROTOCOLS: dict[str, _Entry] = {
+    "ecg": (
+        f"C=4, 4 cells, 8 epochs, {_CPU_OPT_NOTE}, no drop-path; 6,000 of the 8,528 records "
+        "(seeded), 1,600 random train windows; val 600 windows (150 records) and test 2,400 "
+        "windows (600 whole records, 4 evenly spaced windows each in the vote). "
+        f"{_V2_NOTE} (decay 0.98 per step).",
+        dict(epochs=8, C=4, layers=4, batch_size=64, n_train=1600, n_val=600, n_test=2400,
+             group_cap=4, data_options=(("max_records", 6000),), weight_averaging=0.98, **_CPU_OPT, **_V2),
+    ),
+    "satellite": (
+        f"C=8, 5 cells, 8 epochs, batch 64, {_CPU_OPT_NOTE}, no drop-path; all of UCR Crop (7,200 "
+        f"series; 60/20/20 split). {_V2_NOTE} (decay 0.99 per step).",
+        dict(epochs=8, C=8, layers=5, batch_size=64, weight_averaging=0.99, **_CPU_OPT, **_V2),
+    ),
+    "darcyflow": (
+        "C=4, 3 cells, 5 epochs, batch 8, AdamW (lr 3e-3, wd 1e-4) instead of SGD, no drop-path; "
+        "200 train / 50 val / 50 test generated grids at 85x85, Gaussian-normalised as NB360. "
+        f"{_V2_NOTE} (decay 0.95 per step).",
+        dict(epochs=5, C=4, layers=3, batch_size=8, optimizer="adamw", lr=3e-3, weight_decay=1e-4,
+             data_options=(("n_train", 200), ("n_val", 50), ("n_test", 50)), weight_averaging=0.95, **_V2),
+    ),
+    "ninapro": (
+        f"Myo-armband sEMG stand-in (1x8x52 windows, 7 gestures; split by repetition), C=4, 4 cells, "
+        f"8 epochs, batch 64, {_CPU_OPT_NOTE}, no drop-path; 2,000 random train windows, val "
+        f"~1,000 / test ~4,000 windows of whole recordings. {_V2_NOTE} (decay 0.98 per step).",
+        dict(epochs=8, C=4, layers=4, batch_size=64, n_train=2000, n_val=1000, n_test=4000,
+             weight_averaging=0.98, **_CPU_OPT, **_STAND_INS["ninapro"], **_V2),
+    ),
+    "psicov": (
+        "150 PSICOV proteins stand-in (44 channels: one-hot(i), one-hot(j), GREMLIN APC, sequence "
+        "separation; split by protein 98/25/25), C=4, 3 cells, 6 epochs, batch 16, SGD as NB360 "
+        "(lr 0.025); all ~780 random 32x32 train crops (8 per protein), full maps of 10 val / 25 "
+        f"test proteins for MAE8. {_V2_NOTE} (decay 0.95 per step).",
+        dict(epochs=6, C=4, layers=3, batch_size=16, lr=0.025, n_val=10, eval_batch_size=4,
+             weight_averaging=0.95, **_STAND_INS["psicov"], **_V2),
+    ),
+}
+
+_TINY_V2_NOTE = ("1 epoch on a few samples of the v2 data, seeds per architecture; a smoke test, its "
+                 "scores mean nothing.")
+_TINY_V2_DATA: dict[str, dict[str, Any]] = {
+    "ninapro": _STAND_INS["ninapro"],
+    "psicov": {**_STAND_INS["psicov"], "n_train": 8, "n_val": 2, "n_test": 2},
+}
+
 for _task, (_scaled, _settings) in _CPU_TIMED_PROTOCOLS.items():
     _add(_task, "cpu", _scaled, _settings)
 for _task, (_scaled, _settings) in _CPU_UNTIMED_PROTOCOLS.items():
@@ -168,6 +226,11 @@ for _task, (_scaled, _settings) in _GPU_PROTOCOLS.items():
     _add(_task, "gpu", f"{_scaled} {_GPU_NOTE}", {**_GPU, **_settings})
 for _task in NB360:
     _add(_task, "tiny", _TINY_NOTE, {**_TINY, **_TINY_DATA.get(_task, {})})
+for _task, (_scaled, _settings) in _CPU_V2_PROTOCOLS.items():
+    _add(_task, "cpu", _scaled, _settings, version=2)
+for _task in ("ecg", "satellite", "darcyflow", "ninapro", "psicov"):
+    _add(_task, "tiny", _TINY_V2_NOTE, {**_TINY, **_TINY_DATA.get(_task, {}), **_TINY_V2_DATA.get(_task, {}), **_V2},
+         version=2)
 
 
 def get_protocol(name: str | Protocol) -> Protocol:

@@ -1,0 +1,91 @@
+"""Seeds per architecture (v2 protocols): every architecture and seed trains from its own stream."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from graph_encodings import get_space
+from training_data import evaluate
+from training_data.protocols import get_protocol, list_protocols, network_io, training_seed
+from training_data.protocols.protocol import Protocol
+from training_data.tasks import get_task
+
+SPACE = get_space("darts")
+
+
+def test_shared_policy_trains_seed_s_from_stream_s() -> None:
+    v1 = get_protocol("ecg-cpu-v1")
+    assert v1.seed_policy == "shared"
+    assert [training_seed(v1, h, 3) for h in ("a" * 32, "b" * 32)] == [3, 3]
+
+
+def test_per_architecture_streams_differ_across_architectures_and_seeds() -> None:
+    v2 = get_protocol("ecg-cpu-v2")
+    hashes = [SPACE.canonical_hash(a) for a in SPACE.sample_many(200, rng=0)]
+    streams = {training_seed(v2, h, s) for h in hashes for s in range(3)}
+    assert len(streams) == len(set(hashes)) * 3  # no two (architecture, seed) pairs share a stream
+    assert all(0 <= s < 2**31 for s in streams)
+    assert training_seed(v2, hashes[0], 1) == training_seed(v2, hashes[0], 1)  # a pure function
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "0"])
+def test_training_seed_rejects_what_is_not_a_seed(seed: object) -> None:
+    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
+        training_seed(get_protocol("ecg-cpu-v2"), "a" * 32, seed)  # type: ignore[arg-type]
+
+
+def test_every_v2_protocol_draws_seeds_per_architecture() -> None:
+    v2 = [n for n in list_protocols() if n.endswith("-v2")]
+    assert {get_protocol(n).task for n in v2 if "-cpu-" in n} == {"ecg", "satellite", "darcyflow", "ninapro", "psicov"}
+    assert all(get_protocol(n).seed_policy == "per_architecture" for n in v2)
+
+
+def test_v1_protocol_hashes_do_not_see_the_fields_added_for_v2() -> None:
+    v1 = get_protocol("ecg-cpu-v1")
+    settings = v1.to_dict()
+    assert settings["seed_policy"] == "shared" and settings["weight_averaging"] is None
+    per_arch = dataclasses.replace(v1, seed_policy="per_architecture")
+    assert per_arch.hash() != v1.hash()
+    assert Protocol.from_dict(per_arch.to_dict()) == per_arch
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("seed_policy", "random", "seed_policy='random' is not valid"),
+    ("input_shape", (1, 0, 52), "input_shape=.* must be positive"),
+    ("n_outputs", 0, "n_outputs=0 must be a positive integer"),
+    ("weight_averaging", 1.0, r"weight_averaging=1.0 must be in \(0, 1\)"),
+])
+def test_new_protocol_fields_are_validated(field: str, value: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        dataclasses.replace(get_protocol("ecg-cpu-v2"), **{field: value})
+
+
+def test_stand_in_protocols_build_networks_of_their_data_shapes() -> None:
+    assert network_io(get_protocol("ninapro-cpu-v2"), get_task("ninapro")) == ((1, 8, 52), 7)
+    assert network_io(get_protocol("ninapro-gpu-v1"), get_task("ninapro")) == ((1, 16, 52), 18)
+    assert network_io(get_protocol("psicov-cpu-v2"), get_task("psicov"))[0][0] == 44
+
+
+@pytest.mark.needs_shared_data
+def test_two_architectures_with_one_seed_train_from_different_streams(shared_data) -> None:
+    archs = SPACE.sample_many(2, rng=5)
+    records = [evaluate(a, "satellite", "satellite-tiny-v2", seed=0, device="cpu", n_threads=1,
+                        data_root=shared_data) for a in archs]
+    streams = [r.extra["torch_seed"] for r in records]
+    assert all(r.status == "ok" and r.seed == 0 for r in records)
+    assert streams == [training_seed(get_protocol("satellite-tiny-v2"), r.arch_hash, 0) for r in records]
+    assert streams[0] != streams[1]
+    again = evaluate(archs[0], "satellite", "satellite-tiny-v2", seed=0, device="cpu", n_threads=1,
+                     data_root=shared_data)
+    assert again.score == records[0].score and again.learning_curve[-1]["train_loss"] == \
+        records[0].learning_curve[-1]["train_loss"]  # derived streams reproduce bit for bit
+
+
+@pytest.mark.needs_shared_data
+def test_a_wrong_input_shape_is_named_before_training(shared_data) -> None:
+    wrong = dataclasses.replace(get_protocol("ninapro-tiny-v2"), input_shape=(1, 16, 52))
+    record = evaluate(SPACE.sample(np.random.default_rng(0)), "ninapro", wrong, device="cpu",
+                      n_threads=1, data_root=shared_data)
+    assert record.status == "failed" and "builds networks for inputs (1, 16, 52)" in record.message
