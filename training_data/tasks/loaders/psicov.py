@@ -1,4 +1,8 @@
-"""PSICOV protein distance maps from NB360's ``protein.zip`` (PDNET's data and preprocessing).
+"""PSICOV distance maps: NB360's ``protein.zip`` (PDNET's data and preprocessing), or a stand-in.
+
+Sources (``load(source=...)``): ``"pdnet-nb360"`` reads ``protein.zip`` as below;
+``"psicov150"`` reads the 150 PSICOV proteins of :mod:`.psicov150` (44 channels, not NB360's
+57); ``"auto"`` (default) takes ``protein.zip`` when it is there, else ``psicov150``.
 
 Format (rtu715/NAS-Bench-360, ``darts/gaea-grid/model_def.py`` + ``data_utils/protein_gen.py``,
 which reuse PDNET's ``dataio.py``, github.com/ba-lab/pdnet): the zip holds ``deepcov.lst`` and
@@ -24,11 +28,13 @@ distances into 0 A and so counted them in MAE8 (the PSICOV set has none: PDNET a
 """
 from __future__ import annotations
 
+import inspect
 import io
 import os
 import pickle
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,10 +46,18 @@ from training_data.tasks.loaders import require_pickle_opt_in
 
 TASK = "psicov"
 FILE = "protein.zip"
-SOURCE = (
+SOURCES = ("auto", "pdnet-nb360", "psicov150")
+PSICOV150_INDEX = "psicov150/index.json"
+PDNET_SOURCE = (
     "NAS-Bench-360 PSICOV/DeepCov file protein.zip (https://nb360.ml.cmu.edu/, shared drive "
     "linked from github.com/rtu715/NAS-Bench-360; data of github.com/ba-lab/pdnet)"
 )
+PSICOV150_SOURCE = (
+    "folder psicov150/ of the 150 PSICOV proteins (<pdbid>.npz + index.json: sequences, C-beta "
+    "distances and GREMLIN APC coupling norms from github.com/bestlab/GREMLIN_RF @ 53ead1b; the "
+    "APC arrays are for research use only)"
+)
+SOURCE = f"{PDNET_SOURCE}; or, as a stand-in (source='psicov150'), the {PSICOV150_SOURCE}"
 N_CHANNELS = 57
 PAD_SIZE = 10
 TRAIN_CLIP = 16.0
@@ -52,14 +66,24 @@ _MEMBER = re.compile(r"(?:^|/)(deepcov|psicov|cameo)/(features|distance)/(.+?)(?
 _LIST = re.compile(r"(?:^|/)(deepcov|psicov)\.lst$")
 
 
-def has_data(data_root: str | os.PathLike[str] | None = None) -> bool:
+def has_pdnet_data(data_root: str | os.PathLike[str] | None = None) -> bool:
+    """Whether NB360's ``protein.zip`` is in the task's folders."""
     return any((d / FILE).exists() for d in candidate_dirs(TASK, data_root))
 
 
+def has_data(data_root: str | os.PathLike[str] | None = None) -> bool:
+    """Whether ``protein.zip`` or the ``psicov150`` folder is there."""
+    from training_data.tasks.loaders import psicov150  # here: psicov150 imports this module
+
+    return has_pdnet_data(data_root) or psicov150.has_data(data_root)
+
+
 @dataclass
-class _Protein:
-    features: np.ndarray  # (57, L, L)
-    distance: np.ndarray  # (L, L), NaN where unknown
+class Protein:
+    """One protein's pair features ``(C, L, L)`` and distance map ``(L, L)`` (NaN where unknown)."""
+
+    features: np.ndarray
+    distance: np.ndarray
 
 
 def features_to_channels(features: dict[str, Any]) -> np.ndarray:
@@ -112,10 +136,10 @@ def clean_distance_map(cb_map: np.ndarray, length: int) -> np.ndarray:
     return full.astype(np.float32)
 
 
-def _pad(protein: _Protein) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _pad(protein: Protein) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     length = protein.distance.shape[0]
     size, lo = length + PAD_SIZE, PAD_SIZE // 2
-    x = np.zeros((N_CHANNELS, size, size), dtype=np.float32)
+    x = np.zeros((protein.features.shape[0], size, size), dtype=np.float32)
     x[:, lo : lo + length, lo : lo + length] = protein.features
     y = np.full((size, size), PAD_DISTANCE, dtype=np.float32)
     y[lo : lo + length, lo : lo + length] = protein.distance
@@ -127,7 +151,7 @@ def _pad(protein: _Protein) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _place(padded: tuple[np.ndarray, np.ndarray, np.ndarray], size: int, offset: tuple[int, int]) -> tuple[np.ndarray, ...]:
     x, y, valid = padded
     rx, ry = offset
-    out_x = np.zeros((N_CHANNELS, size, size), dtype=np.float32)
+    out_x = np.zeros((x.shape[0], size, size), dtype=np.float32)
     out_y = np.full((size, size), PAD_DISTANCE, dtype=np.float32)
     out_valid = np.zeros((size, size), dtype=np.float32)
     h = min(size, x.shape[1])
@@ -137,23 +161,31 @@ def _place(padded: tuple[np.ndarray, np.ndarray, np.ndarray], size: int, offset:
     return out_x, out_y, out_valid
 
 
-def _split(proteins: list[_Protein], size: int, rng: np.random.Generator | None) -> Split:
-    """Crops (``rng`` given: train, clipped at 16 A) or full maps placed top-left."""
+def make_split(
+    proteins: Iterable[Protein], size: int, rng: np.random.Generator | None, crops: int = 1
+) -> Split:
+    """Crops (``rng`` given: train, clipped at 16 A) or full maps placed top-left.
+
+    With ``rng``, each protein larger than ``size`` (padded) gives ``crops`` windows at random
+    offsets; one that fits gives one window (copies would be identical).
+    """
     xs, ys, masks = [], [], []
     for protein in proteins:
         padded = _pad(protein)
         extra = padded[0].shape[1] - size
-        offset = (0, 0)
+        offsets = [(0, 0)]
         if extra > 0:
             if rng is None:
                 raise ValueError(f"full_size {size} is smaller than a padded protein ({padded[0].shape[1]})")
-            offset = (int(rng.integers(0, extra + 1)), int(rng.integers(0, extra + 1)))
-        x, y, valid = _place(padded, size, offset)
-        if rng is not None:
-            y = np.minimum(y, TRAIN_CLIP)
-        xs.append(np.nan_to_num(x, nan=0.0))
-        ys.append(np.nan_to_num(y, nan=0.0)[None])
-        masks.append(valid[None])
+            offsets = [(int(rng.integers(0, extra + 1)), int(rng.integers(0, extra + 1)))
+                       for _ in range(crops)]
+        for offset in offsets:
+            x, y, valid = _place(padded, size, offset)
+            if rng is not None:
+                y = np.minimum(y, TRAIN_CLIP)
+            xs.append(np.nan_to_num(x, nan=0.0))
+            ys.append(np.nan_to_num(y, nan=0.0)[None])
+            masks.append(valid[None])
     return Split(x=np.stack(xs), y=np.stack(ys), mask=np.stack(masks))
 
 
@@ -176,7 +208,7 @@ class _ProteinZip:
         lines = self.archive.read(self.lists[dataset]).decode().splitlines()
         return [line.split()[0] for line in lines if line.strip()]
 
-    def protein(self, dataset: str, pdb: str) -> _Protein:
+    def protein(self, dataset: str, pdb: str) -> Protein:
         names = [self.members.get((dataset, kind, pdb)) for kind in ("features", "distance")]
         if None in names:
             raise FileNotFoundError(f"{self.path} lacks {dataset}/features/{pdb}.pkl or {dataset}/distance/{pdb}-cb.npy")
@@ -184,10 +216,34 @@ class _ProteinZip:
         stored = np.load(io.BytesIO(self.archive.read(names[1])), allow_pickle=True)
         cb_map = stored[2] if stored.dtype == object else stored
         channels = features_to_channels(features)
-        return _Protein(channels, clean_distance_map(cb_map, channels.shape[1]))
+        return Protein(channels, clean_distance_map(cb_map, channels.shape[1]))
 
 
 def load(
+    data_root: str | os.PathLike[str] | None = None, *, source: str = "auto", **options: Any
+) -> TaskData:
+    """The PSICOV splits from ``source`` (see the module docstring); ``options`` go to that
+    source's loader (:func:`load_pdnet` or :func:`.psicov150.load`)."""
+    from training_data.tasks.loaders import psicov150
+
+    if source not in SOURCES:
+        raise ValueError(f"unknown psicov source {source!r}; valid: {list(SOURCES)}")
+    if source == "auto":
+        if has_pdnet_data(data_root):
+            source = "pdnet-nb360"
+        elif psicov150.has_data(data_root):
+            source = "psicov150"
+        else:
+            find_file(TASK, [FILE, PSICOV150_INDEX], SOURCE, data_root)  # raises, naming both
+    loader = load_pdnet if source == "pdnet-nb360" else psicov150.load
+    valid = [name for name in inspect.signature(loader).parameters if name != "data_root"]
+    unknown = sorted(set(options) - set(valid))
+    if unknown:
+        raise ValueError(f"psicov source {source!r} takes no option(s) {unknown}; valid: {valid}")
+    return loader(data_root, **options)
+
+
+def load_pdnet(
     data_root: str | os.PathLike[str] | None = None,
     *,
     allow_pickle: bool | None = None,
@@ -199,7 +255,7 @@ def load(
     """NB360's PSICOV splits: train crops ``(n, 57, crop, crop)``; val/test full padded maps."""
     if crop < 1 or n_val < 1:
         raise ValueError(f"crop and n_val must be positive integers, got crop={crop!r}, n_val={n_val!r}")
-    path = find_file(TASK, FILE, SOURCE, data_root)
+    path = find_file(TASK, FILE, PDNET_SOURCE, data_root)
     require_pickle_opt_in(path, allow_pickle)
     with zipfile.ZipFile(path) as archive:
         store = _ProteinZip(archive, path)
@@ -210,15 +266,16 @@ def load(
         train = [store.protein("deepcov", p) for p in deepcov[n_val:]]
         test = [store.protein("psicov", p) for p in store.ids("psicov")]
 
-    def full(proteins: list[_Protein]) -> int:
+    def full(proteins: list[Protein]) -> int:
         return full_size or max(p.distance.shape[0] for p in proteins) + PAD_SIZE
 
     return TaskData(
         TASK,
-        train=_split(train, crop, np.random.default_rng(seed)),
-        val=_split(val, full(val), None),
-        test=_split(test, full(test), None),
+        train=make_split(train, crop, np.random.default_rng(seed)),
+        val=make_split(val, full(val), None),
+        test=make_split(test, full(test), None),
         meta={
+            "source": "pdnet-nb360",
             "files": [str(path)],
             "split_rule": f"val = first {n_val} of deepcov.lst, train = rest, test = psicov.lst (NB360)",
             "crop": crop, "crop_seed": seed, "pad_size": PAD_SIZE, "train_clip_angstrom": TRAIN_CLIP,
