@@ -53,6 +53,7 @@ def test_fit_then_query_own_artifacts(records, tmp_path, capsys) -> None:
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "wrote" in out and "kendall_tau=" in out and "60 records" in out
+    assert "against single runs" in out and "against seed means: fewer than 3" in out
     assert main(args) == 2  # exists already
     assert "overwrite" in capsys.readouterr().err
     assert main(args + ["--overwrite"]) == 0

@@ -50,6 +50,17 @@ class TrainingSet:
     def __len__(self) -> int:
         return len(self.frame)
 
+    def architecture_means(self, rows: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+        """The records at ``rows`` collapsed to one row per canonical architecture: its first
+        record's text, its mean score, its hash and how many runs the mean is over (first-seen
+        order). The surrogates' training target: an architecture's expected score, not one run's."""
+        frame = self.frame.iloc[np.asarray(rows, dtype=int)]
+        grouped = frame.groupby("arch_hash", sort=False)
+        first = grouped["arch"].first()
+        means = grouped["score"].mean().to_numpy(dtype=np.float64)
+        counts = grouped["score"].size().to_numpy(dtype=np.int64)
+        return first.tolist(), means, first.index.to_numpy(), counts
+
 
 def protocols_with_records(task: str, space: str, root: str | os.PathLike[str] | None = None) -> list[str]:
     """Protocols of ``task`` that have records of ``space`` in the store at ``root``."""

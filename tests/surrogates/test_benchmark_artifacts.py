@@ -251,9 +251,13 @@ def test_tuning_runs_inside_the_fitting_pool_and_is_recorded(tmp_path) -> None:
     manifest = Benchmark.load("ninapro", "nb201", model="xgb", root=tmp_path / "art").manifest
     tuning = manifest["tuning"]
     assert len(tuning["trials"]) == 3 and tuning["metric"] == "kendall_tau"
-    # Tuned within the 90 % pool only (whole twin groups held out: a few records under 60).
+    # Tuned within the 90 % pool only (whole twin groups held out: a few records under 60), on
+    # one target per canonical architecture (isomorphic twins averaged).
     n_fit, n_test = manifest["evaluation"]["n_fit"], manifest["evaluation"]["n_test"]
-    assert tuning["n_train"] + tuning["n_validation"] == n_fit == 600 - n_test and 50 <= n_test <= 60
+    assert n_fit == 600 - n_test and 50 <= n_test <= 60
+    data = load_training_set("ninapro", "nb201", root=records)
+    pool = np.setdiff1d(np.arange(len(data)), held_out_rows(data, manifest["evaluation"]))
+    assert tuning["n_train"] + tuning["n_validation"] == len(set(data.groups[pool])) < n_fit
     best = max(t["score"] for t in tuning["trials"])
     assert tuning["best_score"] == best
     chosen = tuning["best_params"]
@@ -269,3 +273,32 @@ def test_tuning_is_skipped_on_small_data_with_the_reason(tmp_path) -> None:
                   params=surrogates.checking_parameters("xgb"), tuning=TuningOptions(n_trials=2))
     manifest = Benchmark.load("ninapro", "nb201", model="xgb", root=tmp_path / "art").manifest
     assert "only 60 records" in manifest["tuning"]["skipped"]
+
+
+def test_architecture_means_collapse_seeds_to_one_target(tmp_path) -> None:
+    records = darts_store(tmp_path / "records", n=6, seeds=3)
+    data = load_training_set("ecg", "darts", root=records)
+    archs, means, groups, counts = data.architecture_means(np.arange(len(data)))
+    assert len(archs) == len(means) == len(groups) == 6 and counts.tolist() == [3] * 6
+    for arch_hash, mean in zip(groups, means, strict=True):
+        np.testing.assert_allclose(mean, data.scores[data.groups == arch_hash].mean())
+    _, _, _, partial = data.architecture_means(np.array([0, 1, 3]))
+    assert partial.tolist() == [2, 1]  # rows 0-1 are arch 0's seeds 0-1, row 3 arch 1's seed 0
+
+
+def test_holdout_reports_metrics_against_single_runs_and_seed_means(tmp_path) -> None:
+    records = darts_store(tmp_path / "records", n=200, seeds=3)
+    fit_benchmark("ecg", "darts", model="xgb", out=tmp_path / "art",
+                  params=surrogates.checking_parameters("xgb"), records_root=records)
+    bench = Benchmark.load("ecg", model="xgb", root=tmp_path / "art")
+    evaluation = bench.manifest["evaluation"]
+    assert evaluation["target"] == "per-architecture mean score"
+    data = load_training_set("ecg", "darts", root=records)
+    test = held_out_rows(data, evaluation)
+    seed_mean = evaluation["seed_mean"]
+    assert seed_mean["n_archs"] == len(test) // 3 == len(set(data.groups[test]))
+    _, means, groups, _ = data.architecture_means(test)
+    predicted = bench.query([data.archs[int(np.flatnonzero(data.groups == g)[0])] for g in groups]).mean
+    assert seed_mean["metrics"]["kendall_tau"] == pytest.approx(kendall_tau(means, predicted), abs=1e-12)
+    # the synthetic score is 0.5 - 0.02 x sep_conv count + noise: the seed means rank better
+    assert seed_mean["metrics"]["kendall_tau"] > evaluation["metrics"]["kendall_tau"]
