@@ -82,6 +82,26 @@ def test_windows_are_z_normalised_per_record_at_the_stride_offsets(
         np.testing.assert_allclose(windows[1], z[stride : stride + 1000], rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("factor", [2, 4])
+def test_downsample_averages_consecutive_samples(tmp_path: Path, cache: Path, factor: int) -> None:
+    write_physionet(tmp_path)
+    full = ecg.load(tmp_path, cache_dir=cache)
+    reduced = ecg.load(tmp_path, cache_dir=cache, downsample=factor)
+    assert reduced.meta["downsample"] == factor and "downsample" not in full.meta
+    for name in ("train", "val", "test"):
+        a, b = full.split(name), reduced.split(name)
+        assert b.x.shape == (len(a), 1, 1000 // factor) and b.x.dtype == np.float32
+        np.testing.assert_allclose(b.x, a.x.reshape(len(a), 1, -1, factor).mean(-1), atol=1e-6)
+        np.testing.assert_array_equal(b.groups, a.groups)
+
+
+@pytest.mark.parametrize("factor", [0, 3, 2.0, True])
+def test_downsample_must_divide_the_window(tmp_path: Path, cache: Path, factor: object) -> None:
+    write_physionet(tmp_path)
+    with pytest.raises(ValueError, match="downsample must be a positive divisor of 1000"):
+        ecg.load(tmp_path, cache_dir=cache, downsample=factor)
+
+
 def test_split_is_by_record_and_matches_nb360s_two_train_test_splits(
     tmp_path: Path, cache: Path
 ) -> None:

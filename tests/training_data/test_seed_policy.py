@@ -66,6 +66,7 @@ def test_stand_in_protocols_build_networks_of_their_data_shapes() -> None:
     assert network_io(get_protocol("ninapro-cpu-v2"), get_task("ninapro")) == ((1, 8, 52), 7)
     assert network_io(get_protocol("ninapro-gpu-v1"), get_task("ninapro")) == ((1, 16, 52), 18)
     assert network_io(get_protocol("psicov-cpu-v2"), get_task("psicov"))[0][0] == 44
+    assert network_io(get_protocol("ecg-cpu-v2"), get_task("ecg")) == ((1, 250), 4)  # downsampled 4x
 
 
 @pytest.mark.needs_shared_data

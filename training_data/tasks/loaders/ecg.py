@@ -319,12 +319,26 @@ def load_records(
     return records, meta
 
 
-def load(data_root: str | Path | None = None, **options: Any) -> TaskData:
+def downsample_windows(split: Split, factor: int) -> Split:
+    """``split`` with each window averaged over ``factor`` consecutive samples (1000 -> 1000 / factor)."""
+    if factor == 1:
+        return split
+    n, channels, length = split.x.shape
+    x = split.x.reshape(n, channels, length // factor, factor).mean(axis=-1, dtype=np.float32)
+    return Split(x=np.ascontiguousarray(x), y=split.y, groups=split.groups, mask=split.mask)
+
+
+def load(data_root: str | Path | None = None, *, downsample: int = 1, **options: Any) -> TaskData:
     """NB360's ECG task (module docstring): windows (n, 1, 1000) float32, labels int64, groups.
 
+    ``downsample``: average every ``downsample`` samples (a divisor of 1000; 2 gives 150 Hz
+    windows of 500 samples), a cheaper input for CPU protocols; 1 (default) is NB360's input.
     ``options`` are those of :func:`load_records` (``max_records``, ``seed``, ``allow_pickle``,
     ``use_cache``, ``cache_dir``).
     """
+    if isinstance(downsample, bool) or not isinstance(downsample, int) or downsample < 1 \
+            or WINDOW % downsample:
+        raise ValueError(f"downsample must be a positive divisor of {WINDOW}, got {downsample!r}")
     records, meta = load_records(data_root, **options)
     train, val, test = split_records(len(records.labels))
     meta |= {
@@ -335,11 +349,12 @@ def load(data_root: str | Path | None = None, **options: Any) -> TaskData:
         "then test_size=0.5, random_state=0 (NB360, unstratified)",
         "n_records": {"train": len(train), "val": len(val), "test": len(test)},
         "preprocessing_version": PREPROCESSING_VERSION,
+        **({"downsample": downsample} if downsample != 1 else {}),
     }
     return TaskData(
         task=TASK,
-        train=cut_windows(records, train),
-        val=cut_windows(records, val),
-        test=cut_windows(records, test),
+        train=downsample_windows(cut_windows(records, train), downsample),
+        val=downsample_windows(cut_windows(records, val), downsample),
+        test=downsample_windows(cut_windows(records, test), downsample),
         meta=meta,
     )
