@@ -142,6 +142,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None, help="results (JSON Lines; resumable)")
     parser.add_argument("--data-root", default=None)
+    parser.add_argument("--report-only", action="store_true",
+                        help="print the figures of the runs --out holds; train nothing")
     parser.add_argument("--store", type=Path, default=None,
                         help="also append the records to this record store (unchanged protocols only)")
     args = parser.parse_args(argv)
@@ -155,10 +157,18 @@ def main(argv: list[str] | None = None) -> None:
     if args.store is not None and args.set:
         parser.error("--store keeps ground truth of registered protocols only: drop --set, or --store")
     out = args.out or Path("runs") / f"signal_{protocol.name}.jsonl"
+    if args.report_only:
+        if not out.exists():
+            parser.error(f"--report-only: {out} does not exist")
+        _print_figures(report(pd.DataFrame(_read(out))))
+        return
     changed = ", ".join(args.set) or "unchanged"
     print(f"{protocol.name} ({changed}): {args.archs} random DARTS archs x {args.seeds} seeds -> {out}", flush=True)
-    figures = report(run(args.task, protocol, args.archs, args.seeds, args.sample_seed, args.workers, out,
-                         args.data_root, args.store))
+    _print_figures(report(run(args.task, protocol, args.archs, args.seeds, args.sample_seed, args.workers,
+                              out, args.data_root, args.store)))
+
+
+def _print_figures(figures: dict[str, float]) -> None:
     print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()))
     if np.isfinite(figures["arch_share"]):
         print(f"{figures['arch_share']:.0%} of a run's score variance is the architecture's; a perfect "

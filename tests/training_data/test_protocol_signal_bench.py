@@ -32,6 +32,10 @@ def test_a_candidate_protocol_is_measured_and_resumed(shared_data: Path, tmp_pat
     again = bench(*args)  # everything is in --out already: nothing trains
     assert again.returncode == 0 and "  1/" not in again.stdout
     assert len(out.read_text().splitlines()) == 6
+    shown = bench("--task", "satellite", "--out", str(out), "--report-only")
+    assert shown.returncode == 0 and "runs=6 ok=6" in shown.stdout and "median_cpu_seconds=" in shown.stdout
+    missing = bench("--task", "satellite", "--out", str(tmp_path / "none.jsonl"), "--report-only")
+    assert missing.returncode == 2 and "none.jsonl does not exist" in missing.stderr
 
 
 @pytest.mark.needs_shared_data
