@@ -7,7 +7,7 @@ For each learning-curve length in ``--epochs``: ``n`` synthetic records are writ
 temporary store (one batched ``extend``), then, median of ``--repeats`` runs each:
 ``RecordStore`` load (full validation) and ``to_frame``; the ``load_records`` fast path on the
 same store. Append throughput: single ``append`` calls (one locked, fsynced write each) and the
-batched ``extend``. Last, ``load_records()`` of all shipped records (the NB201 tables' 31,250 and
+batched ``extend``. Last, ``load_records()`` of all shipped records (the NB201 tables' 46,875 and
 the DARTS records). Wall and CPU seconds are both printed: on a shared machine the CPU time is the
 steadier figure.
 """

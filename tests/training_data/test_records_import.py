@@ -1,4 +1,4 @@
-"""The NB201 NB360 table importer: content against the parquet, determinism, shipped files."""
+"""The NB201 NB360 table importer: content against the parquets, determinism, shipped files."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,18 +9,30 @@ import pytest
 from graph_encodings.spaces import get_space
 from training_data.records.loading import DEFAULT_ROOT
 from training_data.records.nb201_import import (
+    CIFAR100_TABLE,
+    NB360_TABLE,
     PROTOCOL,
     SOURCE_RELPATH,
+    TABLES,
     check_store,
     import_nb201_table,
+    import_nb201_tables,
     main,
     sha256_file,
+    table_for_file,
     write_store,
 )
 from training_data.records.schema import Record
 from training_data.records.store import RecordStore
 
 FILE_NAME = f"{PROTOCOL}.jsonl.gz"
+SHIPPED_TASKS = ["cifar100", "darcyflow", "ninapro"]
+# task -> (its source table, raw metric -> NB360 error, one of its hardware columns)
+TASKS = {
+    "ninapro": (NB360_TABLE, lambda raw: 100.0 - raw, "ninapro_energy_mj_pi5_onnx"),
+    "darcyflow": (NB360_TABLE, lambda raw: 1.0 - raw, "darcy_lat_ms_median_pixel_litert"),
+    "cifar100": (CIFAR100_TABLE, lambda raw: 100.0 - raw, "cifar100_lat_ms_median_pi5_torchmobile"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -33,49 +45,59 @@ def imported(table_path) -> list[Record]:
     return import_nb201_table(table_path)
 
 
+@pytest.fixture(scope="module")
+def imported_all(shared_data) -> list[Record]:
+    return import_nb201_tables(shared_data)
+
+
 @pytest.mark.slow
 @pytest.mark.needs_shared_data
-def test_records_match_the_table_row_by_row(imported, table_path):
-    table = pd.read_parquet(table_path).set_index("arch_idx")
+def test_records_match_the_tables_row_by_row(imported_all, shared_data):
     space = get_space("nb201")
-    assert len(imported) == 31_250
-    by_task = {"ninapro": imported[:15_625], "darcyflow": imported[15_625:]}
-    for task, records in by_task.items():
-        assert {r.task for r in records} == {task}
+    assert len(imported_all) == 3 * 15_625
+    by_task = {task: [r for r in imported_all if r.task == task] for task in TASKS}
+    assert [r.task for r in imported_all[::15_625]] == ["ninapro", "darcyflow", "cifar100"]
+    for task, (source, to_score, hw_column) in TASKS.items():
+        records = by_task[task]
+        path = shared_data / source.relpath
+        table = pd.read_parquet(path).set_index("arch_idx")
+        metric = source.tasks[task].metric_column
         assert len({r.key for r in records}) == 15_625  # isomorphic twins are all kept
-    for index in (0, 1, 777, 15_624):
-        row = table.loc[index]
-        nina, darcy = by_task["ninapro"][index], by_task["darcyflow"][index]
-        for record in (nina, darcy):
+        for index in (0, 1, 777, 15_624):
+            row, record = table.loc[index], records[index]
             assert record.arch == space.format(space.canonical(space.parse(row["arch_str"])))
             assert space.format(space.from_index(record.extra["nb201_index"])) == row["arch_str"]
             assert record.arch_hash == space.canonical_hash(space.parse(row["arch_str"]))
             assert (record.protocol, record.seed, record.run_id) == (PROTOCOL, 777, str(index))
             assert record.extra["iso_rep_idx"] == row["iso_rep_idx"]
-            assert record.extra["source_sha256"] == sha256_file(table_path)
-        assert nina.score == 100.0 - row["ninapro_test_acc"] == nina.test_score
-        assert nina.metric_value == row["ninapro_test_acc"]
-        assert darcy.score == 1.0 - row["darcy_test_score"]
-        assert nina.extra["ninapro_energy_mj_pi5_onnx"] == row["ninapro_energy_mj_pi5_onnx"]
-        assert darcy.extra["darcy_lat_ms_median_pixel_litert"] == row["darcy_lat_ms_median_pixel_litert"]
-        assert not any(k.startswith("darcy_") for k in nina.extra)
+            assert record.extra["source"] == source.relpath.name
+            assert record.extra["source_sha256"] == sha256_file(path)
+            assert record.timestamp == source.timestamp
+            assert record.score == to_score(row[metric]) == record.test_score
+            assert record.metric_value == row[metric]
+            assert record.extra[hw_column] == row[hw_column]
+            prefixes = {columns.prefix for t, columns in source.tasks.items() if t != task}
+            assert not any(k.startswith(p) for k in record.extra for p in prefixes)
+    assert {r.metric_name for r in by_task["cifar100"]} == {"test_accuracy"}
 
 
 @pytest.mark.slow
 @pytest.mark.needs_shared_data
-def test_rebuild_gives_the_shipped_gzip_bytes(table_path, tmp_path, capsys):
-    main(["--parquet", str(table_path), "--out", str(tmp_path)])
-    assert "nb360-nb201-200ep.jsonl.gz" in capsys.readouterr().out
+def test_rebuild_gives_the_shipped_gzip_bytes(shared_data, tmp_path, capsys):
+    main(["--data-root", str(shared_data), "--out", str(tmp_path)])
+    assert capsys.readouterr().out.count("nb360-nb201-200ep.jsonl.gz") == 3
     built = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     shipped = sorted(p.relative_to(DEFAULT_ROOT) for p in DEFAULT_ROOT.rglob("nb360-nb201-200ep*"))
-    assert built == shipped == [Path("darcyflow", FILE_NAME), Path("ninapro", FILE_NAME)]
+    assert built == shipped == [Path(task, FILE_NAME) for task in SHIPPED_TASKS]
     for rel in built:
         assert (tmp_path / rel).read_bytes() == (DEFAULT_ROOT / rel).read_bytes(), rel
-    main(["--parquet", str(table_path), "--out", str(tmp_path)])  # rerun replaces, same bytes
-    for rel in built:
-        assert (tmp_path / rel).read_bytes() == (DEFAULT_ROOT / rel).read_bytes(), rel
-    main(["--parquet", str(table_path), "--out", str(tmp_path), "--check"])
-    assert capsys.readouterr().out.count(": identical (rebuild sha256") == 2
+    # one table alone, named by its file name: rerun replaces its file, same bytes
+    main(["--parquet", str(shared_data / CIFAR100_TABLE.relpath), "--out", str(tmp_path)])
+    rel = Path("cifar100", FILE_NAME)
+    assert (tmp_path / rel).read_bytes() == (DEFAULT_ROOT / rel).read_bytes()
+    capsys.readouterr()
+    main(["--data-root", str(shared_data), "--out", str(tmp_path), "--check"])
+    assert capsys.readouterr().out.count(": identical (rebuild sha256") == 3
 
 
 @pytest.mark.slow
@@ -112,6 +134,18 @@ def test_table_out_of_nb201_order_is_rejected(table_path, tmp_path):
         import_nb201_table(bad)
 
 
+@pytest.mark.needs_shared_data
+def test_classes_that_disagree_with_iso_rep_idx_are_rejected(shared_data, tmp_path):
+    table = pd.read_parquet(shared_data / CIFAR100_TABLE.relpath)
+    twin = table.index[(table["iso_rep_idx"] != table["arch_idx"])][0]  # a twin of a smaller index
+    table.loc[twin, "iso_rep_idx"] = table.loc[twin, "arch_idx"]  # split it off its class
+    bad = tmp_path / "split_class.parquet"
+    table.to_parquet(bad)
+    with pytest.raises(ValueError, match=r"breaks the agreement of the canonical classes with the "
+                                         r"table's iso_rep_idx"):
+        import_nb201_table(bad, "cifar100")
+
+
 def test_missing_file_and_columns_are_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope.parquet"):
         import_nb201_table(tmp_path / "nope.parquet")
@@ -119,6 +153,27 @@ def test_missing_file_and_columns_are_named(tmp_path):
     pd.DataFrame({"arch_idx": [0], "arch_str": ["x"]}).to_parquet(small)
     with pytest.raises(ValueError, match=r"lacks column\(s\) \['iso_rep_idx', 'ninapro_test_acc'"):
         import_nb201_table(small)
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['iso_rep_idx', 'cifar100_test_acc'\] "
+                                         r"of the 'cifar100' table"):
+        import_nb201_table(small, "cifar100")
+    with pytest.raises(ValueError, match=r"unknown NB201 source table 'cifar10'; valid: nb360, cifar100"):
+        import_nb201_table(small, "cifar10")
+
+
+def test_tables_are_named_by_file_or_option(tmp_path, capsys):
+    assert set(TABLES) == {"nb360", "cifar100"}
+    assert table_for_file(Path("x") / "nb201_cifar100.parquet") is CIFAR100_TABLE
+    assert table_for_file("nb201_nb360.parquet") is NB360_TABLE
+    with pytest.raises(ValueError, match=r"cannot tell which NB201 table .*other\.parquet is.*--table"):
+        table_for_file(tmp_path / "other.parquet")
+    for argv, message in [
+        (["--parquet", str(tmp_path / "other.parquet")], "cannot tell which NB201 table"),
+        (["--table", "cifar100"], "--table names the table of --parquet"),
+        (["--parquet", "a.parquet", "--data-root", str(tmp_path)], "exclusive"),
+    ]:
+        with pytest.raises(SystemExit):
+            main(argv)
+        assert message in capsys.readouterr().err
 
 
 def test_runs_as_a_script_without_the_double_import_warning():

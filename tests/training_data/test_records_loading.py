@@ -23,9 +23,10 @@ def shipped() -> pd.DataFrame:
 
 
 def test_shipped_records_are_the_nb201_tables(shipped):
-    assert len(shipped) == 31_250
+    assert len(shipped) == 46_875
     assert set(REQUIRED_COLUMNS) <= set(shipped.columns)
-    assert shipped.groupby("task").size().to_dict() == {"darcyflow": 15_625, "ninapro": 15_625}
+    assert shipped.groupby("task").size().to_dict() == {"cifar100": 15_625, "darcyflow": 15_625,
+                                                        "ninapro": 15_625}
     assert set(shipped["space"]) == {"nb201"} and set(shipped["protocol"]) == {"nb360-nb201-200ep"}
     assert set(shipped["status"]) == {"ok"} and set(shipped["seed"]) == {777}
     assert set(shipped["sampler"]) == {"exhaustive"}
@@ -37,13 +38,17 @@ def test_shipped_records_are_the_nb201_tables(shipped):
 def test_shipped_scores_are_nb360_errors(shipped):
     nina = shipped[shipped["task"] == "ninapro"]
     darcy = shipped[shipped["task"] == "darcyflow"]
-    np.testing.assert_allclose(nina["score"] + nina["metric_value"], 100.0, atol=1e-9)
+    cifar = shipped[shipped["task"] == "cifar100"]
+    for percent in (nina, cifar):
+        np.testing.assert_allclose(percent["score"] + percent["metric_value"], 100.0, atol=1e-9)
+        assert percent["score"].min() > 0 and percent["score"].max() < 100  # % error
+        assert (percent["metric_name"] == "test_accuracy").all()
     np.testing.assert_allclose(darcy["score"] + darcy["metric_value"], 1.0, atol=1e-12)
-    assert nina["score"].min() > 0 and nina["score"].max() < 100  # % error
     assert darcy["score"].min() > 0 and darcy["score"].median() < 0.5  # relative L2 error
-    assert (nina["metric_name"] == "test_accuracy").all()
     assert nina["extra.ninapro_lat_ms_median_pi5_onnx"].gt(0).all()
+    assert cifar["extra.cifar100_energy_mj_pi5_litert"].gt(0).all()
     assert nina["extra.darcy_lat_ms_median_pi5_onnx"].isna().all()  # each task its own columns
+    assert nina["extra.cifar100_lat_ms_median_pi5_onnx"].isna().all()
 
 
 def test_shipped_hashes_match_the_tables_isomorphism_classes(shipped):
@@ -64,7 +69,7 @@ def test_filters_read_only_what_is_asked(shipped):
 @pytest.mark.parametrize(
     ("kwargs", "pattern"),
     [
-        ({"task": "cifar10"}, r"task 'cifar10' matches no records; tasks present: \['darcyflow', .*'ninapro'.*\]"),
+        ({"task": "cifar10"}, r"task 'cifar10' matches no records; tasks present: \['cifar100', 'darcyflow', .*'ninapro'.*\]"),
         ({"protocol": "x"}, r"protocol 'x' matches no records; protocols present: \[.*'nb360-nb201-200ep'.*\]"),
         ({"task": "ninapro", "space": "darts"},
          r"space 'darts' matches no records with task='ninapro'; spaces present: \['nb201'\]"),
@@ -132,4 +137,4 @@ def test_default_root_is_inside_the_package():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the shipped files carry no crash debris
         groups = RecordStore(DEFAULT_ROOT).groups()
-    assert {("darcyflow", "nb360-nb201-200ep"), ("ninapro", "nb360-nb201-200ep")} <= set(groups)
+    assert {(task, "nb360-nb201-200ep") for task in ("cifar100", "darcyflow", "ninapro")} <= set(groups)
