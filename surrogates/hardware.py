@@ -1,7 +1,7 @@
 """On-device cost of NB201 cells: latency and energy measured by HW-NAS-Bench-360, looked up exactly.
 
-The NB360 NB201 tables, as republished by HW-NAS-Bench-360, carry for every one of the 15,625
-cells and per task the median latency (ms) and the energy (mJ) of the task's network on a
+The NB360 NB201 tables (NinaPro, Darcy Flow, CIFAR-100), as republished by HW-NAS-Bench-360,
+carry for every one of the 15,625 cells and per task the median latency (ms) and the energy (mJ) of the task's network on a
 Raspberry Pi 5 (LiteRT, ONNX Runtime, TorchMobile) and the latency on a Pixel phone (LiteRT). The
 import keeps them in each record's ``extra`` (``<task>_lat_ms_median_<device>``,
 ``<task>_energy_mj_<device>``). Every cell has its values (isomorphic twins share them: in the
@@ -47,7 +47,7 @@ class HardwareTable:
         missing = ValueError(
             f"no on-device measurements for task {task!r} in the {SPACE} records"
             f"{'' if root is None else f' at {root}'}: HW-NAS-Bench-360 measured the NB360 NB201 "
-            "tables of ninapro and darcyflow only")
+            "tables of ninapro, darcyflow and cifar100 only")
         try:
             frame = load_records(task=task, space=SPACE, protocol=protocol, root=root)
         except ValueError as error:  # no NB201 records of this task at all

@@ -1,7 +1,7 @@
 """The true benchmark: exact table lookup behind the same query interface as the surrogate one.
 
 :class:`TabularBenchmark` answers ``query(archs, with_noise, seed)`` from real training records
-(for example the NB201 NB360 tables of NinaPro and Darcy), so a simulated NAS run can use the
+(for example the NB201 NB360 tables of NinaPro, Darcy and CIFAR-100), so a simulated NAS run can use the
 ground truth instead of a surrogate with no other change. Architectures are looked up by
 canonical hash: isomorphic twins (functionally identical cells) and repeated seeds form one
 class, and every real run of that class counts.

@@ -1,4 +1,4 @@
-"""The Benchmark query API on the shipped NB201 artifacts (NinaPro, Darcy Flow)."""
+"""The Benchmark query API on the shipped NB201 artifacts (NinaPro, Darcy Flow, CIFAR-100)."""
 from __future__ import annotations
 
 import sys
@@ -10,7 +10,7 @@ import graph_encodings
 import surrogates
 from surrogates import Benchmark, QueryResult
 
-TASKS = ("ninapro", "darcyflow")
+TASKS = ("ninapro", "darcyflow", "cifar100")
 NB201 = graph_encodings.get_space("nb201")
 
 
@@ -43,6 +43,14 @@ def test_query_shapes_and_values(bench: Benchmark) -> None:
     assert result.sample is None and result.runtime is None  # the tables have no train times
     assert np.all(result.std > 0) and np.all(np.isfinite(result.mean))
     assert np.all(result.params > 0) and np.all(result.flops > 0)
+
+
+def test_hardware_figures_of_every_cell(bench: Benchmark) -> None:
+    archs = NB201.sample_many(20, rng=5)
+    latency = bench.hardware(archs, "lat_ms_median_pixel_litert")
+    energy = bench.hardware(archs, "energy_mj_pi5_onnx")
+    assert latency.shape == energy.shape == (20,)
+    assert np.all(np.isfinite(latency)) and np.all(latency > 0) and np.all(energy > 0)
 
 
 def test_query_accepts_every_input_kind(bench: Benchmark) -> None:
@@ -118,8 +126,8 @@ def test_cost_is_positive_and_ranks_by_flops(bench: Benchmark) -> None:
 def test_unknown_names_list_what_exists() -> None:
     with pytest.raises(ValueError, match=r"space 'nope'.*'nb201'"):
         Benchmark.load("ninapro", space="nope")
-    with pytest.raises(ValueError, match=r"task 'cifar100'.*darcyflow.*ninapro"):
-        Benchmark.load("cifar100", space="nb201")
+    with pytest.raises(ValueError, match=r"task 'spherical'.*cifar100.*darcyflow.*ninapro"):
+        Benchmark.load("spherical", space="nb201")
     with pytest.raises(ValueError, match=r"protocol 'x-v1'.*nb360-nb201-200ep"):
         Benchmark.load("ninapro", space="nb201", protocol="x-v1")
     with pytest.raises(ValueError, match=r"model 'gin'.*ensemble"):

@@ -14,11 +14,11 @@ SPACE = graph_encodings.get_space("nb201")
 METRICS = ["energy_mj_pi5_litert", "energy_mj_pi5_onnx", "energy_mj_pi5_torchmobile",
            "lat_ms_median_pi5_litert", "lat_ms_median_pi5_onnx", "lat_ms_median_pi5_torchmobile",
            "lat_ms_median_pixel_litert"]
-PREFIX = {"ninapro": "ninapro", "darcyflow": "darcy"}
+PREFIX = {"ninapro": "ninapro", "darcyflow": "darcy", "cifar100": "cifar100"}
 SOLO = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 
 
-@pytest.mark.parametrize("task", ["ninapro", "darcyflow"])
+@pytest.mark.parametrize("task", list(PREFIX))
 def test_lookup_equals_the_shipped_records_cell_by_cell(task: str) -> None:
     table = HardwareTable.load(task)
     assert table.metrics == METRICS
