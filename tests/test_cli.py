@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import surrogates
+from nb360_cli.commands.demo import DEMO_TASKS
 from nb360_cli.main import main
 
 sys.path.insert(0, str(Path(__file__).parent / "surrogates"))
@@ -89,13 +90,13 @@ def test_evaluate_prints_metrics(records, capsys) -> None:
 
 @pytest.mark.parametrize("argv,message", [
     (["query", "--task", "ninapro", "--space", "nb201", "|bogus~0|"], "bogus"),
-    (["query", "--task", "cifar100", "--space", "nb201", "0"], "cifar100"),
+    (["query", "--task", "spherical", "--space", "nb201", "0"], "spherical"),
     (["query", "--task", "ninapro", "--space", "nope", "0"], "nope"),
     (["fit", "--task", "ninapro", "--space", "nb201", "--model", "nope"], "nope"),
     (["fit", "--task", "ninapro", "--space", "nb201", "--params", "{bad"], "--params"),
     (["evaluate", "--task", "nope", "--space", "nb201"], "nope"),
     (["simulate", "--task", "ninapro", "--space", "nb201", "--optimizers", "nope"], "nope"),
-    (["simulate", "--task", "cifar100", "--space", "nb201"], "cifar100"),
+    (["simulate", "--task", "spherical", "--space", "nb201"], "spherical"),
     (["collect", "--task", "satellite", "--protocol", "satellite-tiny-v1", "--n", "1",
       "--sampler-option", "population_size=2"], "only valid with an optimizer"),
     (["collect", "--task", "satellite", "--protocol", "satellite-tiny-v1", "--n", "1",
@@ -121,8 +122,9 @@ def test_demo(capsys, tmp_path, monkeypatch) -> None:
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "Held-out evaluation" in out and "Recomputed" in out
-    assert out.count("Pi5 ms") == 2 * 2  # two NB201 benchmarks: a header and a note each
-    assert out.count("(manifest") == 2
+    assert out.count("Pi5 ms") == 2 * len(DEMO_TASKS)  # per NB201 benchmark: a header and a note
+    assert out.count("(manifest") == len(DEMO_TASKS) == 3
+    assert "cifar100" in out
     assert "Simulated NAS on ninapro" in out
     n_darts = sum(entry[0] == "darts" for entry in surrogates.list_benchmarks())
     assert n_darts >= 1 and out.count("DARTS-V2 cells") == n_darts
