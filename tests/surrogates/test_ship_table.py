@@ -1,0 +1,59 @@
+"""The README's table of shipped benchmarks is the output of surrogates.benchmark.ship_table."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from surrogates.benchmark import ship_table
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_readme_table_is_current() -> None:
+    current = ship_table.table()
+    assert ship_table.block(README.read_text()) == current, (
+        "README.md's shipped-benchmarks table differs from the artifacts' manifests; "
+        f"regenerate it with `{ship_table.COMMAND}`"
+    )
+
+
+def test_every_shipped_benchmark_has_a_row() -> None:
+    from surrogates.benchmark.store import list_benchmarks
+
+    rows = ship_table.table().splitlines()[2:]
+    assert len(rows) == len(list_benchmarks()) > 0
+    for line in rows:
+        assert line.count("|") == ship_table.HEADER.count("|")
+
+
+def _manifest(evaluation: dict) -> dict:
+    return {"space": "darts", "task": "ecg", "protocol": "ecg-cpu-v9", "model": "ensemble",
+            "training_data": {"n_records": 1234}, "evaluation": evaluation}
+
+
+def test_row_seed_mean_column() -> None:
+    metrics = {"kendall_tau": 0.5, "r2": 0.25, "mae": 0.0123, "coverage90": 0.9}
+    plain = ship_table.row(_manifest({"method": "holdout", "test_fraction": 0.1, "n_test": 120,
+                                      "split_unit": "architecture", "metrics": metrics}))
+    assert plain == ("| darts / ecg | `ecg-cpu-v9` | ensemble | 1,234 | 10 % of archs (120 records) "
+                     "| 0.500 | 0.250 | 0.0123 | 0.90 | - |")
+    with_mean = ship_table.row(_manifest({
+        "method": "cross_validation", "folds": 5, "split_unit": "architecture", "metrics": metrics,
+        "seed_mean": {"min_runs": 3, "n_archs": 40, "metrics": {"kendall_tau": 0.61}}}))
+    assert "| 5-fold CV (archs) |" in with_mean and with_mean.endswith("| 0.610 (40 archs) |")
+    no_archs = ship_table.row(_manifest({"method": "holdout", "metrics": metrics,
+                                         "seed_mean": {"min_runs": 3, "n_archs": 1, "note": "few"}}))
+    assert no_archs.endswith("| - |")
+
+
+def test_write_replaces_only_the_block(tmp_path: Path) -> None:
+    doc = tmp_path / "doc.md"
+    doc.write_text(f"intro\n{ship_table.START}\nold table\n{ship_table.END}\noutro\n")
+    ship_table.main(["--write", str(doc)])
+    text = doc.read_text()
+    assert text.startswith(f"intro\n{ship_table.START}\n") and text.endswith(f"{ship_table.END}\noutro\n")
+    assert ship_table.block(text) == ship_table.table()
+    doc.write_text("no markers\n")
+    with pytest.raises(ValueError, match="ship-table"):
+        ship_table.main(["--write", str(doc)])
