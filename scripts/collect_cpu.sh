@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Background CPU ground-truth collection for the tasks with data here (resumable: re-run it).
 # Round-robin over TASKS (default: ecg satellite darcyflow) in steps of STEP proposals per
-# campaign, at each task's protocol <task>-<KIND> (KIND default cpu-v1). Each task grows with every
+# campaign, at each task's protocol <task>-<KIND> (KIND default cpu-v1; the v2 protocols, with
+# seeds per architecture and the stand-in data of ninapro and psicov:
+# KIND=cpu-v2 TASKS="ecg satellite darcyflow ninapro psicov", REPEAT 0.2 for >= 15 % with 3 seeds). Each task grows with every
 # sampler in SAMPLERS (default: uniform random, regularised evolution with population 25 and
 # tournament 5, and BANANAS; the optimizers are driven by the real training results), so
 # surrogates can be tested leave-one-sampler-out. REPEAT of the architectures (chosen by hash) are
