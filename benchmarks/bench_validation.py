@@ -1,9 +1,10 @@
 """The validation study: NAS optimizers on the true NB201 NB360 tables vs a fitted surrogate.
 
 Run: ``.venv/bin/python benchmarks/bench_validation.py [options of python -m nas_optimizers.validation]``.
-With no options it runs the committed study (NinaPro and Darcy, every optimizer, 20 seeds x 150
-evaluations, 4 workers, an ``ensemble`` surrogate on 10 % of each table) and writes its figures
-and ``results.md`` into ``docs/validation/`` (about 10 minutes on 2 cores). Prints the path.
+With no options it runs the study on every NB201 table (NinaPro, Darcy and CIFAR-100, every
+optimizer, 20 seeds x 150 evaluations, 4 workers, an ``ensemble`` surrogate on 10 % of each
+table) and writes its figures and ``results.md`` into ``docs/validation/`` (about 6-7 minutes
+per task on 2 cores). Prints the path.
 """
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ OPTIMIZERS = ("random_search", "regularized_evolution", "local_search", "bananas
 OPTIMIZER_PARAMS: dict[str, dict[str, Any]] = {
     "regularized_evolution": {"population_size": 20, "sample_size": 5},
 }
-TASKS = ("ninapro", "darcyflow")
+TASKS = ("ninapro", "darcyflow", "cifar100")  # the NB201 tables of NB360
 N_NB201 = 15625  # architectures in the NB201 space
 
 

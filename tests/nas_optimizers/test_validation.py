@@ -16,7 +16,7 @@ from nas_optimizers.validation import (
     fit_surrogate,
     ranking_calibration,
 )
-from nas_optimizers.validation.__main__ import main
+from nas_optimizers.validation.__main__ import config_from_args, main, parse_args
 from surrogates.tabular import TabularBenchmark
 
 SPACE = graph_encodings.get_space("nb201")
@@ -148,6 +148,23 @@ def test_precomputed_predictor_serves_the_models_predictions():
 def test_study_config_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         StudyConfig(**kwargs)
+
+
+def test_the_study_covers_every_shipped_nb201_table():
+    nb201 = {task for space, task, protocol, _ in surrogates.list_benchmarks()
+             if space == "nb201" and protocol == "nb360-nb201-200ep"}
+    assert set(StudyConfig().tasks) == set(config_from_args(parse_args([])).tasks) == nb201
+    assert "cifar100" in nb201
+    assert config_from_args(parse_args(["--task", "cifar100"])).tasks == ("cifar100",)
+    with pytest.raises(SystemExit):
+        parse_args(["--task", "spherical"])
+
+
+@pytest.mark.parametrize("task", StudyConfig().tasks)
+def test_every_study_table_is_the_whole_nb201_space(task):
+    table = TabularBenchmark.from_records(task)
+    assert len(table) == 6466 and table.n_runs.sum() == 15_625  # canonical classes, all cells
+    assert table.best_score == table.means.min() > 0
 
 
 @pytest.mark.slow
