@@ -51,15 +51,21 @@ class TrainingSet:
         return len(self.frame)
 
     def architecture_means(self, rows: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-        """The records at ``rows`` collapsed to one row per canonical architecture: its first
-        record's text, its mean score, its hash and how many runs the mean is over (first-seen
-        order). The surrogates' training target: an architecture's expected score, not one run's."""
+        """The records at ``rows`` collapsed to one row per trained architecture: its text, mean
+        score, canonical hash and how many runs the mean is over (first-seen order).
+
+        The surrogates' training target: an architecture's expected score, not one run's. The
+        seeds of one architecture are averaged; imported table rows of isomorphic twins (the NB201
+        cells, told apart by ``run_id``) stay separate rows, so each cell keeps the weight it has
+        among the architectures a user queries.
+        """
         frame = self.frame.iloc[np.asarray(rows, dtype=int)]
-        grouped = frame.groupby("arch_hash", sort=False)
-        first = grouped["arch"].first()
+        keys = ["arch", "run_id"] if "run_id" in frame.columns else ["arch"]
+        grouped = frame.groupby(keys, sort=False)
         means = grouped["score"].mean().to_numpy(dtype=np.float64)
         counts = grouped["score"].size().to_numpy(dtype=np.int64)
-        return first.tolist(), means, first.index.to_numpy(), counts
+        first = grouped[["arch", "arch_hash"]].first()
+        return first["arch"].tolist(), means, first["arch_hash"].to_numpy(), counts
 
 
 def protocols_with_records(task: str, space: str, root: str | os.PathLike[str] | None = None) -> list[str]:
