@@ -170,7 +170,9 @@ _STAND_INS: dict[str, dict[str, Any]] = {
 }
 _V2 = dict(seed_policy="per_architecture")
 # --- v2 CPU protocols: chosen by measured architecture share per CPU-second
-# (benchmarks/bench_protocol_signal.py; every candidate measured is in docs/protocols.md).
+# (benchmarks/bench_protocol_signal.py; every candidate measured is in docs/protocols.md). A v2
+# recipe is a candidate until records under it ship: a candidate that fails the screen is
+# replaced here (its screen stays in docs/protocol_signal/); one whose records ship is frozen.
 _V2_NOTE = ("Seeds per architecture (no two architectures share initialisation or batch order); "
             "the scored network is an exponential moving average of the weights")
 _CPU_V2_PROTOCOLS: dict[str, _Entry] = {
