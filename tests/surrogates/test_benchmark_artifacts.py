@@ -150,11 +150,11 @@ def test_refuses_to_overwrite(nb201_artifact) -> None:
 
 def test_tampered_file_is_named(copy_of) -> None:
     root, folder = copy_of
-    target = next(folder.glob("model/member_1/xgb_0.ubj"))
+    target = next(folder.glob("model/member_1/xgb_0.ubj.gz"))
     data = bytearray(target.read_bytes())
     data[-1] ^= 1
     target.write_bytes(bytes(data))
-    with pytest.raises(ArtifactError, match="xgb_0.ubj"):
+    with pytest.raises(ArtifactError, match="xgb_0.ubj.gz"):
         Benchmark.load("ninapro", "nb201", root=root)
 
 

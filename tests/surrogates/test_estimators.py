@@ -71,3 +71,26 @@ def test_gin_regressor_errors():
         GINRegressor(loss="hinge")
     with pytest.raises(ValueError, match="epochs"):
         GINRegressor(epochs=0)
+
+
+def test_xgb_members_are_saved_gzipped_and_plain_older_members_still_load(tmp_path):
+    import gzip
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 4))
+    y = X[:, 0] + rng.normal(scale=0.1, size=100)
+    est = TreeEnsembleRegressor(backend="xgb", n_rounds=20, n_members=2).fit(X, y)
+    est.save(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["xgb_0.ubj.gz", "xgb_1.ubj.gz"]
+    first = (tmp_path / "xgb_0.ubj.gz").read_bytes()
+    est.save(tmp_path)
+    assert (tmp_path / "xgb_0.ubj.gz").read_bytes() == first  # deterministic bytes (no mtime)
+    expected = est.member_predictions(X)
+    np.testing.assert_array_equal(TreeEnsembleRegressor(backend="xgb", n_members=2).load(tmp_path)
+                                  .member_predictions(X), expected)
+    for m in range(2):  # an artifact written before gzip: plain UBJ members
+        packed = tmp_path / f"xgb_{m}.ubj.gz"
+        (tmp_path / f"xgb_{m}.ubj").write_bytes(gzip.decompress(packed.read_bytes()))
+        packed.unlink()
+    np.testing.assert_array_equal(TreeEnsembleRegressor(backend="xgb", n_members=2).load(tmp_path)
+                                  .member_predictions(X), expected)
