@@ -7,7 +7,6 @@ give out-of-bag (OOB) predictions, used by the models to learn the residual nois
 from __future__ import annotations
 
 import gzip
-
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
