@@ -12,7 +12,7 @@ unchanged registered protocol are real ground truth: ``--store DIR`` appends the
 
     NB360_DATA_ROOT=../shared/data python benchmarks/bench_protocol_signal.py --task ecg \\
         [--protocol ecg-cpu-v1] [--set epochs=8] [--set n_train=3200] [--archs 30] [--seeds 2] \\
-        [--workers 2] [--out runs/signal_ecg.jsonl]
+        [--workers 2] [--out runs/signal_ecg.jsonl] [--device cuda]
 
 Measured on ECG (``--archs 30 --seeds 2 --sample-seed 360``, 2 workers): ``ecg-cpu-v1`` share
 0.00 (seed noise MAD 0.032, median 19.9 s per run); ``--set epochs=8`` share 0.30 (MAD 0.021,
@@ -62,11 +62,11 @@ def candidate(base: str, settings: list[str]) -> Protocol:
 
 
 def train(arch: str, arch_hash: str, task: str, protocol: Protocol, seed: int,
-          data_root: str | None) -> dict[str, Any]:
+          data_root: str | None, device: str = "cpu") -> dict[str, Any]:
     """One run (in a worker process, one torch thread): its record as a dict."""
     from training_data.evaluation import evaluate
 
-    record = evaluate(arch, task, protocol, seed=seed, device="cpu", data_root=data_root, n_threads=1,
+    record = evaluate(arch, task, protocol, seed=seed, device=device, data_root=data_root, n_threads=1,
                       sampler="random")
     return record.to_dict()
 
@@ -79,7 +79,7 @@ def summary_fields(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def run(task: str, protocol: Protocol, n_archs: int, seeds: int, sample_seed: int, workers: int,
-        out: Path, data_root: str | None, store: Path | None = None) -> pd.DataFrame:
+        out: Path, data_root: str | None, store: Path | None = None, device: str = "cpu") -> pd.DataFrame:
     """Train what ``out`` does not hold yet (appending the records to ``store`` if given); return
     every result in ``out``."""
     from training_data.records.schema import Record
@@ -93,7 +93,7 @@ def run(task: str, protocol: Protocol, n_archs: int, seeds: int, sample_seed: in
             for a in archs for s in range(seeds) if (space.canonical_hash(a), s) not in done]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool, out.open("a") as sink:
-        futures = [pool.submit(train, arch, h, task, protocol, s, data_root) for arch, h, s in todo]
+        futures = [pool.submit(train, arch, h, task, protocol, s, data_root, device) for arch, h, s in todo]
         for i, future in enumerate(as_completed(futures), start=1):
             record = future.result()
             if store is not None:
@@ -142,6 +142,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None, help="results (JSON Lines; resumable)")
     parser.add_argument("--data-root", default=None)
+    parser.add_argument("--device", default="cpu",
+                        help="where each run trains: cpu (one thread per worker) or cuda[:i] (GPU protocols)")
+    parser.add_argument("--load-only", action="store_true",
+                        help="load the candidate's data once (filling the disk cache) and exit")
     parser.add_argument("--report-only", action="store_true",
                         help="print the figures of the runs --out holds; train nothing")
     parser.add_argument("--store", type=Path, default=None,
@@ -156,6 +160,9 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(str(error))
     if args.store is not None and args.set:
         parser.error("--store keeps ground truth of registered protocols only: drop --set, or --store")
+    if args.load_only:
+        _load(args.task, protocol, args.data_root)
+        return
     out = args.out or Path("runs") / f"signal_{protocol.name}.jsonl"
     if args.report_only:
         if not out.exists():
@@ -165,7 +172,20 @@ def main(argv: list[str] | None = None) -> None:
     changed = ", ".join(args.set) or "unchanged"
     print(f"{protocol.name} ({changed}): {args.archs} random DARTS archs x {args.seeds} seeds -> {out}", flush=True)
     _print_figures(report(run(args.task, protocol, args.archs, args.seeds, args.sample_seed, args.workers,
-                              out, args.data_root, args.store)))
+                              out, args.data_root, args.store, args.device)))
+
+
+def _load(task: str, protocol: Protocol, data_root: str | None) -> None:
+    """Load ``protocol``'s data of ``task`` (the loaders cache decoded files on disk)."""
+    import time
+
+    from training_data.tasks import get_task
+    from training_data.training.data_cache import load_task_data
+
+    began = time.perf_counter()
+    data = load_task_data(get_task(task), data_root, protocol.load_options)
+    print(f"{task} data of {protocol.name} loaded in {time.perf_counter() - began:.1f} s: "
+          f"{len(data.train)} train / {len(data.val)} val / {len(data.test)} test", flush=True)
 
 
 def _print_figures(figures: dict[str, float]) -> None:

@@ -41,6 +41,17 @@ def test_crop_split_is_stratified_60_20_20_and_z_normalised(tmp_path: Path) -> N
     assert data.test.y[0] == table[row, 0] - 1
 
 
+def test_split_fractions_choose_the_shares(tmp_path: Path) -> None:
+    write_crop(tmp_path / "Crop_TRAIN.tsv", per_class=10)
+    data = satellite.load(tmp_path, val_fraction=0.1, test_fraction=0.5)
+    assert (len(data.train), len(data.val), len(data.test)) == (96, 24, 120)
+    np.testing.assert_array_equal(np.bincount(data.test.y, minlength=24), [5] * 24)
+    assert data.meta["split"].startswith("stratified 40/10/50")
+    for val, test in ((0.5, 0.5), (0.0, 0.2), (0.2, 1.0)):
+        with pytest.raises(ValueError, match=rf"val={val}, test={test}: each must be in \(0, 1\)"):
+            satellite.load(tmp_path, val_fraction=val, test_fraction=test)
+
+
 def test_split_seed_is_deterministic_and_matters(tmp_path: Path) -> None:
     write_crop(tmp_path / "Crop_TRAIN.tsv")
     a, b = satellite.load(tmp_path, split_seed=1), satellite.load(tmp_path, split_seed=1)

@@ -11,7 +11,9 @@ Two sources (searched under ``<root>/satellite/`` and ``<root>/``):
   in the first column, then 46 values; also found in ``ucr_crop/`` or ``Crop/``), the same
   FORMOSAT-2 source as NB360's data: a real subsample of it (documented, not the official split).
   Split: stratified by class, seeded (``split_seed``, default 0), 60 / 20 / 20 train/val/test via
-  two ``sklearn.model_selection.train_test_split`` calls (4,320 / 1,440 / 1,440 series).
+  two ``sklearn.model_selection.train_test_split`` calls (4,320 / 1,440 / 1,440 series);
+  ``val_fraction`` / ``test_fraction`` choose other shares (a larger test split scores a run on
+  more series, so it is less noisy).
 
 ``source="auto"`` (default) takes the first accepted file found (the task folder before the root;
 within a folder the NB360 files before UCR Crop). Preprocessing as
@@ -87,24 +89,37 @@ def read_crop(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return table[:, 1:], _labels(table[:, 0], str(path))
 
 
-def stratified_split(y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Row indices of a stratified, seeded 60/20/20 train/val/test split."""
+def check_fractions(val_fraction: float, test_fraction: float) -> None:
+    """ValueError unless both fractions are in (0, 1) and leave some series for training."""
+    if not (0 < val_fraction < 1 and 0 < test_fraction < 1 and val_fraction + test_fraction < 1):
+        raise ValueError(
+            f"satellite split fractions val={val_fraction!r}, test={test_fraction!r}: each must be in "
+            "(0, 1) and together below 1"
+        )
+
+
+def stratified_split(
+    y: np.ndarray, seed: int, val_fraction: float = VAL_FRACTION, test_fraction: float = TEST_FRACTION
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row indices of a stratified, seeded train/val/test split (default 60/20/20)."""
+    check_fractions(val_fraction, test_fraction)
     index = np.arange(len(y))
-    rest_fraction = VAL_FRACTION + TEST_FRACTION
+    rest_fraction = val_fraction + test_fraction
     train, rest = train_test_split(index, test_size=rest_fraction, random_state=seed, stratify=y)
     val, test = train_test_split(
-        rest, test_size=TEST_FRACTION / rest_fraction, random_state=seed, stratify=y[rest]
+        rest, test_size=test_fraction / rest_fraction, random_state=seed, stratify=y[rest]
     )
     return train, val, test
 
 
-def _load_crop(path: Path, split_seed: int) -> TaskData:
+def _load_crop(path: Path, split_seed: int, val_fraction: float, test_fraction: float) -> TaskData:
     x, y = read_crop(path)
-    train, val, test = stratified_split(y, split_seed)
+    train, val, test = stratified_split(y, split_seed, val_fraction, test_fraction)
+    shares = [round(100 * f) for f in (1 - val_fraction - test_fraction, val_fraction, test_fraction)]
     meta = {
         "source_kind": "ucr_crop",
         "source_path": str(path),
-        "split": "stratified 60/20/20 by two train_test_split calls",
+        "split": f"stratified {shares[0]}/{shares[1]}/{shares[2]} by two train_test_split calls",
         "split_seed": split_seed,
         "note": "UCR Crop: a 7,200-series real subsample of NB360's FORMOSAT-2 satellite data",
     }
@@ -163,17 +178,24 @@ def load(
     *,
     source: SourceKind = "auto",
     split_seed: int = 0,
+    val_fraction: float = VAL_FRACTION,
+    test_fraction: float = TEST_FRACTION,
     allow_pickle: bool | None = None,
 ) -> TaskData:
-    """NB360's Satellite task from the official files or UCR Crop (module docstring)."""
+    """NB360's Satellite task from the official files or UCR Crop (module docstring).
+
+    ``val_fraction`` / ``test_fraction`` size UCR Crop's split (NB360's files have their own).
+    """
     if source not in SOURCES:
         raise ValueError(f"unknown satellite source {source!r}; valid: {', '.join(SOURCES)}")
+    check_fractions(val_fraction, test_fraction)
     if source == "ucr_crop":
-        return _load_crop(find_file(TASK, CROP_NAMES, SOURCE, data_root), split_seed)
+        return _load_crop(find_file(TASK, CROP_NAMES, SOURCE, data_root), split_seed, val_fraction,
+                          test_fraction)
     names = (NB360_FILES[0],) if source == "nb360" else (NB360_FILES[0], *CROP_NAMES)
     found = find_file(TASK, names, SOURCE, data_root)  # raises naming every accepted file
     if found.name != NB360_FILES[0]:
-        return _load_crop(found, split_seed)
+        return _load_crop(found, split_seed, val_fraction, test_fraction)
     test_path = found.parent / NB360_FILES[1]
     if not test_path.exists():
         raise DataFileNotFoundError(
