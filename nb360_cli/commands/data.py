@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pack.add_argument("--out", required=True, help="the new (or empty) pack folder")
     pack.add_argument(
         "--tasks", nargs="+", default=None, metavar="TASK",
-        help="tasks to pack (default: every task a pack supports: ecg, satellite, darcyflow)",
+        help="tasks to pack (default: ecg, satellite, darcyflow; ninapro and psicov on request)",
     )
     pack.add_argument(
         "--data-root", default=None, help="read the data from here (default: $NB360_DATA_ROOT)"

@@ -17,7 +17,7 @@ from test_data_ecg import write_physionet
 
 from training_data.tasks.data_root import DataFileNotFoundError
 from training_data.tasks.dataset import TaskData
-from training_data.tasks.loaders import ecg, ecg_compact, satellite
+from training_data.tasks.loaders import ecg, ecg_compact, myo_emg, psicov, satellite
 from training_data.tasks.pack import (
     MANIFEST_NAME,
     PackIntegrityError,
@@ -27,7 +27,7 @@ from training_data.tasks.pack import (
     write_pack,
 )
 
-PROVENANCE = ("source_path", "source_format", "cache_hit")
+PROVENANCE = ("source_path", "source_format", "cache_hit", "files")
 COMPACT = Path("physionet2017/compact")
 
 
@@ -225,7 +225,7 @@ def test_wrong_compact_version_and_missing_index_fields(tmp_path: Path) -> None:
 
 
 def test_write_pack_rejects_bad_tasks_a_used_folder_and_missing_data(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"\['cifar100'\].*valid: \['ecg', 'satellite', 'darcyflow'\]"):
+    with pytest.raises(ValueError, match=r"\['cifar100'\].*valid: \['ecg', 'satellite', 'darcyflow', 'ninapro', 'psicov'\]"):
         write_pack(tmp_path / "a", tasks=["ecg", "cifar100"], data_root=tmp_path)
     (tmp_path / "used").mkdir()
     (tmp_path / "used" / "file").write_text("x")
@@ -293,3 +293,17 @@ def test_full_ecg_pack_of_the_real_data(shared_data: Path, tmp_path: Path) -> No
     subset = {"max_records": 300, "seed": 1, "use_cache": False}
     assert_same_task_data(ecg.load(shared_data, **subset), ecg.load(tmp_path / "pack", **subset))
     print(f"full ECG pack: {manifest.total_bytes / 2**20:.2f} MiB in {seconds:.1f} s")
+
+
+@pytest.mark.needs_shared_data
+def test_stand_in_data_packs_load_identically(shared_data: Path, tmp_path: Path) -> None:
+    """NinaPro's Myo sEMG and the PSICOV proteins travel as copies of their folders."""
+    manifest = write_pack(tmp_path / "pack", tasks=["ninapro", "psicov"], data_root=shared_data)
+    assert verify_pack(tmp_path / "pack") == manifest
+    packed = {f.path for f in manifest.files}
+    assert {"myo_emg/windows.npz", "myo_emg/meta.json", "psicov150/index.json", "psicov150/1a3a.npz"} <= packed
+    assert manifest.sources["psicov"]["n_files"] == len(list((shared_data / "psicov150").iterdir()))
+    pack = tmp_path / "pack"
+    assert_same_task_data(myo_emg.load(shared_data), myo_emg.load(pack))
+    options = {"source": "psicov150", "crop": 32, "crops_per_protein": 2}
+    assert_same_task_data(psicov.load(shared_data, **options), psicov.load(pack, **options))
