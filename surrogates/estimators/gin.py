@@ -118,6 +118,10 @@ INFERENCE_NODES = 1500  # nodes per chunk of batched inference (cache-sized; mea
 # Inference runs on one torch thread: its ops are small and memory-bound, and on a shared 2-core
 # machine 2 threads took 18 s per 10,000 NB201 archs against 0.5 s on 1 (benchmarks/bench_query.py).
 INFERENCE_THREADS = 1
+# Training on the CPU likewise: its per-batch ops are tiny, and on a shared 2-core machine with the
+# other core busy, 2 threads took 68 s for 10 epochs of one member on 1,000 NB201 archs against 2 s
+# on 1 (the notebooks' default ensemble ran past nbclient's 15-minute cell timeout).
+TRAINING_THREADS = 1
 LAYER_NORM_EPS = 1e-5  # nn.LayerNorm's default, which GINLayer uses
 
 
@@ -297,7 +301,13 @@ class GINRegressor:
         g = DenseGraphs.from_batch(graphs).to(device)
         target = torch.as_tensor(np.asarray(y), dtype=torch.float32, device=device)
         self.in_dim_ = int(g.x.shape[2])
-        self.nets_ = [self._train_member(g, target, m, device) for m in range(self.n_members)]
+        threads = torch.get_num_threads()
+        if device.type == "cpu":
+            torch.set_num_threads(TRAINING_THREADS)
+        try:
+            self.nets_ = [self._train_member(g, target, m, device) for m in range(self.n_members)]
+        finally:
+            torch.set_num_threads(threads)
         return self
 
     def _train_member(self, g: DenseGraphs, y: torch.Tensor, member: int, device: torch.device) -> GINNet:
