@@ -11,6 +11,8 @@ unused); members differ by seed (initialisation and mini-batch order).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,6 +125,18 @@ INFERENCE_THREADS = 1
 # on 1 (the notebooks' default ensemble ran past nbclient's 15-minute cell timeout).
 TRAINING_THREADS = 1
 LAYER_NORM_EPS = 1e-5  # nn.LayerNorm's default, which GINLayer uses
+
+
+@contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run the block on ``n`` torch threads (None: leave the setting), then restore the old count."""
+    before = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @dataclass(frozen=True)
@@ -301,13 +315,8 @@ class GINRegressor:
         g = DenseGraphs.from_batch(graphs).to(device)
         target = torch.as_tensor(np.asarray(y), dtype=torch.float32, device=device)
         self.in_dim_ = int(g.x.shape[2])
-        threads = torch.get_num_threads()
-        if device.type == "cpu":
-            torch.set_num_threads(TRAINING_THREADS)
-        try:
+        with torch_threads(TRAINING_THREADS if device.type == "cpu" else None):
             self.nets_ = [self._train_member(g, target, m, device) for m in range(self.n_members)]
-        finally:
-            torch.set_num_threads(threads)
         return self
 
     def _train_member(self, g: DenseGraphs, y: torch.Tensor, member: int, device: torch.device) -> GINNet:
@@ -341,13 +350,8 @@ class GINRegressor:
         if stacked is None or stacked[0] is not self.nets_:
             stacked = (self.nets_, StackedGIN.from_nets(self.nets_, self.n_layers))
             self._stacked = stacked
-        threads = torch.get_num_threads()
-        torch.set_num_threads(INFERENCE_THREADS)
-        try:
-            with torch.inference_mode():
-                means, variances = stacked[1].predict(graphs)
-        finally:
-            torch.set_num_threads(threads)
+        with torch_threads(INFERENCE_THREADS), torch.inference_mode():
+            means, variances = stacked[1].predict(graphs)
         return means.double().numpy(), variances.double().numpy()
 
     def predict(self, graphs: Any) -> tuple[np.ndarray, np.ndarray]:
