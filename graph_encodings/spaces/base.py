@@ -92,6 +92,13 @@ class SearchSpace(abc.ABC):
     def is_isomorphic(self, a: Any, b: Any) -> bool:
         return self.canonical_key(a) == self.canonical_key(b)
 
+    def is_disconnected(self, arch: Any) -> bool:
+        """Whether no path of operations leads from the cell's input to its output, so the
+        network's prediction does not depend on its input (every cell of a space without a
+        ``none`` operation is connected)."""
+        self.validate(arch)
+        return False
+
     # -- graphs -----------------------------------------------------------------------------
     @abc.abstractmethod
     def to_graph(self, arch: Any) -> nx.DiGraph:

@@ -182,6 +182,15 @@ class NB201Space(SearchSpace):
         """NB201 index of :meth:`canonical` (the table's ``iso_rep_idx``)."""
         return _representatives()[functional_key(self.validate(arch).ops)]
 
+    def is_disconnected(self, arch: NB201Arch) -> bool:
+        """Whether every path from node 0 to node 3 passes a ``none`` edge (341 of the 15,625
+        cells; in NB360's tables each of them scores the same as the others on its task)."""
+        ops = self.validate(arch).ops
+        reached = [True] + [False] * (_N_NODES - 1)
+        for (target, source), op in zip(NB201_EDGES, ops, strict=True):  # sources precede targets
+            reached[target] = reached[target] or (reached[source] and op != "none")
+        return not reached[-1]
+
     # -- graphs -----------------------------------------------------------------------------
     def to_graph(self, arch: NB201Arch) -> nx.DiGraph:
         """Nodes 0..3; the 6 edges source -> target with attributes ``op`` and ``edge`` (0..5).

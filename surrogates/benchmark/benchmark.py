@@ -16,6 +16,10 @@ and the trees' calibrated residual noise, mixed with the ensemble weights). Draw
 expected score) is never added: it is not noise of a training run. NB-301's ``with_noise`` drew
 from the member spread instead (and one of its models centred the noise at 1, not 0).
 
+Disconnected cells (NB201 cells with no input-output path, :mod:`surrogates.disconnected`) are
+answered by the benchmark's rule where its records had them: the score every such cell got, its
+spread as ``std`` and noise.
+
 Speed (``benchmarks/bench_query.py``): predictions are memoised per architecture, the GIN
 members run as one batched sparse pass, XGBoost boosters load on first use and answer tiny
 batches from numpy copies of their trees; GIN inference runs on one torch thread.
@@ -32,6 +36,7 @@ import graph_encodings
 from surrogates.benchmark.query import QueryResult
 from surrogates.benchmark.runtime import flops_seconds
 from surrogates.benchmark.store import read_benchmark_manifest, resolve
+from surrogates.disconnected import DisconnectedCells, disconnected_mask
 from surrogates.run_noise import RunNoise
 
 MEMO_LIMIT = 1 << 16  # cached predictions per benchmark (archs repeat in NAS runs and tables)
@@ -47,12 +52,13 @@ class Benchmark:
 
     Attributes: ``space`` (the SearchSpace), ``task``, ``protocol``, ``model_name``,
     ``model`` (the fitted surrogate), ``manifest`` (dict; for :meth:`from_model` a summary),
-    ``run_noise`` (the measured run-to-run noise noisy samples draw from, or None).
+    ``run_noise`` (the measured run-to-run noise noisy samples draw from, or None),
+    ``disconnected`` (the rule for disconnected cells, or None).
     """
 
     def __init__(self, model: Any, *, task: str, space: str, protocol: str, model_name: str,
                  manifest: dict[str, Any], runtime_model: Any = None,
-                 run_noise: RunNoise | None = None) -> None:
+                 run_noise: RunNoise | None = None, disconnected: DisconnectedCells | None = None) -> None:
         self.model = model
         self.task = task
         self.space = graph_encodings.get_space(space)
@@ -61,6 +67,7 @@ class Benchmark:
         self.manifest = manifest
         self.runtime_model = runtime_model
         self.run_noise = run_noise
+        self.disconnected = disconnected
         self._complexity: Any = None
         self._memo: dict[Any, tuple[float, float, float]] = {}
 
@@ -84,10 +91,12 @@ class Benchmark:
         if runtime.get("kind") == "surrogate":
             runtime_model = SurrogateModel.load(folder / runtime["folder"])
         noise = manifest.get("noise", {}).get("run_noise")
+        rule = manifest.get("disconnected_cells")
         bench = cls(fitted, task=manifest["task"], space=manifest["space"],
                     protocol=manifest["protocol"], model_name=manifest["model"], manifest=manifest,
                     runtime_model=runtime_model,
-                    run_noise=RunNoise.from_dict(noise) if noise is not None else None)
+                    run_noise=RunNoise.from_dict(noise) if noise is not None else None,
+                    disconnected=DisconnectedCells.from_dict(rule) if rule is not None else None)
         if "complexity" in manifest:
             from surrogates.complexity import ComplexityTable
 
@@ -96,9 +105,11 @@ class Benchmark:
 
     @classmethod
     def from_model(cls, model: Any, *, task: str, space: str, protocol: str,
-                   runtime_model: Any = None, run_noise: RunNoise | None = None) -> Benchmark:
+                   runtime_model: Any = None, run_noise: RunNoise | None = None,
+                   disconnected: DisconnectedCells | None = None) -> Benchmark:
         """Wrap a fitted surrogate (``runtime_model``: one fitted on ``log(train_seconds)``;
-        ``run_noise``: what noisy samples draw from, e.g. ``RunNoise.from_runs`` of its records)."""
+        ``run_noise``: what noisy samples draw from, e.g. ``RunNoise.from_runs`` of its records;
+        ``disconnected``: the rule that answers disconnected cells)."""
         from training_data.tasks import get_task
 
         get_task(task)
@@ -110,7 +121,8 @@ class Benchmark:
         manifest = {"kind": "in-memory", "task": task, "space": sp.name, "protocol": protocol,
                     "model": model.name, "hyper_parameters": model.get_params()}
         return cls(model, task=task, space=sp.name, protocol=protocol, model_name=model.name,
-                   manifest=manifest, runtime_model=runtime_model, run_noise=run_noise)
+                   manifest=manifest, runtime_model=runtime_model, run_noise=run_noise,
+                   disconnected=disconnected)
 
     def __repr__(self) -> str:
         return (f"Benchmark(task={self.task!r}, space={self.space.name!r}, "
@@ -153,6 +165,11 @@ class Benchmark:
         missing = list(dict.fromkeys(a for a in archs if a not in memo))
         if missing:
             mean, var, noise = self.model._predict_units(self.space, missing)
+            rule = self.disconnected
+            if rule is not None:
+                dead = disconnected_mask(self.space, missing)
+                mean, var, noise = (np.array(v, dtype=np.float64) for v in (mean, var, noise))
+                mean[dead], var[dead], noise[dead] = rule.score, rule.std**2, rule.std**2
             runtime = (self._runtime_surrogate(missing) if self.runtime_model is not None
                        else np.full(len(missing), np.nan))
             if len(memo) + len(missing) > MEMO_LIMIT:
@@ -174,6 +191,9 @@ class Benchmark:
             rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
             if self.run_noise is not None:
                 sample = mean + self.run_noise.sample(len(objs), rng)
+                if self.disconnected is not None:  # a disconnected cell's runs vary as its records
+                    dead = disconnected_mask(self.space, objs)
+                    sample[dead] = mean[dead] + noise[dead] * rng.standard_normal(int(dead.sum()))
             else:
                 sample = mean + noise * rng.standard_normal(len(objs))
         params, flops = self._complexity_of(objs)
@@ -188,11 +208,15 @@ class Benchmark:
 
     def noise_std(self, archs: Sequence[Any]) -> np.ndarray:
         """The std of the Gaussian noise ``with_noise`` samples add: the measured run-to-run
-        noise's (the same for every architecture), else the model's learnt training-noise std."""
+        noise's (the same for every architecture but disconnected cells, which get their
+        rule's), else the model's learnt training-noise std."""
         objs = self.coerce(archs)
-        if self.run_noise is not None:
-            return np.full(len(objs), self.run_noise.std)
-        return self._predict(objs)[2]
+        if self.run_noise is None:
+            return self._predict(objs)[2]
+        std = np.full(len(objs), self.run_noise.std)
+        if self.disconnected is not None:
+            std[disconnected_mask(self.space, objs)] = self.disconnected.std
+        return std
 
     def _runtime_surrogate(self, archs: list[Any]) -> np.ndarray:
         mean, _, _ = self.runtime_model._predict_units(self.space, archs)

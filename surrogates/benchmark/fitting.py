@@ -47,6 +47,7 @@ from surrogates.benchmark.store import (
     artifact_dir,
     required_libraries,
 )
+from surrogates.disconnected import DisconnectedCells, apply_rule, disconnected_mask
 from surrogates.metrics import regression_metrics
 from surrogates.noise import MIN_REPEAT_DOF
 from surrogates.splits import group_folds
@@ -79,13 +80,42 @@ def _metrics(y: np.ndarray, mean: np.ndarray, std: np.ndarray, task: str) -> dic
     return {k: float(v) for k, v in regression_metrics(y, mean, std, task=task).items()}
 
 
-def _fit(model: str, params: dict[str, Any], data: TrainingSet, rows: np.ndarray, seed: int) -> Any:
+@dataclass(frozen=True)
+class _Fitted:
+    """A fitted surrogate and the rule that answers disconnected cells (None: no such rule)."""
+
+    model: Any
+    disconnected: DisconnectedCells | None
+
+    def predict(self, data: TrainingSet, rows: np.ndarray, dead: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mean, std = self.model.predict([data.archs[i] for i in rows])
+        return apply_rule(self.disconnected, dead[rows], mean, std)
+
+
+def _learnt_rows(rows: np.ndarray, dead: np.ndarray, rule: DisconnectedCells | None) -> np.ndarray:
+    """The rows the surrogate learns: all of ``rows`` but the disconnected cells a rule answers."""
+    return rows if rule is None else rows[~dead[rows]]
+
+
+def _fit(model: str, params: dict[str, Any], data: TrainingSet, rows: np.ndarray, seed: int,
+         dead: np.ndarray) -> _Fitted:
     """``model`` fitted to the mean score of each architecture among ``rows`` (one row per
-    canonical architecture: several seeds of one architecture are one target, not several)."""
+    canonical architecture: several seeds of one architecture are one target, not several);
+    disconnected cells (``dead``) are answered by their rule where one can be fitted."""
     from surrogates.registry import create
 
-    archs, means, groups, _ = data.architecture_means(rows)
-    return create(model, **params, space=data.space, seed=seed).fit(archs, means, noise_groups=groups)
+    rule = DisconnectedCells.from_records(dead[rows], data.scores[rows])
+    archs, means, groups, _ = data.architecture_means(_learnt_rows(rows, dead, rule))
+    fitted = create(model, **params, space=data.space, seed=seed).fit(archs, means, noise_groups=groups)
+    return _Fitted(fitted, rule)
+
+
+def _disconnected(data: TrainingSet) -> np.ndarray:
+    """Which records are of disconnected cells (:mod:`surrogates.disconnected`)."""
+    import graph_encodings
+
+    space = graph_encodings.get_space(data.space)
+    return disconnected_mask(space, space.coerce_many(data.archs))
 
 
 SEED_MEAN_MIN_RUNS = 3
@@ -110,13 +140,13 @@ def _seed_mean_metrics(data: TrainingSet, rows: np.ndarray, mean: np.ndarray,
 
 
 def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet,
-                      seed: int) -> tuple[Any, dict[str, Any]]:
+                      seed: int) -> tuple[_Fitted, dict[str, Any]]:
     """The model to ship and the ``evaluation`` section of the manifest (module docstring)."""
-    archs, y, n = data.archs, data.scores, len(data)
+    y, n, dead = data.scores, len(data), _disconnected(data)
     if n >= HOLDOUT_MIN_RECORDS:
         pool, test = split_architectures(data.groups, seed)
-        fitted = _fit(model, params, data, pool, seed)
-        mean, std = fitted.predict([archs[i] for i in test])
+        fitted = _fit(model, params, data, pool, seed, dead)
+        mean, std = fitted.predict(data, test, dead)
         return fitted, {
             "method": "holdout", "test_fraction": HOLDOUT_FRACTION, "split_seed": seed,
             "split_unit": SPLIT_UNIT_ARCHITECTURE,
@@ -131,9 +161,9 @@ def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet,
     mean, std = np.zeros(n), np.zeros(n)
     for f in range(k):
         test = np.flatnonzero(folds == f)
-        part = _fit(model, params, data, np.flatnonzero(folds != f), seed)
-        mean[test], std[test] = part.predict([archs[i] for i in test])
-    fitted = _fit(model, params, data, np.arange(n), seed)
+        part = _fit(model, params, data, np.flatnonzero(folds != f), seed, dead)
+        mean[test], std[test] = part.predict(data, test, dead)
+    fitted = _fit(model, params, data, np.arange(n), seed, dead)
     return fitted, {
         "method": "cross_validation", "folds": k, "split_seed": seed, "split_unit": SPLIT_UNIT_ARCHITECTURE,
         "n_fit": n, "n_test": n,
@@ -155,7 +185,9 @@ def _tune_in_pool(model: str, hp: dict[str, Any], data: TrainingSet, seed: int,
     from surrogates.tuning import tune
 
     pool, _ = split_architectures(data.groups, seed)
-    archs, means, groups, _ = data.architecture_means(pool)
+    dead = _disconnected(data)
+    rule = DisconnectedCells.from_records(dead[pool], data.scores[pool])
+    archs, means, groups, _ = data.architecture_means(_learnt_rows(pool, dead, rule))
     result = tune(model, archs, means, noise_groups=groups, space=data.space, task=data.task,
                   n_trials=options.n_trials, time_budget_s=options.time_budget_s,
                   metric=options.metric, validation_fraction=options.validation_fraction,
@@ -252,18 +284,19 @@ def fit_benchmark(
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".staging-") as tmp:
         staging = Path(tmp) / "benchmark"
-        fitted.save(staging / "model")
+        fitted.model.save(staging / "model")
         runtime = _runtime_section(data, staging, seed)
         write_manifest(staging, {
             "kind": BENCHMARK_KIND,
             "benchmark_format_version": BENCHMARK_FORMAT_VERSION,
             "space": space, "task": task, "protocol": data.protocol, "model": model,
-            "requires": required_libraries(fitted.get_params(), model),
-            "hyper_parameters": fitted.get_params(),
+            "requires": required_libraries(fitted.model.get_params(), model),
+            "hyper_parameters": fitted.model.get_params(),
             "training_data": {"n_records": len(data), "sha256": training_data_hash(data),
                               "selection": "status ok, finite score",
                               "records_root": "shipped" if records_root is None else str(records_root)},
             "evaluation": evaluation,
+            "disconnected_cells": None if fitted.disconnected is None else fitted.disconnected.to_dict(),
             "tuning": tuning_section,
             "runtime": runtime,
             "noise": _noise_section(data),
