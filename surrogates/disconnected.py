@@ -18,11 +18,16 @@ from typing import Any
 import numpy as np
 
 MIN_RECORDS = 3  # disconnected records needed before the rule answers for them
+# The std never falls below this share of the score's magnitude: records of one constant differ
+# only by float rounding (CIFAR-100's 100 - accuracy spreads 99.0 over +-1e-9), and an interval
+# narrower than that would miss them.
+RESOLUTION = 1e-6
 
 
 @dataclass(frozen=True)
 class DisconnectedCells:
-    """The score a disconnected cell gets (median of its records) and its std (their spread)."""
+    """The score a disconnected cell gets (median of its records) and its std (their spread, at
+    least :data:`RESOLUTION` of the score's magnitude)."""
 
     score: float
     std: float
@@ -34,7 +39,9 @@ class DisconnectedCells:
         values = np.asarray(scores, dtype=np.float64)[np.asarray(disconnected, dtype=bool)]
         if len(values) < MIN_RECORDS:
             return None
-        return cls(float(np.median(values)), float(values.std()), int(len(values)))
+        score = float(np.median(values))
+        std = max(float(values.std()), RESOLUTION * max(1.0, abs(score)))
+        return cls(score, std, int(len(values)))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
