@@ -103,17 +103,43 @@ def test_evaluate_prints_metrics(records, capsys) -> None:
       "--sampler", "regularized_evolution", "--sampler-option", "population_size"], "KEY=VALUE"),
     (["collect", "--task", "satellite", "--protocol", "satellite-tiny-v1", "--n", "1",
       "--sampler", "regularized_evolution", "--sampler-option", "pop=2"], "pop"),
+    (["simulate", "--task", "ninapro", "--optimizer-option", "pop=2"],
+     "'pop' is taken by none of the optimizers"),
+    (["simulate", "--task", "ninapro", "--optimizer-option", "pop"], "--optimizer-option 'pop'"),
+    (["query", "--task", "darcyflow", "0"], "several spaces ['darts', 'nb201']"),
+    (["simulate", "--task", "darcyflow", "--table"], "several spaces ['darts', 'nb201']"),
+    (["query", "--task", "spherical", "0"], "no benchmark for task 'spherical'"),
 ])
 def test_errors_exit_2_with_a_message(argv, message, capsys) -> None:
     assert main(argv) == 2
     assert message in capsys.readouterr().err
 
 
-def test_sampler_options_are_typed() -> None:
-    from nb360_cli.commands.collect import parse_options
+def test_query_without_space_uses_the_tasks_only_benchmark(capsys) -> None:
+    assert main(["query", "--task", "ninapro", "0"]) == 0
+    assert "space='nb201'" in capsys.readouterr().out
 
-    assert parse_options(["population_size=20", "rate=0.5", "mutation=op"]) == {
-        "population_size": 20, "rate": 0.5, "mutation": "op"}
+
+def test_simulate_defaults_evolve_and_options_reach_the_optimizer(tmp_path, capsys) -> None:
+    """At the default budget, evolution is not random search; a population as large as the
+    budget (an --optimizer-option) makes it so, and the option skips optimizers without it."""
+    csv = tmp_path / "runs.csv"
+    argv = ["simulate", "--task", "ninapro", "--optimizers", "random_search",
+            "regularized_evolution", "--seeds", "1", "--workers", "1", "--csv", str(csv)]
+
+    def archs() -> dict[str, list[str]]:
+        runs = pd.read_csv(csv)
+        return {name: group["arch"].tolist() for name, group in runs.groupby("optimizer")}
+
+    assert main(argv) == 0
+    assert "ninapro/nb201" in capsys.readouterr().out
+    default = archs()
+    assert len(default["random_search"]) == 100
+    assert default["regularized_evolution"] != default["random_search"]
+    assert main(argv + ["--optimizer-option", "population_size=100"]) == 0
+    with_option = archs()
+    assert with_option["regularized_evolution"] == with_option["random_search"]
+    assert with_option["random_search"] == default["random_search"]
 
 
 @pytest.mark.slow

@@ -1,11 +1,11 @@
-"""Options shared by ``nb360 fit`` and ``nb360 evaluate`` (nb360_cli.commands._options)."""
+"""Options shared by several commands (nb360_cli.commands._options)."""
 from __future__ import annotations
 
 import argparse
 
 import pytest
 
-from nb360_cli.commands._options import add_surrogate_options, parse_params
+from nb360_cli.commands._options import add_surrogate_options, parse_options, parse_params
 from nb360_cli.main import main
 
 
@@ -18,6 +18,13 @@ def test_shared_options_and_their_defaults() -> None:
     assert "(default: the recipe)" in parser.format_help()
     with pytest.raises(SystemExit):  # --task is required
         parser.parse_args([])
+
+
+def test_options_are_typed() -> None:
+    assert parse_options(["population_size=20", "rate=0.5", "mutation=op"]) == {
+        "population_size": 20, "rate": 0.5, "mutation": "op"}
+    with pytest.raises(ValueError, match=r"--optimizer-option 'rate' must look like KEY=VALUE"):
+        parse_options(["rate"], "--optimizer-option")
 
 
 def test_parse_params() -> None:

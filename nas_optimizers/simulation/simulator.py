@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from nas_optimizers.base import Optimizer
-from nas_optimizers.registry import create, list_optimizers
+from nas_optimizers.registry import check_hyper_parameters, create, list_optimizers
 from nas_optimizers.simulation.protocol import Benchmark
 
 BUDGET_KINDS = ("evaluations", "seconds")
@@ -75,14 +75,15 @@ def simulate(
     """Run ``optimizer`` against ``benchmark`` once per seed on a simulated clock.
 
     ``optimizer`` is a registry name (created with ``create(name, benchmark.space, seed,
-    **optimizer_kwargs)``) or a callable ``seed -> Optimizer`` (picklable when ``n_jobs != 1``).
-    Seeds run in parallel with joblib on ``n_jobs`` processes (-1: all cores); the result does
-    not depend on ``n_jobs``. Returns one row per reported evaluation, in finish order per seed,
-    with the columns :data:`COLUMNS`: ``evaluation`` (1-based count of results so far),
-    ``sim_time`` (simulated seconds at the finish), ``score`` (observed, noisy if
-    ``with_noise``), ``true_score`` (the benchmark's noise-free mean), ``incumbent`` (lowest
-    observed score so far, NaN before the first valid one), ``incumbent_true`` (the noise-free
-    score of that incumbent), ``runtime``, ``worker`` and ``arch`` (text form).
+    **optimizer_kwargs)``; unknown keys raise ``ValueError`` naming the valid ones) or a callable
+    ``seed -> Optimizer`` (picklable when ``n_jobs != 1``). Seeds run in parallel with joblib on
+    ``n_jobs`` processes (-1: all cores); the result does not depend on ``n_jobs``. Returns one
+    row per reported evaluation, in finish order per seed, with the columns :data:`COLUMNS`:
+    ``evaluation`` (1-based count of results so far), ``sim_time`` (simulated seconds at the
+    finish), ``score`` (observed, noisy if ``with_noise``), ``true_score`` (the benchmark's
+    noise-free mean), ``incumbent`` (lowest observed score so far, NaN before the first valid
+    one), ``incumbent_true`` (the noise-free score of that incumbent), ``runtime``, ``worker``
+    and ``arch`` (text form).
     """
     _check_arguments(optimizer, benchmark, budget, workers, budget_kind, optimizer_kwargs, n_jobs)
     seeds = list(seeds)
@@ -109,6 +110,7 @@ def _check_arguments(
             raise ValueError(
                 f"unknown optimizer {optimizer!r}; valid: {', '.join(list_optimizers())}"
             )
+        check_hyper_parameters(optimizer, optimizer_kwargs or {})
     elif not callable(optimizer):
         raise TypeError(f"optimizer must be a registry name or a callable(seed), got {optimizer!r}")
     elif optimizer_kwargs:

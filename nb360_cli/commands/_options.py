@@ -1,4 +1,4 @@
-"""Options shared by the commands that fit a surrogate on the records (``fit``, ``evaluate``)."""
+"""Options shared by several commands: surrogate fitting (``fit``, ``evaluate``), ``KEY=VALUE`` lists."""
 from __future__ import annotations
 
 import argparse
@@ -36,3 +36,25 @@ def parse_params(text: str | None) -> dict[str, Any] | None:
     if not isinstance(params, dict):
         raise ValueError(f"--params must be a JSON object, got {text!r}")
     return params
+
+
+def parse_options(pairs: list[str], flag: str = "--sampler-option") -> dict[str, object]:
+    """``["population_size=20", "mutation=op"]`` -> ``{"population_size": 20, "mutation": "op"}``.
+
+    Values that read as an int or a float become numbers; anything else stays a string.
+    ``flag`` names the option in the ``ValueError`` raised for a pair without ``=``.
+    """
+    options: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"{flag} {pair!r} must look like KEY=VALUE (e.g. population_size=20)")
+        value: object = text
+        for cast in (int, float):
+            try:
+                value = cast(text)
+                break
+            except ValueError:
+                continue
+        options[key.strip()] = value
+    return options

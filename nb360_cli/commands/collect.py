@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from nb360_cli.commands._options import parse_options
+
 DEFAULT_STORE = "training_data/data/records"
 
 
@@ -52,27 +54,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "to continue an optimizer's trajectory)")
     parser.add_argument("--no-progress", action="store_true")
     parser.set_defaults(run=run)
-
-
-def parse_options(pairs: list[str]) -> dict[str, object]:
-    """``["population_size=20", "mutation=op"]`` -> ``{"population_size": 20, "mutation": "op"}``.
-
-    Values that read as an int or a float become numbers; anything else stays a string.
-    """
-    options: dict[str, object] = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"sampler option {pair!r} must look like KEY=VALUE (e.g. population_size=20)")
-        value: object = text
-        for cast in (int, float):
-            try:
-                value = cast(text)
-                break
-            except ValueError:
-                continue
-        options[key.strip()] = value
-    return options
 
 
 def run(args: argparse.Namespace) -> int:

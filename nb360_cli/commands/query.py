@@ -9,7 +9,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("archs", nargs="+", metavar="ARCH",
                         help="architectures: text (Genotype(...) / |op~0|+...) or NB201 indices")
     parser.add_argument("--task", required=True)
-    parser.add_argument("--space", default="darts", help="search space (darts or nb201)")
+    parser.add_argument("--space", default=None,
+                        help="search space, darts or nb201 (default: the only one with a benchmark "
+                             "for the task)")
     parser.add_argument("--protocol", default=None)
     parser.add_argument("--model", default="ensemble")
     parser.add_argument("--root", default=None, help="artifact root (default: shipped)")

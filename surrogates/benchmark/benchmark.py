@@ -73,13 +73,14 @@ class Benchmark:
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
-    def load(cls, task: str, space: str = "darts", protocol: str | None = None,
+    def load(cls, task: str, space: str | None = None, protocol: str | None = None,
              model: str = "ensemble", root: str | os.PathLike[str] | None = None) -> Benchmark:
         """The benchmark stored under ``root`` (default: the shipped artifacts).
 
-        ``protocol=None``: the only protocol with artifacts for ``task``/``space``. Unknown
-        names raise ``ValueError`` listing what exists; a modified file or a format/library
-        version mismatch raises :class:`~surrogates.errors.ArtifactError`.
+        ``space=None``: the only space with a benchmark for ``task`` (``ValueError`` naming the
+        spaces when there are several); ``protocol=None``: the only protocol with artifacts for
+        ``task``/``space``. Unknown names raise ``ValueError`` listing what exists; a modified
+        file or a format/library version mismatch raises :class:`~surrogates.errors.ArtifactError`.
         """
         from surrogates.base import SurrogateModel
 

@@ -51,9 +51,31 @@ def list_benchmarks(root: str | os.PathLike[str] | None = None) -> list[tuple[st
     return sorted(found)
 
 
-def resolve(task: str, space: str, protocol: str | None, model: str,
+def pick_space(task: str, space: str | None = None,
+               root: str | os.PathLike[str] | None = None) -> str:
+    """``space`` when given; ``None``: the only space with a benchmark for ``task`` under ``root``.
+
+    ``ValueError`` naming the task and its spaces when it has benchmarks in several (or none).
+    """
+    if space is not None:
+        return space
+    available = list_benchmarks(root)
+    spaces = sorted({b[0] for b in available if b[1] == task})
+    if len(spaces) == 1:
+        return spaces[0]
+    if spaces:
+        raise ValueError(f"task {task!r} has benchmarks in several spaces {spaces}; "
+                         f"pass space= (--space on the command line)")
+    tasks = sorted({b[1] for b in available})
+    raise ValueError(f"no benchmark for task {task!r} under {artifact_root(root)}; "
+                     f"tasks with benchmarks: {tasks}")
+
+
+def resolve(task: str, space: str | None, protocol: str | None, model: str,
             root: str | os.PathLike[str] | None = None) -> Path:
-    """The folder of one benchmark; ``ValueError`` listing what exists when there is none."""
+    """The folder of one benchmark (``space=None``: see :func:`pick_space`); ``ValueError``
+    listing what exists when there is none."""
+    space = pick_space(task, space, root)
     available = list_benchmarks(root)
     listing = ", ".join("/".join(b) for b in available) or "none"
     where = f"under {artifact_root(root)} (space/task/protocol/model: {listing})"

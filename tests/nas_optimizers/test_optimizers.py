@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from graph_encodings import get_space
-from nas_optimizers import RegularizedEvolution, create, list_optimizers
+from nas_optimizers import RegularizedEvolution, create, hyper_parameters, list_optimizers
 
 
 def nb201_score(arch) -> float:
@@ -51,6 +51,22 @@ def test_bad_hyper_parameters_are_value_errors() -> None:
         create("regularized_evolution", "nb201", population_size=5, sample_size=10)
     with pytest.raises(ValueError, match="hyper-parameters"):
         create("random_search", "nb201", nonsense=1)
+    with pytest.raises(ValueError, match=r"unknown \['pop'\]; valid: population_size, sample_size"):
+        create("regularized_evolution", "nb201", pop=3)
+
+
+def test_hyper_parameters_follow_kwargs_to_the_base_class() -> None:
+    assert hyper_parameters("regularized_evolution") == ["population_size", "sample_size"]
+    assert hyper_parameters("random_search") == []
+    assert {"n_trees", "num_init", "acquisition"} <= set(hyper_parameters("rf_bo"))
+    assert create("rf_bo", "nb201", num_init=4, n_trees=5).num_init == 4
+    with pytest.raises(ValueError, match="regularized_evolution"):
+        hyper_parameters("bogus")
+
+
+def test_regularized_evolution_defaults_leave_a_100_budget_room_to_evolve() -> None:
+    optimizer = create("regularized_evolution", "nb201")
+    assert optimizer.population_size <= 25 and optimizer.sample_size < optimizer.population_size
 
 
 def test_regularized_evolution_beats_random_on_a_smooth_objective() -> None:

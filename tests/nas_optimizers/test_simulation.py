@@ -147,9 +147,27 @@ def test_a_factory_names_the_optimizer_column() -> None:
         ({"benchmark": object()}, TypeError, "query"),
         ({"optimizer": lambda s: create("random_search", "nb201", s),
           "optimizer_kwargs": {"population_size": 3}}, ValueError, "optimizer_kwargs"),
+        ({"optimizer": "regularized_evolution", "optimizer_kwargs": {"pop": 3}}, ValueError,
+         r"'regularized_evolution': unknown \['pop'\]; valid: population_size, sample_size"),
     ],
 )
 def test_bad_arguments_name_the_value(kwargs: dict, error: type, match: str) -> None:
     arguments = {"optimizer": "random_search", "benchmark": toy_benchmark(), "budget": 5, **kwargs}
     with pytest.raises(error, match=match):
         simulate(**arguments)
+
+
+def test_defaults_at_budget_100_make_evolution_differ_from_random_search() -> None:
+    """On the shipped NinaPro NB201 benchmark, regularised evolution with its defaults evolves
+    within a 100-evaluation budget; a population as large as the budget (passed through
+    ``optimizer_kwargs``) makes it random search exactly."""
+    from surrogates import Benchmark
+
+    bench = Benchmark.load("ninapro")
+    random = simulate("random_search", bench, 100)
+    evolution = simulate("regularized_evolution", bench, 100)
+    assert not np.array_equal(evolution["incumbent_true"], random["incumbent_true"])
+    assert evolution["arch"].tolist() != random["arch"].tolist()
+    as_random = simulate("regularized_evolution", bench, 100,
+                         optimizer_kwargs={"population_size": 100})
+    assert as_random["arch"].tolist() == random["arch"].tolist()

@@ -137,6 +137,16 @@ def test_unknown_names_list_what_exists() -> None:
         Benchmark.load("ninapro", space="nb201", model="gin")
 
 
+def test_space_defaults_to_the_tasks_only_benchmark_space() -> None:
+    assert Benchmark.load("ninapro").space.name == "nb201"
+    assert Benchmark.load("darcyflow", "darts").space.name == "darts"  # explicit values still work
+    with pytest.raises(ValueError, match=r"task 'darcyflow' has benchmarks in several spaces "
+                                         r"\['darts', 'nb201'\]; pass space="):
+        Benchmark.load("darcyflow")
+    with pytest.raises(ValueError, match=r"no benchmark for task 'spherical'.*ninapro"):
+        Benchmark.load("spherical")
+
+
 def test_load_imports_no_tree_library() -> None:
     """Boosters are read on first use: loading is fast and imports neither XGBoost nor LightGBM."""
     import subprocess
