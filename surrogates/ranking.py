@@ -65,13 +65,16 @@ class RankingResult:
         return order[: min(size, len(order))]
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per architecture, best expected rank first."""
-        frame = pd.DataFrame({
-            "arch": [str(a) for a in self.archs], "p_best": self.p_best,
+        """One row per architecture in the pool's order; ``rank`` orders them by expected rank
+        (1 = best; ties keep the pool's order): ``frame.sort_values("rank")`` lists best first."""
+        order = np.argsort(self.expected_rank, kind="stable")
+        position = np.empty(len(order), dtype=np.int64)
+        position[order] = np.arange(1, len(order) + 1)
+        return pd.DataFrame({
+            "arch": [str(a) for a in self.archs], "rank": position, "p_best": self.p_best,
             "expected_rank": self.expected_rank, "rank_low": self.rank_low,
             "rank_high": self.rank_high,
         })
-        return frame.sort_values("expected_rank", kind="stable").reset_index(drop=True)
 
 
 def rank(

@@ -43,6 +43,12 @@ def test_query_shapes_and_values(bench: Benchmark) -> None:
     assert result.sample is None and result.runtime is None  # the tables have no train times
     assert np.all(result.std > 0) and np.all(np.isfinite(result.mean))
     assert np.all(result.params > 0) and np.all(result.flops > 0)
+    frame = result.to_frame(archs)  # query order; no column for what the query did not return
+    assert list(frame.columns) == ["arch", "mean", "std", "params", "flops"]
+    assert frame["arch"].tolist() == [str(a) for a in archs] and frame["mean"].tolist() == result.mean.tolist()
+    assert "sample" in bench.query(archs, with_noise=True, seed=0).to_frame().columns
+    with pytest.raises(ValueError, match="archs has 3 entries for a result of 50"):
+        result.to_frame(archs[:3])
 
 
 def test_hardware_figures_of_every_cell(bench: Benchmark) -> None:

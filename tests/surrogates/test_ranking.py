@@ -83,7 +83,10 @@ def test_top_set_is_the_smallest_prefix_reaching_the_probability(table):
         assert result.p_best[chosen].sum() >= prob - 1e-9
         assert len(chosen) == 1 or result.p_best[chosen[:-1]].sum() < prob
     frame = result.to_frame()
-    assert list(frame["expected_rank"]) == sorted(frame["expected_rank"])
+    assert frame["arch"].tolist() == [str(a) for a in result.archs]  # the pool's order
+    assert sorted(frame["rank"]) == list(range(1, len(frame) + 1))
+    best_first = frame.sort_values("rank")["expected_rank"].tolist()
+    assert best_first == sorted(best_first)
 
 
 def test_ties_of_exact_table_scores_are_split_evenly():
