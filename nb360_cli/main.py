@@ -6,6 +6,7 @@ import sys
 from collections.abc import Sequence
 
 from nb360_cli import __version__
+from nb360_cli.commands import benchmarks as benchmarks_command
 from nb360_cli.commands import collect as collect_command
 from nb360_cli.commands import data as data_command
 from nb360_cli.commands import demo as demo_command
@@ -17,7 +18,7 @@ from nb360_cli.commands import train as train_command
 
 COMMANDS = (
     demo_command, data_command, train_command, collect_command, fit_command, evaluate_command,
-    query_command, simulate_command,
+    query_command, simulate_command, benchmarks_command,
 )
 
 

@@ -196,3 +196,16 @@ def test_data_pack_prints_sizes_and_enforces_the_limit(tmp_path, capsys) -> None
     (tmp_path / "pack" / "ucr_crop" / "Crop_TRAIN.tsv").write_text("changed\n")
     assert main(["data", "verify-pack", str(tmp_path / "pack")]) == 2
     assert "Crop_TRAIN.tsv has 8 bytes; the manifest says" in capsys.readouterr().err
+
+
+def test_benchmarks_lists_every_shipped_benchmark(capsys, tmp_path: Path) -> None:
+    from surrogates.benchmark.ship_table import table
+    from surrogates.benchmark.store import list_benchmarks
+
+    assert main(["benchmarks"]) == 0
+    out = capsys.readouterr().out
+    assert out.strip() == table().strip()
+    for space, task, protocol, _ in list_benchmarks():
+        assert f"| {space} / {task} | `{protocol}` |" in out
+    assert main(["benchmarks", "--root", str(tmp_path)]) == 1
+    assert f"no benchmarks under {tmp_path}" in capsys.readouterr().out
