@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from graph_encodings import SearchSpace, get_space
+from graph_encodings import SearchSpace, check_seed, get_space
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,8 @@ class Optimizer(abc.ABC):
 
     def __init__(self, space: SearchSpace | str, seed: int | None = 0) -> None:
         self.space = get_space(space) if isinstance(space, str) else space
-        self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self.seed = check_seed(seed, allow_none=True)
+        self.rng = np.random.default_rng(self.seed)
         self.history: list[Observation] = []
 
     @abc.abstractmethod

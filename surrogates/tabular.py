@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 import graph_encodings
+from graph_encodings.seeds import as_rng, check_seed
 from surrogates.benchmark.query import QueryResult
 from surrogates.lookup import pick_protocol
 
@@ -141,13 +142,15 @@ class TabularBenchmark:
         return out
 
     def query(
-        self, archs: Sequence[Any], with_noise: bool = False, seed: int | None = None
+        self, archs: Sequence[Any], with_noise: bool = False,
+        seed: int | np.random.Generator | None = None,
     ) -> QueryResult:
         """Table values of ``archs`` (module docstring); ``sample`` = a real run if ``with_noise``."""
+        check_seed(seed, allow_none=True, allow_generator=True)
         rows = self.rows(archs)
         sample = None
         if with_noise:
-            rng = np.random.default_rng(seed)
+            rng = as_rng(seed)
             picks = rng.integers(0, self.n_runs[rows])  # one uniform run per queried arch
             sample = np.array([self._runs[r][j] for r, j in zip(rows, picks, strict=True)])
         runtime = None if self.runtimes is None else self.runtimes[rows]

@@ -172,6 +172,28 @@ def test_simulate_writes_trajectories_and_plot(table, tmp_path, capsys) -> None:
     assert png.stat().st_size > 0
 
 
+@pytest.mark.parametrize("argv", [
+    ["train", "--task", "ninapro", "--protocol", "ninapro-tiny-v1", "--arch", ARCH],
+    ["collect", "--task", "ninapro", "--protocol", "ninapro-tiny-v1", "--n", "1"],
+    ["query", "--task", "ninapro", "0"],
+    ["fit", "--task", "ninapro"],
+    ["evaluate", "--task", "ninapro"],
+    ["data", "reproduce", "--task", "ninapro", "--protocol", "ninapro-tiny-v1"],
+])
+@pytest.mark.parametrize(("seed", "shown"), [("-3", "-3"), ("abc", "'abc'")])
+def test_every_seed_option_refuses_what_is_not_an_integer_ge_0(argv, seed, shown, capsys) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(argv + ["--seed", seed])
+    assert raised.value.code == 2
+    assert f"argument --seed: seed must be an integer >= 0, got {shown}" in capsys.readouterr().err
+
+
+def test_simulate_seeds_is_a_count(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["simulate", "--task", "ninapro", "--seeds", "-3"])
+    assert "argument --seeds: must be an integer >= 1, got '-3'" in capsys.readouterr().err
+
+
 def test_data_pack_prints_sizes_and_enforces_the_limit(tmp_path, capsys) -> None:
     root = tmp_path / "root"
     (root / "ucr_crop").mkdir(parents=True)

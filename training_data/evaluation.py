@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from graph_encodings import get_space, list_spaces
+from graph_encodings import check_seed, get_space, list_spaces
 from graph_encodings.spaces.base import SearchSpace
 from training_data.networks import build_network, count_flops, count_params
 from training_data.protocols import Protocol, get_protocol, network_io, training_seed
@@ -117,8 +117,7 @@ def resolve_inputs(
     cuda_graphs: bool | None = None,
 ) -> Resolved:
     """Validate every user input (``ValueError`` naming the bad value and the valid ones)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an integer, got {seed!r}")
+    check_seed(seed)
     sp, arch_obj = resolve_arch(arch, space)
     task_obj = get_task(task) if isinstance(task, str) else task
     proto = get_protocol(protocol)

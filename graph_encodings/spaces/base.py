@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from graph_encodings.seeds import as_rng
+
 if TYPE_CHECKING:  # networkx is imported by to_graph only: importing stays fast
     import networkx as nx
 
@@ -34,7 +36,7 @@ class SearchSpace(abc.ABC):
 
     def mutate(self, arch: Any, rng: np.random.Generator | int | None = None) -> Any:
         """A uniformly chosen neighbour of ``arch`` (never ``arch`` itself)."""
-        rng = np.random.default_rng(rng)
+        rng = as_rng(rng, "rng")
         options = self.neighbours(self.validate(arch))
         return options[int(rng.integers(len(options)))]
 
@@ -105,7 +107,7 @@ class SearchSpace(abc.ABC):
         """The architecture as a networkx DiGraph, operations on edges (edge attribute ``op``)."""
 
     def sample_many(self, n: int, rng: np.random.Generator | int | None = None) -> list[Any]:
-        rng = np.random.default_rng(rng)
+        rng = as_rng(rng, "rng")
         return [self.sample(rng) for _ in range(n)]
 
     def coerce_many(self, items: Iterable[Any]) -> list[Any]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from graph_encodings.seeds import as_rng
 from graph_encodings.spaces import darts_canonical as canon
 from graph_encodings.spaces.base import SearchSpace
 from graph_encodings.spaces.genotype_text import GENOTYPE_FIELDS, parse_genotype_text
@@ -188,7 +189,7 @@ class DartsSpace(SearchSpace):
     # -- generation -------------------------------------------------------------------------
     def sample(self, rng: np.random.Generator | int | None = None) -> DartsArch:
         """Uniform: an ordered pair of distinct inputs per node and an op per edge, uniformly."""
-        rng = np.random.default_rng(rng)
+        rng = as_rng(rng, "rng")
         cells = []
         for _ in CELL_TYPES:
             ops = rng.integers(len(DARTS_OPS), size=N_EDGES)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from graph_encodings.seeds import as_rng
 from graph_encodings.spaces.base import SearchSpace
 
 # NB201 op order (the order of NB201's search space list; integer coding of ops uses it).
@@ -112,7 +113,7 @@ class NB201Space(SearchSpace):
     # -- generation -------------------------------------------------------------------------
     def sample(self, rng: np.random.Generator | int | None = None) -> NB201Arch:
         """Uniform over the 15,625 architectures (one uniform op per edge)."""
-        rng = np.random.default_rng(rng)
+        rng = as_rng(rng, "rng")
         codes = rng.integers(len(NB201_OPS), size=len(NB201_EDGES))
         return NB201Arch(tuple(NB201_OPS[c] for c in codes))
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from graph_encodings import check_seed
 from nas_optimizers.base import Optimizer
 from nas_optimizers.registry import check_hyper_parameters, create, list_optimizers
 from nas_optimizers.simulation.protocol import Benchmark
@@ -86,18 +87,27 @@ def simulate(
     and ``arch`` (text form).
     """
     _check_arguments(optimizer, benchmark, budget, workers, budget_kind, optimizer_kwargs, n_jobs)
-    seeds = list(seeds)
-    if not seeds or not all(isinstance(s, (int, np.integer)) and s >= 0 for s in seeds):
-        raise ValueError(f"seeds must be a non-empty collection of integers >= 0, got {seeds!r}")
+    seeds = _check_seeds(seeds)
     run = _Run(optimizer, benchmark, float(budget), workers, budget_kind, with_noise,
                dict(optimizer_kwargs or {}))
     if n_jobs == 1 or len(seeds) == 1:
-        frames = [run(int(s)) for s in seeds]
+        frames = [run(s) for s in seeds]
     else:
         from joblib import Parallel, delayed
 
-        frames = Parallel(n_jobs=n_jobs)(delayed(run)(int(s)) for s in seeds)
+        frames = Parallel(n_jobs=n_jobs)(delayed(run)(s) for s in seeds)
     return pd.concat(frames, ignore_index=True)
+
+
+def _check_seeds(seeds: Any) -> list[int]:
+    """``seeds`` as a non-empty list of ints >= 0 (``ValueError`` naming the bad one)."""
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+        raise ValueError(f"seeds must be a non-empty collection of integers >= 0 (e.g. range(10)), "
+                         f"got {seeds!r}")
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("seeds is empty; pass a non-empty collection of integers >= 0")
+    return [check_seed(s, f"seeds[{i}]") for i, s in enumerate(seeds)]
 
 
 def _check_arguments(

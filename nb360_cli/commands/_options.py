@@ -19,7 +19,32 @@ def add_surrogate_options(parser: argparse.ArgumentParser, params_default: str) 
     parser.add_argument("--params", default=None,
                         help=f"hyper-parameters as JSON (default: {params_default})")
     parser.add_argument("--records", default=None, help="record store folder (default: shipped)")
-    parser.add_argument("--seed", type=int, default=0, help="split and model seed")
+    parser.add_argument("--seed", type=seed_arg, default=0, help="split and model seed")
+
+
+def seed_arg(text: str) -> int:
+    """The argparse type of every ``--seed``: an integer >= 0 (:func:`graph_encodings.check_seed`)."""
+    from graph_encodings.seeds import check_seed
+
+    try:
+        value: object = int(text)
+    except ValueError:
+        value = text
+    try:
+        return check_seed(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def count_arg(text: str) -> int:
+    """The argparse type of a count that must be an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
 
 
 def parse_params(text: str | None) -> dict[str, Any] | None:

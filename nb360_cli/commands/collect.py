@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nb360_cli.commands._options import parse_options
+from nb360_cli.commands._options import parse_options, seed_arg
 
 DEFAULT_STORE = "training_data/data/records"
 
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--executor", default="local", choices=["local", "ray", "slurm"])
     parser.add_argument("--workers", type=int, default=1, help="evaluations in flight at once")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per evaluation")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the sampler")
+    parser.add_argument("--seed", type=seed_arg, default=0, help="seed of the sampler")
     parser.add_argument("--repeat-fraction", type=float, default=0.0,
                         help="fraction of architectures also trained with more seeds")
     parser.add_argument("--repeat-seeds", type=int, default=3)

@@ -5,6 +5,8 @@ import argparse
 
 import pandas as pd
 
+from nb360_cli.commands._options import seed_arg
+
 DEFAULT_LIMIT_MIB = 40.0
 
 
@@ -62,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     reproduce.add_argument("--task", required=True, help="the records' task")
     reproduce.add_argument("--protocol", required=True, help="the records' protocol (trained here)")
     reproduce.add_argument("--n", type=int, default=1, help="how many records (default: 1)")
-    reproduce.add_argument("--seed", type=int, default=0, help="which records: the draw's seed")
+    reproduce.add_argument("--seed", type=seed_arg, default=0, help="which records: the draw's seed")
     reproduce.add_argument(
         "--op", action="append", default=[], metavar="OP",
         help="only architectures with this op (repeatable), e.g. max_pool_3x3",

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from nb360_cli.commands._options import seed_arg
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("query", help="predict scores of architectures with a benchmark")
@@ -16,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", default="ensemble")
     parser.add_argument("--root", default=None, help="artifact root (default: shipped)")
     parser.add_argument("--noise", action="store_true", help="also draw one noisy sample each")
-    parser.add_argument("--seed", type=int, default=None, help="seed of the noisy samples")
+    parser.add_argument("--seed", type=seed_arg, default=None, help="seed of the noisy samples")
     parser.set_defaults(run=run)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from nb360_cli.commands._options import parse_options
+from nb360_cli.commands._options import count_arg, parse_options
 
 DEFAULT_OPTIMIZERS = ("random_search", "regularized_evolution", "local_search")
 
@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--budget", type=float, default=100, help="evaluations (or seconds with --seconds)")
     parser.add_argument("--seconds", action="store_true", help="the budget is simulated seconds")
     parser.add_argument("--workers", type=int, default=4, help="simulated asynchronous workers")
-    parser.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1 per optimizer")
+    parser.add_argument("--seeds", type=count_arg, default=10, help="seeds 0..N-1 per optimizer")
     parser.add_argument("--n-jobs", type=int, default=1, help="local processes running seeds")
     parser.add_argument("--csv", default=None, help="write the trajectories to this CSV")
     parser.add_argument("--plot", default=None, help="write the anytime plot to this PNG")

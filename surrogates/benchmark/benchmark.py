@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 import graph_encodings
+from graph_encodings.seeds import as_rng, check_seed
 from surrogates.benchmark.query import QueryResult
 from surrogates.benchmark.runtime import flops_seconds
 from surrogates.benchmark.store import read_benchmark_manifest, resolve
@@ -183,13 +184,15 @@ class Benchmark:
               seed: int | np.random.Generator | None = None) -> QueryResult:
         """Predicted scores (mean, std), a noisy sample if asked, runtime, params and FLOPs.
 
-        ``seed`` seeds the noise (same seed, same samples); None draws fresh randomness.
+        ``seed`` (an int >= 0 or a Generator) seeds the noise (same seed, same samples); None
+        draws fresh randomness.
         """
+        check_seed(seed, allow_none=True, allow_generator=True)
         objs = self.coerce(archs)
         mean, std, noise, seconds = self._predict(objs)
         sample = None
         if with_noise:
-            rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+            rng = as_rng(seed)
             if self.run_noise is not None:
                 sample = mean + self.run_noise.sample(len(objs), rng)
                 if self.disconnected is not None:  # a disconnected cell's runs vary as its records

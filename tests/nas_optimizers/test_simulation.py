@@ -143,6 +143,8 @@ def test_a_factory_names_the_optimizer_column() -> None:
         ({"budget_kind": "epochs"}, ValueError, "seconds"),
         ({"workers": 0}, ValueError, "workers"),
         ({"seeds": []}, ValueError, "seeds"),
+        ({"seeds": [0, -1]}, ValueError, r"seeds\[1\] must be an integer >= 0, got -1"),
+        ({"seeds": 5}, ValueError, "seeds must be a non-empty collection"),
         ({"n_jobs": 0}, ValueError, "n_jobs"),
         ({"benchmark": object()}, TypeError, "query"),
         ({"optimizer": lambda s: create("random_search", "nb201", s),

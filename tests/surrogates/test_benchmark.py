@@ -85,6 +85,21 @@ def test_invalid_arch_is_named(bench: Benchmark) -> None:
         bench.query([])
 
 
+@pytest.mark.parametrize("seed", [-1, "abc", 1.5, True])
+def test_a_bad_seed_is_named(bench: Benchmark, seed: object) -> None:
+    with pytest.raises(ValueError, match=rf"seed must be an integer >= 0, None or a numpy Generator, got {seed!r}"):
+        bench.query([0], with_noise=True, seed=seed)
+    with pytest.raises(ValueError, match="seed must be"):
+        bench.query([0], seed=seed)  # refused the same without noise
+
+
+def test_numpy_seeds_and_generators_are_accepted(bench: Benchmark) -> None:
+    a = bench.query([0, 1], with_noise=True, seed=np.int64(3)).sample
+    np.testing.assert_array_equal(a, bench.query([0, 1], with_noise=True, seed=3).sample)
+    b = bench.query([0, 1], with_noise=True, seed=np.random.default_rng(3)).sample
+    assert b is not None and b.shape == (2,)
+
+
 def test_noise_is_seeded_centred_and_the_measured_run_noise(bench: Benchmark) -> None:
     archs = NB201.sample_many(400, rng=3)
     a = bench.query(archs, with_noise=True, seed=7)

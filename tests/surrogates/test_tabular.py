@@ -56,6 +56,8 @@ def test_noisy_samples_are_real_runs_and_seeded():
     assert all(d[1] == 7.5 for d in draws)
     again = bench.query([TWIN_A, SOLO], with_noise=True, seed=7).sample
     np.testing.assert_array_equal(again, draws[7])
+    with pytest.raises(ValueError, match="seed must be an integer >= 0, None or a numpy Generator, got -1"):
+        bench.query([SOLO], with_noise=True, seed=-1)
 
 
 def test_unknown_architecture_raises_a_key_error_naming_it():

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph_encodings import SearchSpace, get_space
+from graph_encodings import SearchSpace, check_seed, get_space
 from training_data.collection.executors import Executor, make_executor
 from training_data.collection.jobs import (
     ENVIRONMENT_ERROR,
@@ -264,6 +264,7 @@ def collect(
         raise ValueError(f"protocol {protocol!r} is for task {proto.task!r}, not {task!r}")
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n!r}")
+    check_seed(seed)
     if time_budget_s is not None and not time_budget_s >= 0:
         raise ValueError(f"time_budget_s must be >= 0 seconds (or None), got {time_budget_s!r}")
     if isinstance(expected_run_s, bool) or not isinstance(expected_run_s, (int, float)) or not expected_run_s >= 0:

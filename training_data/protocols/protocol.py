@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph_encodings.seeds import check_seed
+
 OPTIMIZERS: tuple[str, ...] = ("sgd", "adamw")
 SCHEDULES: tuple[str, ...] = ("cosine", "constant")
 AUGMENTATIONS: tuple[str, ...] = ("none", "shift1d", "crop_flip")
@@ -178,8 +180,7 @@ def training_seed(protocol: Protocol, arch_hash: str, seed: int) -> int:
     and the seed, so two architectures (or two seeds) never share a stream except by a 2^-31
     collision, and every reader derives the same stream from the record.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    seed = check_seed(seed)
     if protocol.seed_policy == "shared":
         return seed
     digest = hashlib.sha256(f"{arch_hash}/{seed}".encode()).digest()
