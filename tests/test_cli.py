@@ -160,7 +160,7 @@ def test_demo(capsys, tmp_path, monkeypatch) -> None:
 
 @pytest.mark.parametrize("table", [False, True], ids=["surrogate", "table"])
 def test_simulate_writes_trajectories_and_plot(table, tmp_path, capsys) -> None:
-    csv, png = tmp_path / "runs.csv", tmp_path / "anytime.png"
+    csv, png = tmp_path / "runs.csv", tmp_path / "new" / "anytime.png"  # folders are created
     argv = ["simulate", "--task", "darcyflow", "--space", "nb201", "--optimizers", "random_search",
             "local_search", "--budget", "20", "--seeds", "2", "--csv", str(csv), "--plot", str(png)]
     assert main(argv + (["--table"] if table else [])) == 0
@@ -170,6 +170,21 @@ def test_simulate_writes_trajectories_and_plot(table, tmp_path, capsys) -> None:
     assert set(runs["optimizer"]) == {"random_search", "local_search"}
     assert runs.groupby(["optimizer", "seed"]).size().eq(20).all()
     assert png.stat().st_size > 0
+
+
+def test_simulate_checks_output_paths_before_simulating(tmp_path, capsys, monkeypatch) -> None:
+    import nas_optimizers
+
+    monkeypatch.setattr(nas_optimizers, "simulate", lambda *a, **k: pytest.fail("simulated first"))
+    (tmp_path / "file").write_text("")
+    argv = ["simulate", "--task", "ninapro", "--optimizers", "random_search"]
+    for option, message in [
+        (["--plot", str(tmp_path / "file" / "x.png")], "cannot create its folder"),
+        (["--plot", str(tmp_path / "x.jpg")], "--plot must be a .png file"),
+        (["--csv", str(tmp_path)], "is a folder"),
+    ]:
+        assert main(argv + option) == 2
+        assert message in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv", [

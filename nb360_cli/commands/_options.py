@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 
@@ -45,6 +46,27 @@ def count_arg(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
     return value
+
+
+def output_file(text: str | None, flag: str, suffix: str | None = None) -> Path | None:
+    """``text`` as a file to write at the end of a command, checked before any work.
+
+    It must not be a folder (and end in ``suffix`` when given); its folder is created (as
+    ``fit --out`` and ``collect --store`` create theirs). ``ValueError`` naming ``flag`` and the
+    path otherwise.
+    """
+    if text is None:
+        return None
+    path = Path(text)
+    if suffix is not None and path.suffix.lower() != suffix:
+        raise ValueError(f"{flag} must be a {suffix} file, got {text!r}")
+    if path.is_dir():
+        raise ValueError(f"{flag} {text!r} is a folder, not a file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f"{flag} {text!r}: cannot create its folder ({err})") from None
+    return path
 
 
 def parse_params(text: str | None) -> dict[str, Any] | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from nb360_cli.commands._options import count_arg, parse_options
+from nb360_cli.commands._options import count_arg, output_file, parse_options
 
 DEFAULT_OPTIMIZERS = ("random_search", "regularized_evolution", "local_search")
 
@@ -26,8 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--workers", type=int, default=4, help="simulated asynchronous workers")
     parser.add_argument("--seeds", type=count_arg, default=10, help="seeds 0..N-1 per optimizer")
     parser.add_argument("--n-jobs", type=int, default=1, help="local processes running seeds")
-    parser.add_argument("--csv", default=None, help="write the trajectories to this CSV")
-    parser.add_argument("--plot", default=None, help="write the anytime plot to this PNG")
+    parser.add_argument("--csv", default=None,
+                        help="write the trajectories to this CSV (its folder is created)")
+    parser.add_argument("--plot", default=None,
+                        help="write the anytime plot to this PNG (its folder is created)")
     parser.set_defaults(run=run)
 
 
@@ -57,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"unknown optimizer(s) {unknown}; valid: {', '.join(list_optimizers())}")
     kwargs = optimizer_options(args.optimizers,
                                parse_options(args.optimizer_option, "--optimizer-option"))
+    csv, plot = output_file(args.csv, "--csv"), output_file(args.plot, "--plot", ".png")
     if args.table:
         from surrogates import TabularBenchmark
         from surrogates.benchmark.store import pick_space
@@ -79,9 +82,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(args.optimizers)} optimizers x {args.seeds} seeds on {args.task}/{bench.space.name} "
           f"({'table' if args.table else 'surrogate'}): final incumbent (noise-free score)")
     print(summary.to_string(float_format=lambda v: f"{v:.4g}"))
-    if args.csv:
-        runs.to_csv(args.csv, index=False)
-        print(f"trajectories: {args.csv}")
-    if args.plot:
-        print(f"plot: {plot_anytime(runs, args.plot)}")
+    if csv is not None:
+        runs.to_csv(csv, index=False)
+        print(f"trajectories: {csv}")
+    if plot is not None:
+        print(f"plot: {plot_anytime(runs, plot)}")
     return 0

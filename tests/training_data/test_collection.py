@@ -254,13 +254,15 @@ def test_an_environment_error_stops_the_campaign_and_records_nothing(tmp_path: P
     stored as 'failed' runs (that would mark them evaluated), but stop the campaign."""
     store, empty_root = tmp_path / "records", tmp_path / "no_data"
     empty_root.mkdir()
-    with pytest.raises(CollectionEnvironmentError, match=r"could not start .*recording 0 runs.*Crop"):
+    with pytest.raises(CollectionEnvironmentError, match=r"could not start .*recording 0 runs.*Crop") as raised:
         collect(TASK, PROTOCOL, 6, store, workers=2, data_root=empty_root, progress=False)
+    assert "Traceback" not in str(raised.value) and "Traceback" in raised.value.worker_traceback
     assert not store.exists() or keys(store) == []
     command = [sys.executable, "-m", "nb360_cli.main", "collect", "--task", TASK, "--protocol", PROTOCOL,
                "--n", "2", "--store", str(store), "--no-progress", "--data-root", str(empty_root)]
     finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 2 and "nb360 collect: error: an evaluation" in finished.stderr
+    assert len(finished.stderr.strip().splitlines()) == 1  # the message alone, no worker traceback
     again = collect(TASK, PROTOCOL, 2, store, progress=False)  # fixed: the real data root
     assert (again.evaluated, again.status_counts["ok"]) == (2, 2)
 

@@ -27,6 +27,7 @@ from graph_encodings import SearchSpace, check_seed, get_space
 from training_data.collection.executors import Executor, make_executor
 from training_data.collection.jobs import (
     ENVIRONMENT_ERROR,
+    ENVIRONMENT_TRACEBACK,
     WORKER_DIED,
     CollectionEnvironmentError,
     EvalJob,
@@ -126,7 +127,7 @@ class _Campaign:
         self.submitted_at: dict[tuple[str, int], float] = {}
         self.durations: list[float] = []  # seconds from submission to result, this campaign
         self.expected_run_s = expected_run_s  # the guess until the first result
-        self.environment_error: tuple[EvalJob, str] | None = None  # the first one, if any
+        self.environment_error: tuple[EvalJob, str, str] | None = None  # the first one, if any
 
     def may_start(self, deadline: float | None) -> bool:
         """Whether a new evaluation is expected to finish before ``deadline`` (perf_counter).
@@ -195,7 +196,8 @@ class _Campaign:
             if ENVIRONMENT_ERROR in data:  # not a record: stop proposing, store nothing for it
                 del self.in_flight[key]
                 self.submitted_at.pop(key, None)
-                self.environment_error = self.environment_error or (job, data[ENVIRONMENT_ERROR])
+                self.environment_error = self.environment_error or (
+                    job, data[ENVIRONMENT_ERROR], data.get(ENVIRONMENT_TRACEBACK, ""))
                 continue
             record = Record.from_dict(data)
             if (record.status == "failed" and WORKER_DIED in record.message
@@ -308,10 +310,11 @@ def collect(
         campaign.tell_in_order(len(campaign.proposals))
     summary.wall_seconds = time.perf_counter() - start
     if campaign.environment_error is not None:
-        job, message = campaign.environment_error
+        job, message, worker_traceback = campaign.environment_error
         raise CollectionEnvironmentError(
             f"an evaluation of {task}/{protocol} could not start (architecture {job.arch_hash}, seed "
             f"{job.seed}, device {job.device!r}, data root {job.data_root or 'the default'}), so the "
             f"campaign stopped after recording {summary.evaluated} runs; nothing was recorded for "
-            f"it. Fix the environment and re-run to continue. The worker said: {message}")
+            f"it. Fix the environment and re-run to continue. The worker said: {message}",
+            worker_traceback)
     return summary

@@ -31,13 +31,18 @@ class EvalJob:
 
 
 ENVIRONMENT_ERROR = "environment_error"  # the key of a result that is not a record
+ENVIRONMENT_TRACEBACK = "environment_traceback"  # ... and of the worker's traceback, if any
 WORKER_DIED = "worker process died"  # the message prefix of runs the campaign retries
 
 
 class CollectionEnvironmentError(RuntimeError):
     """An evaluation could not start where it was sent (a missing data file, an absent device,
     a broken installation on that worker): not a property of the architecture, so nothing was
-    recorded for it."""
+    recorded for it. The message is the worker's error; ``worker_traceback`` its traceback."""
+
+    def __init__(self, message: str, worker_traceback: str = "") -> None:
+        super().__init__(message)
+        self.worker_traceback = worker_traceback
 
 
 def run_job(job: EvalJob) -> dict[str, Any]:
@@ -64,12 +69,12 @@ def run_job(job: EvalJob) -> dict[str, Any]:
         )
         return record.to_dict()
     except Exception as error:  # noqa: BLE001 - a worker reports every error, never raises
-        return environment_error(f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=5)}")
+        return environment_error(f"{type(error).__name__}: {error}", traceback.format_exc(limit=5))
 
 
-def environment_error(message: str) -> dict[str, Any]:
+def environment_error(message: str, worker_traceback: str = "") -> dict[str, Any]:
     """The result of a job that could not start where it was sent (see :func:`run_job`)."""
-    return {ENVIRONMENT_ERROR: message}
+    return {ENVIRONMENT_ERROR: message, **({ENVIRONMENT_TRACEBACK: worker_traceback} if worker_traceback else {})}
 
 
 def worker_died_record(job: EvalJob, detail: str) -> dict[str, Any]:
