@@ -1,6 +1,7 @@
 """Architecture inputs of the models: which space they belong to, coercion, targets."""
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,13 +59,28 @@ def coerce_archs(space: Any, archs: Sequence[Any]) -> list[Any]:
     return out
 
 
-def check_targets(y: Any, n: int) -> np.ndarray:
-    """``y`` as a finite float64 vector of length ``n`` (``ValueError`` otherwise)."""
-    arr = np.asarray(y, dtype=np.float64)
+def check_targets(y: Any, n: int, what: str = "y") -> np.ndarray:
+    """``y`` as a finite float64 vector of length ``n``.
+
+    ``ValueError`` naming ``what`` (the argument) and the first bad entry otherwise: a shape other
+    than ``(n,)``, an entry that is not a real number (strings and bools are not), NaN or inf.
+    """
+    try:
+        arr = np.asarray(y)
+    except ValueError as err:  # ragged nesting
+        raise ValueError(f"{what} must be a flat sequence of {n} scores ({err})") from None
     if arr.ndim != 1 or arr.shape[0] != n:
-        raise ValueError(f"y has shape {arr.shape}; expected ({n},), one score per architecture")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"y has {int(np.sum(~np.isfinite(arr)))} non-finite values (NaN/inf)")
+        raise ValueError(f"{what} has shape {arr.shape}; expected ({n},), one score per architecture")
+    if arr.dtype.kind not in "iuf":
+        for i, value in enumerate(y.tolist() if isinstance(y, np.ndarray) else list(y)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ValueError(f"{what} must be numbers (one score per architecture); "
+                                 f"{what}[{i}] = {value!r} is not")
+    arr = arr.astype(np.float64)
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if len(bad):
+        raise ValueError(f"{what} has {len(bad)} non-finite values (NaN/inf), the first "
+                         f"{what}[{bad[0]}] = {arr[bad[0]]}; scores must be finite")
     return arr
 
 

@@ -36,6 +36,29 @@ def test_fit_input_errors(nb201_data):
         model.fit([3.5, 2.5], [1.0, 2.0])
 
 
+@pytest.mark.parametrize(("y", "message"), [
+    (["a"] * 4, r"y must be numbers \(one score per architecture\); y\[0\] = 'a' is not"),
+    ([1.0, 2.0, "3", 4.0], r"y\[2\] = '3' is not"),
+    ([1.0, None, 2.0, 3.0], r"y\[1\] = None is not"),
+    ([True, False, True, False], r"y\[0\] = True is not"),
+    ([1.0, 2.0, np.nan, 4.0], r"y has 1 non-finite values \(NaN/inf\), the first y\[2\] = nan"),
+    ([1.0, np.inf, 2.0, 3.0], r"the first y\[1\] = inf"),
+    ([1.0, 2.0, 3.0], r"y has shape \(3,\); expected \(4,\)"),
+    ([[1.0, 2.0], [3.0]], r"y must be a flat sequence of 4 scores"),
+])
+@pytest.mark.parametrize("name", ["mean", "xgb"])
+def test_bad_targets_are_named_by_every_model(nb201_data, name, y, message):
+    archs, _ = nb201_data
+    with pytest.raises(ValueError, match=message):
+        create(name, **surrogates.checking_parameters(name)).fit(archs[:4], y)
+
+
+def test_numeric_targets_of_any_type_are_accepted(nb201_data):
+    archs, _ = nb201_data
+    for y in ([1, 2.5, np.float32(3), np.int64(4)], np.arange(4, dtype=np.int32), (1.0, 2.0, 3.0, 4.0)):
+        assert create("mean").fit(archs[:4], y).y_mean_ == pytest.approx(float(np.mean(y)))
+
+
 def test_space_hyper_parameter_and_unknown_space(nb201_data):
     archs, y = nb201_data
     model = create("mean", space="nb201").fit([str(a) for a in archs], y)
