@@ -19,9 +19,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 import graph_encodings
+from graph_encodings.seeds import check_seed
 from surrogates.archs import check_groups, check_targets, coerce_archs, infer_space
 from surrogates.artifacts import read_manifest, write_manifest
 from surrogates.errors import ArtifactError, NotFittedError
+from surrogates.hyper_parameters import check_bool, check_choice
 
 CANONICAL_MEMO_LIMIT = 1 << 17  # canonical forms kept per space (queries repeat architectures)
 _CANONICAL_MEMO: dict[str, dict[Any, Any]] = {}
@@ -52,7 +54,8 @@ class SurrogateModel:
 
     Subclasses set ``defaults`` (their hyper-parameters) and implement ``_fit_z``,
     ``_predict_z``, ``_state``/``_set_state`` (JSON-able fitted scalars) and
-    ``_write_files``/``_read_files`` (their model files).
+    ``_write_files``/``_read_files`` (their model files); ``_check_hyper_parameters`` checks
+    their values at construction.
     """
 
     name: ClassVar[str] = ""
@@ -67,6 +70,16 @@ class SurrogateModel:
                 f"valid: {sorted(valid)}"
             )
         self.hp = copy.deepcopy({**valid, **hp})
+        try:
+            check_seed(self.hp["seed"])
+            check_bool("canonical", self.hp["canonical"])
+            check_choice("space", self.hp["space"], [None, *graph_encodings.list_spaces()])
+            self._check_hyper_parameters()
+        except ValueError as err:
+            raise ValueError(f"{type(self).__name__}: {err}") from None
+
+    def _check_hyper_parameters(self) -> None:
+        """``ValueError`` naming a hyper-parameter of ``self.hp`` whose value is not valid."""
 
     # -- sklearn-style helpers ----------------------------------------------------------------
     def get_params(self) -> dict[str, Any]:

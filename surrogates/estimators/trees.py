@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from surrogates.estimators.tree_arrays import SMALL_BATCH, TreeArrays
+from surrogates.hyper_parameters import check_int, check_real
 
 BACKENDS = ("xgb", "lgb")
 
@@ -85,12 +86,11 @@ class TreeEnsembleRegressor:
 
     def __post_init__(self) -> None:
         _check_backend(self.backend)
-        if self.n_members < 1:
-            raise ValueError(f"n_members must be >= 1, got {self.n_members}")
-        if not 0.0 < self.row_subsample <= 1.0:
-            raise ValueError(f"row_subsample must be in (0, 1], got {self.row_subsample}")
-        if not 0.0 <= self.val_fraction < 1.0:
-            raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
+        check_int("n_rounds", self.n_rounds, 1)
+        check_int("n_members", self.n_members, 1)
+        check_real("row_subsample", self.row_subsample, 0.0, 1.0, low_open=True)
+        check_int("early_stopping_rounds", self.early_stopping_rounds, 1, allow_none=True)
+        check_real("val_fraction", self.val_fraction, 0.0, 1.0, high_open=True)
 
     @property
     def has_oob(self) -> bool:

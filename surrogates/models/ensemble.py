@@ -34,6 +34,7 @@ import numpy as np
 import graph_encodings
 from surrogates.archs import coerce_archs
 from surrogates.base import SurrogateModel
+from surrogates.hyper_parameters import check_bool, check_real
 from surrogates.noise import COVERAGE_LEVEL, interval_scale
 from surrogates.registry import checking_parameters, create, register
 
@@ -133,12 +134,26 @@ class CombinedEnsemble(SurrogateModel):
         if not isinstance(specs, list) or not specs:
             raise ValueError(f"members must be a non-empty list of {{name, params}}, got {specs!r}")
         for spec in specs:
-            if not isinstance(spec, dict) or "name" not in spec or spec["name"] == "ensemble":
+            if (not isinstance(spec, dict) or "name" not in spec or spec["name"] == "ensemble"
+                    or not isinstance(spec.get("params", {}), dict)):
                 raise ValueError(
                     f"invalid ensemble member {spec!r}: need {{'name': <surrogate other than "
                     f"'ensemble'>, 'params': {{...}}}}"
                 )
         return specs
+
+    def _check_hyper_parameters(self) -> None:
+        """Members (each created once, so its own hyper-parameters are checked), weights and
+        the calibration settings."""
+        for i, spec in enumerate(self._member_specs()):
+            try:
+                create(spec["name"], **spec.get("params", {}))
+            except ValueError as err:
+                raise ValueError(f"members[{i}] ({spec['name']!r}): {err}") from None
+        self._weights()
+        check_real("calibration_fraction", self.hp["calibration_fraction"], 0.0, 1.0, high_open=True)
+        check_bool("calibration_refit", self.hp["calibration_refit"])
+        check_bool("calibration_groups", self.hp["calibration_groups"])
 
     def _fit_z(self, space: Any, archs: list[Any], z: np.ndarray, groups: np.ndarray) -> None:
         self._weights()  # fail before the expensive fits

@@ -31,6 +31,7 @@ import numpy as np
 
 from surrogates.base import SurrogateModel
 from surrogates.estimators.trees import TreeEnsembleRegressor
+from surrogates.hyper_parameters import check_choice, check_int, check_real
 from surrogates.models.lazy_estimator import LazyEstimatorFiles
 from surrogates.noise import aleatoric_variance, pooled_group_variance, residual_excess_variance
 from surrogates.registry import register
@@ -59,6 +60,9 @@ NB301_LGB_PARAMS: dict[str, Any] = {
 }
 
 
+FLAT_ENCODINGS = ("onehot", "path", "nb301_configspace")  # the encodings trees can take
+
+
 class TreeModel(LazyEstimatorFiles, SurrogateModel):
     """Common machinery of the boosted-tree surrogates (not registered itself)."""
 
@@ -79,6 +83,20 @@ class TreeModel(LazyEstimatorFiles, SurrogateModel):
     def auto_encoding(cls, space: str) -> str:
         """The encoding used when the ``encoding`` hyper-parameter is None."""
         return "onehot"
+
+    def _check_hyper_parameters(self) -> None:
+        hp = self.hp
+        check_choice("encoding", hp["encoding"], [None, *FLAT_ENCODINGS])
+        if not isinstance(hp["booster_params"], dict):
+            raise ValueError(f"booster_params must be a dict of {self.backend} parameters, "
+                             f"got {hp['booster_params']!r}")
+        check_int("n_rounds", hp["n_rounds"], 1)
+        check_int("n_members", hp["n_members"], 1)
+        check_real("row_subsample", hp["row_subsample"], 0.0, 1.0, low_open=True)
+        check_int("early_stopping_rounds", hp["early_stopping_rounds"], 1, allow_none=True)
+        check_real("val_fraction", hp["val_fraction"], 0.0, 1.0, high_open=True)
+        check_int("noise_folds", hp["noise_folds"], 0)
+        check_int("n_jobs", hp["n_jobs"], 1)
 
     def _estimator(self, seed: int) -> TreeEnsembleRegressor:
         hp = self.hp

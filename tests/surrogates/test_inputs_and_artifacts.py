@@ -59,6 +59,55 @@ def test_numeric_targets_of_any_type_are_accepted(nb201_data):
         assert create("mean").fit(archs[:4], y).y_mean_ == pytest.approx(float(np.mean(y)))
 
 
+TREES = ["xgb", "lgb", "nb301_xgb", "nb301_lgb", "xgb_default_onehot"]
+
+
+@pytest.mark.parametrize("name", TREES)
+@pytest.mark.parametrize(("hp", "message"), [
+    ({"n_rounds": 0}, "n_rounds must be an integer >= 1, got 0"),
+    ({"n_rounds": -1}, "n_rounds must be an integer >= 1, got -1"),
+    ({"n_rounds": "abc"}, "n_rounds must be an integer >= 1, got 'abc'"),
+    ({"n_rounds": 2.5}, "n_rounds must be an integer >= 1, got 2.5"),
+    ({"n_members": 0}, "n_members must be an integer >= 1, got 0"),
+    ({"row_subsample": 0.0}, r"row_subsample must be a number in \(0, 1\], got 0.0"),
+    ({"row_subsample": 1.5}, r"row_subsample must be a number in \(0, 1\], got 1.5"),
+    ({"early_stopping_rounds": 0}, "early_stopping_rounds must be an integer >= 1 or None, got 0"),
+    ({"val_fraction": 1.0}, r"val_fraction must be a number in \[0, 1\), got 1.0"),
+    ({"noise_folds": -1}, "noise_folds must be an integer >= 0, got -1"),
+    ({"n_jobs": 0}, "n_jobs must be an integer >= 1, got 0"),
+    ({"encoding": "graph"}, "encoding must be one of None, 'onehot', 'path', 'nb301_configspace', got 'graph'"),
+    ({"booster_params": None}, "booster_params must be a dict"),
+    ({"seed": -1}, "seed must be an integer >= 0, got -1"),
+    ({"canonical": "yes"}, "canonical must be True or False, got 'yes'"),
+    ({"space": "mnist"}, "space must be one of None, 'darts', 'nb201', got 'mnist'"),
+])
+def test_tree_hyper_parameters_are_checked_at_construction(name, hp, message):
+    with pytest.raises(ValueError, match=message):
+        create(name, **hp)
+
+
+@pytest.mark.parametrize(("hp", "message"), [
+    ({"members": [{"name": "gin", "params": {}}, {"name": "xgb", "params": {"n_rounds": 0}}]},
+     r"members\[1\] \('xgb'\): XGBEnsemble: n_rounds must be an integer >= 1, got 0"),
+    ({"members": [{"name": "lgb", "params": {"row_subsample": 2}}]}, r"members\[0\] \('lgb'\): .*row_subsample"),
+    ({"members": [{"name": "nope"}]}, r"members\[0\] \('nope'\): unknown surrogate 'nope'"),
+    ({"members": [{"name": "xgb", "params": 3}]}, "invalid ensemble member"),
+    ({"weights": [1.0]}, r"weights \[1.0\] invalid"),
+    ({"calibration_fraction": 1.0}, r"calibration_fraction must be a number in \[0, 1\), got 1.0"),
+    ({"calibration_refit": 1}, "calibration_refit must be True or False, got 1"),
+])
+def test_ensemble_checks_its_members_and_settings_at_construction(hp, message):
+    with pytest.raises(ValueError, match=message):
+        create("ensemble", **hp)
+
+
+def test_valid_tree_hyper_parameters_are_accepted():
+    for name in TREES:
+        create(name, n_rounds=np.int64(3), n_members=2, row_subsample=1, early_stopping_rounds=None,
+               val_fraction=0, noise_folds=0, encoding="path")
+        create(name, **surrogates.checking_parameters(name))
+
+
 def test_space_hyper_parameter_and_unknown_space(nb201_data):
     archs, y = nb201_data
     model = create("mean", space="nb201").fit([str(a) for a in archs], y)
