@@ -1,12 +1,14 @@
 """load_records over the shipped NB201 records and over temporary stores."""
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from graph_encodings import get_space
 from training_data.records.loading import DEFAULT_ROOT, load_records
 from training_data.records.record_file import CorruptRecordError, RecordStoreWarning
 from training_data.records.store import RecordStore
@@ -91,7 +93,10 @@ def _mixed_store(root) -> RecordStore:
     store = RecordStore(root)
     store.extend(synthetic_record(i, curve_epochs=i % 3) for i in range(6))
     store.append(synthetic_record(6, status="failed", score=None, message="CUDA OOM", extra={}))
-    store.append(synthetic_record(7, task="satellite", space="darts", extra={"energy_mj": 2.0}))
+    darts = get_space("darts")
+    arch = darts.sample(7)
+    store.append(synthetic_record(7, task="satellite", space="darts", arch=str(arch),
+                                  arch_hash=darts.canonical_hash(arch), extra={"energy_mj": 2.0}))
     return store
 
 
@@ -138,3 +143,24 @@ def test_default_root_is_inside_the_package():
         warnings.simplefilter("error")  # the shipped files carry no crash debris
         groups = RecordStore(DEFAULT_ROOT).groups()
     assert {(task, "nb360-nb201-200ep") for task in ("cifar100", "darcyflow", "ninapro")} <= set(groups)
+
+
+def test_validation_recomputes_the_arch_hash(tmp_path):
+    nb201 = get_space("nb201")
+    arch, other = nb201.from_index(1234), nb201.from_index(99)
+    store = RecordStore(tmp_path)
+    store.append(synthetic_record(0, space="nb201", arch=str(arch), arch_hash=nb201.canonical_hash(arch)))
+    store.append(synthetic_record(1, space="nb201", arch=str(arch), arch_hash=nb201.canonical_hash(other)))
+    assert len(load_records(root=tmp_path)) == 2  # the fast path does not parse architectures
+    with pytest.raises(CorruptRecordError, match=(
+            rf"record store {tmp_path}: the record of task 'ecg', protocol 'synthetic-v1', seed 1, "
+            rf"nb201 arch '{re.escape(str(arch))}' has arch_hash '{nb201.canonical_hash(other)}', but "
+            rf"its architecture's canonical hash is '{nb201.canonical_hash(arch)}'")):
+        load_records(root=tmp_path, validate=True)
+
+
+def test_validation_names_a_record_whose_arch_does_not_parse(tmp_path):
+    RecordStore(tmp_path).append(synthetic_record(2, space="darts", arch="Genotype(bogus)"))
+    with pytest.raises(CorruptRecordError, match=r"seed 2, darts arch 'Genotype\(bogus\)': arch is not "
+                                                 r"a valid 'darts' architecture"):
+        load_records(root=tmp_path, validate=True)

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from graph_encodings import get_space, list_spaces
 from training_data.records.frame import dicts_to_frame
+from training_data.records.record_file import CorruptRecordError
+from training_data.records.schema import Record
 from training_data.records.store import RecordStore
 
 # The committed store that ships with the package.
@@ -31,6 +35,40 @@ def _check_filter(kind: str, value: str | None, present: list[str], scope: str =
         raise ValueError(f"{kind} {value!r} matches no records{scope}; {kind}s present: {present}")
 
 
+def check_arch_hashes(records: Sequence[Record], where: str) -> None:
+    """Recompute every record's canonical hash from its ``space`` and ``arch``.
+
+    :class:`CorruptRecordError` naming the store ``where``, the record and both hashes for the
+    first record whose ``arch`` does not parse or whose ``arch_hash`` differs. Records of a space
+    ``graph_encodings`` does not know (e.g. synthetic test records) are not checked.
+    """
+    hashes: dict[tuple[str, str], str] = {}
+    for space_name in sorted({r.space for r in records} & set(list_spaces())):
+        space = get_space(space_name)
+        texts = list(dict.fromkeys(r.arch for r in records if r.space == space_name))
+        archs = []
+        for text in texts:
+            try:
+                archs.append(space.parse(text))
+            except (ValueError, TypeError, KeyError) as err:
+                record = next(r for r in records if r.space == space_name and r.arch == text)
+                raise CorruptRecordError(f"{where}: {_describe(record)}: arch is not a valid "
+                                         f"{space_name!r} architecture: {err}") from None
+        hashes.update(zip(((space_name, t) for t in texts), space.canonical_hash_many(archs),
+                          strict=True))
+    for record in records:
+        expected = hashes.get((record.space, record.arch), record.arch_hash)
+        if record.arch_hash != expected:
+            raise CorruptRecordError(
+                f"{where}: {_describe(record)} has arch_hash {record.arch_hash!r}, but its "
+                f"architecture's canonical hash is {expected!r}")
+
+
+def _describe(record: Record) -> str:
+    return (f"the record of task {record.task!r}, protocol {record.protocol!r}, seed {record.seed}, "
+            f"{record.space} arch {record.arch!r:.200}")
+
+
 def load_records(
     task: str | None = None,
     protocol: str | None = None,
@@ -52,7 +90,8 @@ def load_records(
     task/protocol, not field by field (records are validated when appended, and the shipped
     files by the test suite), and duplicates are not dropped (store appends never write any).
     ``validate=True`` loads through :class:`RecordStore` with full schema validation and
-    deduplication, about twice as slow.
+    deduplication and recomputes every ``arch_hash`` (:func:`check_arch_hashes`), about twice as
+    slow.
     """
     store = RecordStore(store_folder(root))
     groups = store.groups()
@@ -65,7 +104,9 @@ def load_records(
         )
     selected = [(t, p) for t, p in groups if task in (None, t) and protocol in (None, p)]
     if validate:
-        dicts = [vars(r) for t, p in selected for r in store.group(t, p).records]
+        records = [r for t, p in selected for r in store.group(t, p).records]
+        check_arch_hashes(records, f"record store {store.root}")
+        dicts = [vars(r) for r in records]
     else:
         dicts = [d for t, p in selected for d in store.group(t, p).read_dicts()]
     if space is not None:
