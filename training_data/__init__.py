@@ -24,9 +24,11 @@ _EXPORTS: dict[str, str] = {
     "count_flops": "training_data.networks",
     "network_summary": "training_data.networks",
     # protocols and training
+    "ImportedProtocol": "training_data.protocols",
     "Protocol": "training_data.protocols",
     "get_protocol": "training_data.protocols",
     "list_protocols": "training_data.protocols",
+    "training_protocol": "training_data.protocols",
     "evaluate": "training_data.evaluation",
     # collection
     "collect": "training_data.collection",

@@ -31,7 +31,7 @@ import torch
 from graph_encodings import check_seed, get_space, list_spaces
 from graph_encodings.spaces.base import SearchSpace
 from training_data.networks import build_network, count_flops, count_params
-from training_data.protocols import Protocol, get_protocol, network_io, training_seed
+from training_data.protocols import Protocol, network_io, training_protocol, training_seed
 from training_data.records.provenance import git_sha, package_version, utc_now_iso
 from training_data.records.schema import Record
 from training_data.tasks import get_task
@@ -120,7 +120,7 @@ def resolve_inputs(
     check_seed(seed)
     sp, arch_obj = resolve_arch(arch, space)
     task_obj = get_task(task) if isinstance(task, str) else task
-    proto = get_protocol(protocol)
+    proto = training_protocol(protocol)
     if proto.task != task_obj.name:
         raise ValueError(
             f"protocol {proto.name!r} is for task {proto.task!r}, not {task_obj.name!r}; "

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from training_data.evaluation import evaluate
-from training_data.protocols.registry import get_protocol
+from training_data.protocols.registry import training_protocol
 from training_data.records.schema import Record
 
 SCALAR_FIELDS = ("status", "score", "metric_value", "val_score", "test_score", "params", "flops")
@@ -103,11 +103,11 @@ def check_reproducible(record: Record) -> None:
     """``ValueError`` unless ``record`` was trained here under a protocol that is still registered
     with the same version and settings (imported tables, e.g. NB360's own runs, cannot be)."""
     try:
-        protocol = get_protocol(record.protocol)
+        protocol = training_protocol(record.protocol)
     except ValueError as error:
         raise ValueError(
             f"record {record.arch_hash} ({record.task}): protocol {record.protocol!r} is not a "
-            f"registered training protocol, so it cannot be re-trained ({error})"
+            f"training protocol of this project, so it cannot be re-trained ({error})"
         ) from None
     if protocol.version != record.protocol_version:
         raise ValueError(

@@ -81,8 +81,9 @@ GROUP_KEYS = ("task", "protocol", "space")
 
 def seed_policy(protocol: str) -> str:
     """How a protocol's runs draw their random streams: ``shared`` (seed ``s`` is one stream for
-    every architecture), ``per_architecture`` (each architecture and seed its own stream), or
-    ``unregistered`` (an imported table: seeds as its authors ran them)."""
+    every architecture), ``per_architecture`` (each architecture and seed its own stream),
+    ``imported`` (an imported table: seeds as its authors ran them) or ``unregistered`` (a
+    protocol this project does not know)."""
     from training_data.protocols import get_protocol
 
     try:

@@ -272,6 +272,8 @@ def test_bad_campaign_arguments_are_clear_errors(tmp_path: Path) -> None:
         collect(TASK, PROTOCOL, 1, tmp_path, time_budget_s=-1.0)
     with pytest.raises(ValueError, match="is for task"):
         collect("ecg", PROTOCOL, 1, tmp_path)
+    with pytest.raises(ValueError, match="'nb360-nb201-200ep' cannot be trained here"):
+        collect("ninapro", "nb360-nb201-200ep", 1, tmp_path)
     with pytest.raises(ValueError, match="valid: local, ray, slurm"):
         collect(TASK, PROTOCOL, 1, tmp_path, executor="cluster9")
     with pytest.raises(ValueError, match="shard"):

@@ -118,6 +118,7 @@ def test_a_network_that_cannot_be_built_fails_into_a_record(ninapro_root: Path) 
     [
         ({"task": "mnist"}, r"unknown task 'mnist'"),
         ({"protocol": "ninapro-cpu-v7"}, r"unknown protocol 'ninapro-cpu-v7'"),
+        ({"protocol": "nb360-nb201-200ep"}, r"protocol 'nb360-nb201-200ep' cannot be trained here"),
         ({"protocol": "ecg-tiny-v1"}, r"protocol 'ecg-tiny-v1' is for task 'ecg', not 'ninapro'"),
         ({"arch": "Genotype(normal=[('conv_9x9', 0)])"}, r"not valid in any space"),
         ({"device": "tpu"}, r"unknown device 'tpu'"),

@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-from training_data.protocols import Protocol, get_protocol, list_protocols
+from training_data.protocols import (
+    ImportedProtocol,
+    Protocol,
+    get_protocol,
+    list_protocols,
+    training_protocol,
+)
 from training_data.tasks import list_tasks
 
 TASKS_WITH_DATA = ("ecg", "satellite", "darcyflow")
@@ -17,7 +23,7 @@ def test_every_task_has_a_cpu_gpu_and_tiny_protocol() -> None:
         for device_class in ("cpu", "gpu", "tiny"):
             names = list_protocols(task, device_class=device_class)
             assert names, f"{task} has no {device_class} protocol"
-            assert all(get_protocol(n).task == task for n in names)
+            assert all(get_protocol(n).tasks == (task,) for n in names)
 
 
 def test_cpu_protocols_of_the_tasks_with_data() -> None:
@@ -33,7 +39,7 @@ def test_cpu_in_the_name_exactly_for_cpu_protocols() -> None:
 def test_list_protocols_filters_and_is_sorted() -> None:
     everything = list_protocols()
     assert everything == sorted(everything)
-    assert set(list_protocols("ecg")) == {n for n in everything if get_protocol(n).task == "ecg"}
+    assert set(list_protocols("ecg")) == {n for n in everything if "ecg" in get_protocol(n).tasks}
 
 
 def test_unknown_protocol_names_the_value_and_the_valid_ones() -> None:
@@ -44,7 +50,7 @@ def test_unknown_protocol_names_the_value_and_the_valid_ones() -> None:
 def test_unknown_task_or_device_class_in_list_protocols() -> None:
     with pytest.raises(ValueError, match=r"unknown task 'mnist'.*ecg"):
         list_protocols("mnist")
-    with pytest.raises(ValueError, match=r"unknown device_class 'tpu'"):
+    with pytest.raises(ValueError, match=r"unknown device_class 'tpu'.*'imported'"):
         list_protocols(device_class="tpu")
 
 
@@ -56,7 +62,7 @@ def test_get_protocol_passes_a_protocol_object_through() -> None:
 @pytest.mark.parametrize("name", list_protocols())
 def test_to_dict_round_trips_through_json(name: str) -> None:
     proto = get_protocol(name)
-    again = Protocol.from_dict(json.loads(json.dumps(proto.to_dict())))
+    again = type(proto).from_dict(json.loads(json.dumps(proto.to_dict())))
     assert again == proto
     assert again.hash() == proto.hash()
     assert again.description == proto.description
@@ -66,6 +72,24 @@ def test_descriptions_say_what_nb360_did_and_what_is_scaled() -> None:
     for name in list_protocols():
         text = get_protocol(name).description
         assert "NB360" in text and "Here:" in text, name
+
+
+def test_the_nb201_tables_protocol_is_registered_and_cannot_be_trained() -> None:
+    from training_data.records.nb201_import import PROTOCOL, PROTOCOL_VERSION
+
+    proto = get_protocol(PROTOCOL)
+    assert isinstance(proto, ImportedProtocol) and proto.version == PROTOCOL_VERSION
+    assert proto.tasks == ("cifar100", "darcyflow", "ninapro") and proto.spaces == ("nb201",)
+    assert (proto.epochs, proto.C, proto.layers) == (200, 16, 5)
+    assert "200 epochs" in proto.description and proto.seed_policy == "imported"
+    for task in proto.tasks:
+        assert PROTOCOL in list_protocols(task)
+    assert PROTOCOL not in list_protocols("ecg")
+    assert list_protocols(device_class="imported") == [PROTOCOL]
+    with pytest.raises(ValueError, match=r"protocol 'nb360-nb201-200ep' cannot be trained here.*"
+                                         r"nb201_import.*list_protocols\(task\)"):
+        training_protocol(PROTOCOL)
+    assert training_protocol("ecg-cpu-v1") is get_protocol("ecg-cpu-v1")
 
 
 def test_hash_follows_settings_not_description() -> None:

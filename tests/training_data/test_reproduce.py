@@ -79,7 +79,7 @@ def test_a_difference_names_both_cpu_kernel_sets(stored: Record) -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"protocol": "nb360-nb201-200ep"}, "not a registered training protocol"),
+        ({"protocol": "nb360-nb201-200ep"}, "not a training protocol of this project.*cannot be trained here"),
         ({"protocol_version": 2}, "version 1 now, the record was trained under version 2"),
         ({"extra": {"protocol_hash": "0" * 32}}, "settings changed"),
     ],

@@ -7,7 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from training_data.summary import architecture_share, repeat_noise, summarise, tau_ceiling
+from training_data.summary import (
+    architecture_share,
+    repeat_noise,
+    seed_policy,
+    summarise,
+    tau_ceiling,
+)
 
 
 def frame() -> pd.DataFrame:
@@ -46,7 +52,8 @@ def test_summary_names_each_protocols_seed_policy() -> None:
     data.loc[data["task"] == "satellite", "protocol"] = "nb360-nb201-200ep"
     table = summarise(data).set_index("task")
     assert table.loc["ecg", "seed_policy"] == "per_architecture"
-    assert table.loc["satellite", "seed_policy"] == "unregistered"
+    assert table.loc["satellite", "seed_policy"] == "imported"  # the NB201 tables' protocol
+    assert seed_policy("ecg-cpu-v99") == "unregistered"
     assert table.loc["satellite", "records"] == 1 and "sampler" not in table.columns
 
 

@@ -33,7 +33,7 @@ from training_data.collection.jobs import (
     EvalJob,
 )
 from training_data.collection.samplers import Proposer, as_proposer
-from training_data.protocols import get_protocol
+from training_data.protocols import training_protocol
 from training_data.records.schema import Record
 from training_data.records.store import RecordStore
 from training_data.tasks import get_task
@@ -261,7 +261,7 @@ def collect(
     from tqdm.auto import tqdm
 
     get_task(task)  # ValueError naming valid tasks
-    proto = get_protocol(protocol)
+    proto = training_protocol(protocol)
     if proto.task != task:
         raise ValueError(f"protocol {protocol!r} is for task {proto.task!r}, not {task!r}")
     if n < 0:

@@ -1,7 +1,15 @@
 """Named, versioned training protocols (recipes) per task; see :mod:`.registry` for the list."""
 from __future__ import annotations
 
-from training_data.protocols.protocol import Protocol, network_io, training_seed
-from training_data.protocols.registry import get_protocol, list_protocols
+from training_data.protocols.protocol import ImportedProtocol, Protocol, network_io, training_seed
+from training_data.protocols.registry import get_protocol, list_protocols, training_protocol
 
-__all__ = ["Protocol", "get_protocol", "list_protocols", "network_io", "training_seed"]
+__all__ = [
+    "ImportedProtocol",
+    "Protocol",
+    "get_protocol",
+    "list_protocols",
+    "network_io",
+    "training_protocol",
+    "training_seed",
+]

@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from graph_encodings.seeds import check_seed
 
@@ -137,6 +137,11 @@ class Protocol:
         """Keyword options for ``task.load``."""
         return dict(self.data_options)
 
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        """The tasks whose records this protocol makes (one; see :class:`ImportedProtocol`)."""
+        return (self.task,)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict (inverse: :meth:`from_dict`)."""
         out = dataclasses.asdict(self)
@@ -171,6 +176,51 @@ class Protocol:
                 settings.pop(name)
         text = json.dumps(settings, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class ImportedProtocol:
+    """How records made elsewhere were trained (e.g. NB360's own tables, imported as records).
+
+    Registered like a :class:`Protocol` so it can be listed and described, but it cannot be
+    trained here: :func:`~training_data.protocols.training_protocol` refuses it, saying so.
+    ``C`` and ``layers`` are the width and depth of the network the runs trained.
+    """
+
+    name: str
+    tasks: tuple[str, ...]
+    spaces: tuple[str, ...]
+    epochs: int
+    C: int
+    layers: int
+    imported_by: str  # the module that turns the source tables into records
+    version: int = 1
+    description: str = field(default="", compare=False)
+
+    device_class: ClassVar[str] = "imported"
+    seed_policy: ClassVar[str] = "imported"  # seeds as the table's authors ran them
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict (inverse: :meth:`from_dict`)."""
+        return {**dataclasses.asdict(self), "tasks": list(self.tasks), "spaces": list(self.spaces)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImportedProtocol:
+        """The protocol described by ``data`` (as written by :meth:`to_dict`)."""
+        return cls(**{**data, "tasks": tuple(data["tasks"]), "spaces": tuple(data["spaces"])})
+
+    def hash(self) -> str:
+        """sha256 (hex, 16 bytes) of the settings, excluding the free-text description."""
+        settings = {k: v for k, v in self.to_dict().items() if k != "description"}
+        text = json.dumps(settings, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def not_trainable(self) -> ValueError:
+        """The error of an attempt to train under this protocol."""
+        return ValueError(
+            f"protocol {self.name!r} cannot be trained here: it describes runs made elsewhere "
+            f"({self.description.split('. ')[0]}), imported as records by {self.imported_by}; "
+            f"train under a registered protocol of the task (training_data.list_protocols(task))")
 
 
 def training_seed(protocol: Protocol, arch_hash: str, seed: int) -> int:

@@ -1,4 +1,5 @@
-"""The registered protocols: a ``cpu``, a ``gpu`` and a ``tiny`` (tests only) recipe per task.
+"""The registered protocols: a ``cpu``, a ``gpu`` and a ``tiny`` (tests only) recipe per task,
+and the ``imported`` protocol of NB360's NB201 tables (described, not trainable here).
 
 Every recipe starts from NB360's DARTS evaluation settings (the GAEA ``eval`` configurations of
 rtu715/NAS-Bench-360: SGD momentum 0.9, lr 0.025, weight decay 3e-4, cosine schedule to 0,
@@ -14,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from training_data.protocols.protocol import Protocol
+from training_data.protocols.protocol import DEVICE_CLASSES, ImportedProtocol, Protocol
 
 NB360_COMMON = (
     "NB360 DARTS eval: SGD(momentum 0.9, lr 0.025, wd 3e-4), cosine to 0, grad clip 5, "
@@ -48,7 +49,8 @@ NB360: dict[str, _NB360Recipe] = {
 # One table entry: (what is scaled relative to NB360, in words; the Protocol settings).
 _Entry = tuple[str, dict[str, Any]]
 
-_REGISTRY: dict[str, Protocol] = {}
+_REGISTRY: dict[str, Protocol | ImportedProtocol] = {}
+LISTED_DEVICE_CLASSES = (*DEVICE_CLASSES, ImportedProtocol.device_class)
 
 
 def _add(task: str, device_class: str, scaled: str, settings: dict[str, Any], version: int = 1) -> None:
@@ -237,9 +239,25 @@ for _task in ("ecg", "satellite", "darcyflow", "ninapro", "psicov"):
          version=2)
 
 
-def get_protocol(name: str | Protocol) -> Protocol:
-    """The registered protocol ``name`` (a :class:`Protocol` is returned unchanged)."""
-    if isinstance(name, Protocol):
+# --- imported: runs made elsewhere, shipped as records; described here, not trainable here.
+_REGISTRY["nb360-nb201-200ep"] = ImportedProtocol(
+    name="nb360-nb201-200ep", tasks=("cifar100", "darcyflow", "ninapro"), spaces=("nb201",),
+    epochs=200, C=16, layers=5, imported_by="training_data.records.nb201_import",
+    description=(
+        "NB360's NB201-space tables: every one of the 15,625 NB201 cells trained 200 epochs by the "
+        "NB360 authors (seed 777) in NB201's own network (C=16, N=5 cells per stage) on NinaPro, "
+        "Darcy Flow and CIFAR-100. Here: not trained; the tables ship as imported records."
+    ),
+)
+
+
+def get_protocol(name: str | Protocol | ImportedProtocol) -> Protocol | ImportedProtocol:
+    """The registered protocol ``name`` (a protocol object is returned unchanged).
+
+    Imported protocols (:class:`ImportedProtocol`) describe records made elsewhere; code that
+    trains asks :func:`training_protocol` instead.
+    """
+    if isinstance(name, (Protocol, ImportedProtocol)):
         return name
     try:
         return _REGISTRY[name]
@@ -247,14 +265,24 @@ def get_protocol(name: str | Protocol) -> Protocol:
         raise ValueError(f"unknown protocol {name!r}; valid: {sorted(_REGISTRY)}") from None
 
 
+def training_protocol(name: str | Protocol | ImportedProtocol) -> Protocol:
+    """:func:`get_protocol` for training: ``ValueError`` saying so for a protocol that cannot be
+    trained here (an imported one)."""
+    protocol = get_protocol(name)
+    if isinstance(protocol, ImportedProtocol):
+        raise protocol.not_trainable()
+    return protocol
+
+
 def list_protocols(task: str | None = None, device_class: str | None = None) -> list[str]:
-    """Names of the registered protocols, optionally only those of ``task`` / ``device_class``."""
+    """Names of the registered protocols, optionally only those of ``task`` / ``device_class``
+    (``cpu``, ``gpu``, ``tiny`` or ``imported``)."""
     if task is not None and task not in NB360:
         raise ValueError(f"unknown task {task!r}; valid: {sorted(NB360)}")
-    if device_class is not None and device_class not in ("cpu", "gpu", "tiny"):
-        raise ValueError(f"unknown device_class {device_class!r}; valid: ['cpu', 'gpu', 'tiny']")
+    if device_class is not None and device_class not in LISTED_DEVICE_CLASSES:
+        raise ValueError(f"unknown device_class {device_class!r}; valid: {list(LISTED_DEVICE_CLASSES)}")
     return sorted(
         name
         for name, p in _REGISTRY.items()
-        if (task is None or p.task == task) and (device_class is None or p.device_class == device_class)
+        if (task is None or task in p.tasks) and (device_class is None or p.device_class == device_class)
     )
