@@ -8,7 +8,8 @@ fancy indexing on those arrays. Kinds (``list_encodings(space)``):
 - ``path``: BANANAS path encoding (DARTS 11,204, NB201 84 columns; :mod:`.path`).
 - ``nb301_configspace`` (DARTS only): NB301's ConfigSpace array, as its XGB/LGB models saw it
   (:mod:`.configspace`).
-- ``graph``: a :class:`GraphBatch` of plain torch tensors, ops as nodes (:mod:`.graph`).
+- ``graph``: a :class:`GraphBatch` of plain torch tensors, ops as nodes (:mod:`.graph`);
+  :func:`graph_arrays` gives the same graphs as numpy arrays (:class:`GraphArrays`, no torch).
 
 Flat kinds return float32 arrays of shape (n, encoding_dim(space, kind)); ``feature_names``
 names their columns (for ``graph``: the node feature columns).
@@ -23,11 +24,12 @@ from typing import Any
 import numpy as np
 
 from graph_encodings.encodings import configspace, graph, onehot, path
-from graph_encodings.encodings.graph import GraphBatch
+from graph_encodings.encodings.graph import GraphArrays, GraphBatch
 from graph_encodings.encodings.indices import coerce_archs, darts_indices, nb201_indices
 from graph_encodings.spaces.base import SearchSpace
 
-__all__ = ["GraphBatch", "encode", "encoding_dim", "feature_names", "list_encodings"]
+__all__ = ["GraphArrays", "GraphBatch", "encode", "encoding_dim", "feature_names", "graph_arrays",
+           "list_encodings"]
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,16 @@ def encode(space: SearchSpace | str, archs: Sequence[Any], kind: str) -> np.ndar
     encoder = _encoder(space_obj.name, kind)
     items = coerce_archs(space_obj, archs)
     return encoder.fn(build_indices(items))
+
+
+def graph_arrays(space: SearchSpace | str, archs: Sequence[Any]) -> GraphArrays:
+    """The ``graph`` encoding of ``archs`` as numpy arrays: ``encode(space, archs, "graph")``
+    without torch (same graphs, same checks and errors)."""
+    space_obj = _resolve_space(space)
+    build_indices, _ = _space_entry(space_obj.name)
+    _encoder(space_obj.name, "graph")
+    arrays = getattr(graph, f"{space_obj.name}_graph_arrays")
+    return arrays(build_indices(coerce_archs(space_obj, archs)))
 
 
 def _space_name(space: SearchSpace | str) -> str:

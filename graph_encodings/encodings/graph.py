@@ -18,7 +18,8 @@ then intermediate nodes 1, 2 and the output node 3 (sums); 'none' edges are drop
 have 4..10 nodes. Edges: source node -> op node -> target node. Features (7): [input,
 intermediate, output, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3].
 
-torch is imported when the first batch is built, not with this module.
+torch is imported when the first batch is built, not with this module; :class:`GraphArrays`
+holds the same graphs as numpy arrays and needs no torch at all (inference in numpy).
 """
 
 from __future__ import annotations
@@ -70,17 +71,35 @@ class GraphBatch:
         )
 
 
-def _to_batch(
-    x: np.ndarray, src: np.ndarray, dst: np.ndarray, batch: np.ndarray, n: int
-) -> GraphBatch:
-    import torch
+@dataclass(frozen=True)
+class GraphArrays:
+    """The graphs of a :class:`GraphBatch` as numpy arrays (no torch).
 
-    return GraphBatch(
-        x=torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)),
-        edge_index=torch.from_numpy(np.stack([src, dst]).astype(np.int64)),
-        batch=torch.from_numpy(batch.astype(np.int64)),
-        num_graphs=n,
-    )
+    ``x`` float32 (num_nodes, F); ``src``, ``dst`` int64 (E,) edge source and target node ids;
+    ``batch`` int64 (num_nodes,) graph id of each node, sorted; ``num_graphs``.
+    """
+
+    x: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    batch: np.ndarray
+    num_graphs: int
+
+    def to_torch(self) -> GraphBatch:
+        """The same graphs as a :class:`GraphBatch` of torch tensors (imports torch)."""
+        import torch
+
+        return GraphBatch(
+            x=torch.from_numpy(self.x),
+            edge_index=torch.from_numpy(np.stack([self.src, self.dst])),
+            batch=torch.from_numpy(self.batch),
+            num_graphs=self.num_graphs,
+        )
+
+
+def _arrays(x: np.ndarray, src: np.ndarray, dst: np.ndarray, batch: np.ndarray, n: int) -> GraphArrays:
+    return GraphArrays(np.ascontiguousarray(x, dtype=np.float32), np.asarray(src, dtype=np.int64),
+                       np.asarray(dst, dtype=np.int64), np.asarray(batch, dtype=np.int64), n)
 
 
 # ---- DARTS ------------------------------------------------------------------------------
@@ -130,6 +149,11 @@ _DARTS_DST = np.concatenate([_DARTS_OP_NODES, _DARTS_FIXED_DST])  # (40,)
 
 def darts_graph(idx: DartsIndices) -> GraphBatch:
     """One 30-node, 40-edge graph per DARTS arch (layout: module docstring)."""
+    return darts_graph_arrays(idx).to_torch()
+
+
+def darts_graph_arrays(idx: DartsIndices) -> GraphArrays:
+    """:func:`darts_graph` as numpy arrays."""
     n = len(idx)
     rows = np.arange(n)[:, None]
     x = np.broadcast_to(_DARTS_X, (n, DARTS_NODES, DARTS_FEATURES)).copy()
@@ -142,7 +166,7 @@ def darts_graph(idx: DartsIndices) -> GraphBatch:
     offset = rows * DARTS_NODES
     batch = np.repeat(np.arange(n), DARTS_NODES)
     x = x.reshape(-1, DARTS_FEATURES)
-    return _to_batch(x, (src + offset).ravel(), (_DARTS_DST + offset).ravel(), batch, n)
+    return _arrays(x, (src + offset).ravel(), (_DARTS_DST + offset).ravel(), batch, n)
 
 
 # ---- NB201 ------------------------------------------------------------------------------
@@ -178,6 +202,11 @@ _NB201_EDGE_OF = np.tile(np.arange(_NB201_E), 2)
 
 def nb201_graph(idx: NB201Indices) -> GraphBatch:
     """One graph per NB201 arch, ops as nodes, 'none' edges dropped (layout: module docstring)."""
+    return nb201_graph_arrays(idx).to_torch()
+
+
+def nb201_graph_arrays(idx: NB201Indices) -> GraphArrays:
+    """:func:`nb201_graph` as numpy arrays."""
     n = len(idx)
     ops = idx.ops.astype(np.int64)  # (n, 6)
     x = np.broadcast_to(_NB201_X, (n, _NB201_SLOTS, NB201_FEATURES)).copy()
@@ -193,4 +222,4 @@ def nb201_graph(idx: NB201Indices) -> GraphBatch:
     src = new_id[(_NB201_SRC + offset)[edge_keep]]
     dst = new_id[(_NB201_DST + offset)[edge_keep]]
     batch = np.repeat(np.arange(n), keep.sum(axis=1))
-    return _to_batch(x[keep], src, dst, batch, n)
+    return _arrays(x[keep], src, dst, batch, n)
