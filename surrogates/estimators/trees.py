@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from surrogates.estimators.tree_arrays import SMALL_BATCH, TreeArrays
+from surrogates.estimators.tree_arrays import NUMPY_BATCH, TreeArrays
 from surrogates.hyper_parameters import check_int, check_real
 
 BACKENDS = ("xgb", "lgb")
@@ -101,6 +101,7 @@ class TreeEnsembleRegressor:
         X = np.asarray(X, dtype=np.float32)
         y = np.asarray(y, dtype=np.float64)
         n = len(y)
+        self.__dict__.pop("_saved_ubj", None)  # members read by load, replaced by this fit
         train = _train_xgb if self.backend == "xgb" else _train_lgb
         self.boosters_: list[Any] = []
         in_bag = np.zeros((self.n_members, n), dtype=bool)
@@ -134,17 +135,32 @@ class TreeEnsembleRegressor:
     def member_predictions(self, X: np.ndarray) -> np.ndarray:
         """Point predictions of every member, shape ``(n_members, n)``.
 
-        XGBoost members answer batches of at most ``SMALL_BATCH`` rows from numpy copies of
-        their trees (built on first use), avoiding XGBoost's per-call overhead.
+        XGBoost members answer batches of at most ``NUMPY_BATCH`` rows from numpy copies of
+        their trees (:class:`TreeArrays`, built on first use; for members read by :meth:`load`,
+        from their files without XGBoost), avoiding XGBoost's per-call overhead and, for a saved
+        ensemble, its import; larger batches go to XGBoost. The choice depends on the batch size
+        only, so a fitted ensemble and the same ensemble saved and loaded answer identically.
         """
         X = np.asarray(X, dtype=np.float32)
-        if self.backend == "xgb" and len(X) <= SMALL_BATCH:
-            arrays = getattr(self, "_arrays", None)
-            if arrays is None or arrays[0] is not self.boosters_:
-                arrays = (self.boosters_, [TreeArrays.from_booster(b) for b in self.boosters_])
-                self._arrays = arrays
-            return np.stack([t.predict(X) for t in arrays[1]])
+        if self.backend == "xgb" and len(X) <= NUMPY_BATCH:
+            return np.stack([t.predict(X) for t in self._tree_arrays()])
         return np.stack([_predict(self.backend, b, X) for b in self.boosters_])
+
+    def _tree_arrays(self) -> list[TreeArrays]:
+        source = self.__dict__.get("_saved_ubj") or self.boosters_
+        arrays = getattr(self, "_arrays", None)
+        if arrays is None or arrays[0] is not source:
+            build = TreeArrays.from_ubj if source is self.__dict__.get("_saved_ubj") else TreeArrays.from_booster
+            arrays = (source, [build(member) for member in source])
+            self._arrays = arrays
+        return arrays[1]
+
+    def __getattr__(self, name: str) -> Any:
+        saved = self.__dict__.get("_saved_ubj")
+        if name == "boosters_" and saved is not None:  # XGBoost members read by load: boosters now
+            self.boosters_ = [_xgb_booster(raw, self.n_jobs) for raw in saved]
+            return self.boosters_
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and variance of the member predictions."""
@@ -159,6 +175,10 @@ class TreeEnsembleRegressor:
     def save(self, folder: Path, prefix: str = "") -> None:
         """Write each member as gzipped XGBoost UBJ (a quarter of the plain size; deterministic
         bytes) or LightGBM text."""
+        if self.backend == "xgb" and "boosters_" not in self.__dict__:  # as read: no XGBoost
+            for raw, name in zip(self._saved_ubj, self.file_names(prefix), strict=True):
+                (folder / name).write_bytes(gzip.compress(raw, mtime=0))
+            return
         for booster, name in zip(self.boosters_, self.file_names(prefix), strict=True):
             if self.backend == "xgb":
                 (folder / name).write_bytes(gzip.compress(bytes(booster.save_raw("ubj")), mtime=0))
@@ -166,23 +186,35 @@ class TreeEnsembleRegressor:
                 booster.save_model(str(folder / name))
 
     def load(self, folder: Path, prefix: str = "") -> TreeEnsembleRegressor:
-        """Read the members written by :meth:`save` (or plain ``.ubj`` ones of older artifacts)."""
-        self.boosters_ = []
-        for name in self.file_names(prefix):
-            path = folder / name
-            if self.backend == "xgb":
-                import xgboost as xgb
+        """Read the members written by :meth:`save` (or plain ``.ubj`` ones of older artifacts).
 
-                booster = xgb.Booster()
+        XGBoost members are kept as their UBJSON bytes: XGBoost is imported only when a batch
+        larger than ``NUMPY_BATCH`` rows needs its boosters (see :meth:`member_predictions`).
+        """
+        self.__dict__.pop("boosters_", None)
+        self.__dict__.pop("_saved_ubj", None)
+        if self.backend == "xgb":
+            saved = []
+            for name in self.file_names(prefix):
+                path = folder / name
                 plain = path.with_suffix("")  # xgb_0.ubj, as artifacts before gzip were written
                 if path.is_file() or not plain.is_file():
-                    booster.load_model(bytearray(gzip.decompress(path.read_bytes())))
+                    saved.append(gzip.decompress(path.read_bytes()))
                 else:
-                    booster.load_model(str(plain))
-                booster.set_param({"nthread": self.n_jobs})
-            else:
-                import lightgbm as lgb
+                    saved.append(plain.read_bytes())
+            self._saved_ubj = saved
+            return self
+        import lightgbm as lgb
 
-                booster = lgb.Booster(model_file=str(path))
-            self.boosters_.append(booster)
+        self.boosters_ = [lgb.Booster(model_file=str(folder / name))
+                          for name in self.file_names(prefix)]
         return self
+
+
+def _xgb_booster(raw: bytes, n_jobs: int) -> Any:
+    import xgboost as xgb
+
+    booster = xgb.Booster()
+    booster.load_model(bytearray(raw))
+    booster.set_param({"nthread": n_jobs})
+    return booster

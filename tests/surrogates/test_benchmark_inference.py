@@ -70,3 +70,51 @@ def test_numpy_trees_equal_xgboost() -> None:
     small = est.member_predictions(X[:2])  # the numpy path
     np.testing.assert_allclose(small, est.member_predictions(X)[:, :2],
                                rtol=1e-5, atol=1e-5)
+
+
+def _shipped_xgb_members() -> list:
+    from surrogates.benchmark.store import DEFAULT_ROOT
+
+    return sorted(DEFAULT_ROOT.glob("*/*/*/ensemble/model/member_1/xgb_*.ubj.gz"))
+
+
+def test_shipped_xgb_members_read_without_xgboost_equal_xgboost() -> None:
+    import gzip
+    import json
+
+    import xgboost as xgb
+
+    from surrogates.estimators import ubjson
+    from surrogates.estimators.tree_arrays import TreeArrays
+
+    paths = _shipped_xgb_members()
+    assert len(paths) >= 18  # three members of each shipped benchmark
+    for path in paths:
+        raw = gzip.decompress(path.read_bytes())
+        booster = xgb.Booster()
+        booster.load_model(bytearray(raw))
+        document, dumped = ubjson.loads(raw), json.loads(booster.save_raw("json"))
+        trees, dumped_trees = (d["learner"]["gradient_booster"]["model"]["trees"] for d in (document, dumped))
+        assert len(trees) == len(dumped_trees)
+        for ours, theirs in zip(trees, dumped_trees, strict=True):
+            for key in ("left_children", "right_children", "split_indices", "default_left"):
+                np.testing.assert_array_equal(ours[key], np.asarray(theirs[key]).astype(ours[key].dtype))
+            np.testing.assert_array_equal(ours["split_conditions"],
+                                          np.asarray(theirs["split_conditions"], dtype=np.float32))
+        arrays = TreeArrays.from_ubj(raw)
+        X = np.random.default_rng(0).integers(0, 2, size=(500, arrays.n_features)).astype(np.float32)
+        X[:20, 1] = np.nan
+        np.testing.assert_array_equal(arrays.predict(X), TreeArrays.from_booster(booster).predict(X))
+        np.testing.assert_allclose(arrays.predict(X), booster.inplace_predict(X), rtol=1e-5, atol=1e-5)
+
+
+def test_malformed_ubjson_is_refused() -> None:
+    import pytest
+
+    from surrogates.estimators import ubjson
+
+    value = ubjson.loads(b"{i\x01aSi\x02hii\x01b[$U#i\x02\x01\x02i\x01c[TFZ]}")
+    assert value["a"] == "hi" and value["b"].tolist() == [1, 2] and value["c"] == [True, False, None]
+    for bad in (b"", b"[", b"[$d#i\x05\x00\x00", b"X", b"Si\xff", b"[" * 100 + b"]" * 100):
+        with pytest.raises(ubjson.UBJSONError):
+            ubjson.loads(bad)
