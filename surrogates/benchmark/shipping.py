@@ -88,7 +88,7 @@ def _member_mixture(gin: Any, archs: list[Any], members: int) -> tuple[np.ndarra
     import graph_encodings
 
     space = graph_encodings.get_space(gin.space_)
-    means, variances = gin.estimator_.member_predictions(gin._encode(space, archs, "graph"))
+    means, variances = gin.estimator_.member_predictions(gin._graphs(space, archs))
     m, v = means[:members], variances[:members]
     mean = m.mean(axis=0) * gin.y_std_ + gin.y_mean_
     std = np.sqrt(v.mean(axis=0) + m.var(axis=0)) * gin.y_std_

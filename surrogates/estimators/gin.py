@@ -7,13 +7,15 @@ node states per graph (jumping knowledge) and map them through an MLP head to a 
 variance. Members are trained with the Gaussian negative log-likelihood (``loss="nll"``), the
 beta-NLL (``"beta_nll"``, beta 0.5) or the squared error (``loss="mse"``, the variance head then
 unused); members differ by seed (initialisation and mini-batch order).
+
+Training runs in torch; predictions run in numpy (:mod:`surrogates.estimators.gin_numpy`, which
+also reads saved members without torch).
 """
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +23,14 @@ import numpy as np
 import torch
 from torch import nn
 
-LOSSES = ("nll", "beta_nll", "mse")
+from surrogates.estimators.gin_numpy import (
+    MIN_VAR,
+    StackedGIN,
+    check_hyper_parameters,
+    mixture_parts,
+)
+
 BETA = 0.5  # beta-NLL (Seitzer et al., 2022): NLL weighted by stop-grad(var ** BETA)
-MIN_VAR = 1e-4  # variance floor on the standardised scale
 
 
 @dataclass(frozen=True)
@@ -116,15 +123,10 @@ def _loss(kind: str, mean: torch.Tensor, var: torch.Tensor, y: torch.Tensor) -> 
     return nll.mean()
 
 
-INFERENCE_NODES = 1500  # nodes per chunk of batched inference (cache-sized; measured)
-# Inference runs on one torch thread: its ops are small and memory-bound, and on a shared 2-core
-# machine 2 threads took 18 s per 10,000 NB201 archs against 0.5 s on 1 (benchmarks/bench_query.py).
-INFERENCE_THREADS = 1
-# Training on the CPU likewise: its per-batch ops are tiny, and on a shared 2-core machine with the
+# Training on the CPU runs on one torch thread: its per-batch ops are tiny, and on a shared 2-core machine with the
 # other core busy, 2 threads took 68 s for 10 epochs of one member on 1,000 NB201 archs against 2 s
 # on 1 (the notebooks' default ensemble ran past nbclient's 15-minute cell timeout).
 TRAINING_THREADS = 1
-LAYER_NORM_EPS = 1e-5  # nn.LayerNorm's default, which GINLayer uses
 
 
 @contextmanager
@@ -137,137 +139,6 @@ def torch_threads(n: int | None) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
-
-
-@dataclass(frozen=True)
-class StackedGIN:
-    """Every member of a GIN ensemble evaluated in one pass, on the unpadded graphs.
-
-    Hidden states are ``(M, nodes, hidden)``; per-member layers are batched matrix products
-    (``baddbmm``) and message passing and pooling are sparse matrix products (CSR), so padding
-    nodes cost nothing. Equal to running each :class:`GINNet` alone, up to float32 rounding.
-    """
-
-    n_layers: int
-    params: dict[str, torch.Tensor]
-
-    @classmethod
-    def from_nets(cls, nets: list[GINNet], n_layers: int) -> StackedGIN:
-        states = [net.state_dict() for net in nets]
-        p = {k: torch.stack([s[k] for s in states]).detach().float() for k in states[0]}
-        out: dict[str, torch.Tensor] = {}
-        for name in ["embed", "head.0", "head.2"] + [
-            f"layers.{i}.mlp.{j}" for i in range(n_layers) for j in (0, 2)
-        ]:
-            out[f"{name}.w"] = p[f"{name}.weight"].transpose(1, 2).contiguous()  # (M, in, out)
-            out[f"{name}.b"] = p[f"{name}.bias"].unsqueeze(1)  # (M, 1, out)
-        for i in range(n_layers):
-            pre = f"layers.{i}"
-            out[f"{pre}.ln_w"] = p[f"{pre}.norm.weight"].unsqueeze(1)
-            out[f"{pre}.ln_b"] = p[f"{pre}.norm.bias"].unsqueeze(1)
-            w0 = out.pop(f"{pre}.mlp.0.w")  # (M, 3H, H): self, in-, out-neighbour blocks
-            hidden = w0.shape[2]
-            # (M, H, 3H): the self, in- and out-neighbour blocks side by side, so that one
-            # product gives every term a node sends (1 + eps folded into the self block)
-            w_self = (1 + p[f"{pre}.eps"].reshape(-1, 1, 1)) * w0[:, :hidden]
-            blocks = [w_self, w0[:, hidden : 2 * hidden], w0[:, 2 * hidden :]]
-            out[f"{pre}.w_sent"] = torch.cat(blocks, dim=2).contiguous()
-        return cls(n_layers, out)
-
-    def forward(self, x: torch.Tensor, src: torch.Tensor, dst: torch.Tensor, graph: torch.Tensor,
-                n_graphs: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Means and variances ``(M, n_graphs)`` of nodes ``x`` (sorted by graph), edges ``src -> dst``.
-
-        States are ``(M, V, H)`` and never transposed. A layer multiplies each node's state by
-        its self, in- and out-neighbour weights in one product, ``(M, V, 3H)``, seen flat as
-        ``(3 M V, H)``; one sparse matrix (block diagonal over members) then sums, for each
-        node, its own self term, its in-neighbours' in-terms and its out-neighbours' out-terms
-        (``A (h W) == (A h) W``). Pooling is a sparse product too.
-        """
-        p = self.params
-        n_members = p["embed.w"].shape[0]
-        n_nodes = x.shape[0]
-        nodes = torch.arange(n_nodes)
-        # row: receiving node; column: 3 * sending node + term (0 self, 1 in, 2 out)
-        messages = _block_csr(torch.cat([nodes, dst, src]),
-                              torch.cat([3 * nodes, 3 * src + 1, 3 * dst + 2]),
-                              n_nodes, 3 * n_nodes, n_members)
-        pooling = _block_csr(graph, nodes, n_graphs, n_nodes, n_members)
-        flat = n_members * n_nodes
-
-        def pool(h: torch.Tensor) -> torch.Tensor:
-            return torch.sparse.mm(pooling, h.view(flat, -1)).view(n_members, n_graphs, -1)
-
-        h = torch.relu(torch.baddbmm(p["embed.b"], x.expand(n_members, *x.shape), p["embed.w"]))
-        hidden = h.shape[2]
-        pooled = [pool(h)]
-        for i in range(self.n_layers):
-            pre = f"layers.{i}"
-            sent = torch.bmm(h, p[f"{pre}.w_sent"]).view(3 * flat, hidden)
-            update = torch.sparse.mm(messages, sent).view(n_members, n_nodes, hidden)
-            update.add_(p[f"{pre}.mlp.0.b"]).relu_()
-            update = torch.baddbmm(p[f"{pre}.mlp.2.b"], update, p[f"{pre}.mlp.2.w"]).relu_()
-            h = torch.addcmul(p[f"{pre}.ln_b"], _normalise(update.add_(h)), p[f"{pre}.ln_w"])
-            pooled.append(pool(h))
-        z = torch.relu(torch.baddbmm(p["head.0.b"], torch.cat(pooled, dim=2), p["head.0.w"]))
-        out = torch.baddbmm(p["head.2.b"], z, p["head.2.w"])
-        return out[..., 0], nn.functional.softplus(out[..., 1]) + MIN_VAR
-
-    def predict(self, batch: Any, chunk_nodes: int = INFERENCE_NODES) -> tuple[torch.Tensor, torch.Tensor]:
-        """:meth:`forward` over a PyG-style batch (``x``, ``edge_index``, ``batch``, ``num_graphs``),
-        in chunks of about ``chunk_nodes`` nodes."""
-        x = batch.x.float().cpu()
-        src, dst = batch.edge_index.long().cpu()
-        graph = batch.batch.long().cpu()
-        n_graphs = int(batch.num_graphs)
-        edge_graph = graph[src]
-        if len(edge_graph) and bool((edge_graph[1:] < edge_graph[:-1]).any()):
-            order = torch.argsort(edge_graph, stable=True)  # group the edges by graph
-            src, dst, edge_graph = src[order], dst[order], edge_graph[order]
-        node_start = _starts(graph, n_graphs)
-        edge_start = _starts(edge_graph, n_graphs)
-        chunk = max(1, chunk_nodes * n_graphs // max(1, len(graph)))
-        means, variances = [], []
-        for g0 in range(0, n_graphs, chunk):
-            g1 = min(g0 + chunk, n_graphs)
-            v0, v1 = node_start[g0], node_start[g1]
-            e0, e1 = edge_start[g0], edge_start[g1]
-            m, v = self.forward(x[v0:v1], src[e0:e1] - v0, dst[e0:e1] - v0, graph[v0:v1] - g0, g1 - g0)
-            means.append(m)
-            variances.append(v)
-        return torch.cat(means, 1), torch.cat(variances, 1)
-
-
-def _block_csr(rows: torch.Tensor, cols: torch.Tensor, n_rows: int, n_cols: int,
-               n_blocks: int) -> torch.Tensor:
-    """CSR matrix of ``n_blocks`` diagonal copies of the ``(n_rows, n_cols)`` 0/1 matrix with
-    ones at ``(rows, cols)`` (repeated entries add up in products)."""
-    order = torch.argsort(rows, stable=True)
-    counts = torch.bincount(rows, minlength=n_rows)
-    nnz = len(rows)
-    block = torch.arange(n_blocks).unsqueeze(1)
-    crow = (torch.cumsum(counts, 0).unsqueeze(0) + block * nnz).flatten()
-    crow = torch.cat([crow.new_zeros(1), crow])
-    col = (cols[order].unsqueeze(0) + block * n_cols).flatten()
-    with warnings.catch_warnings():  # "sparse CSR support is in beta"
-        warnings.simplefilter("ignore", UserWarning)
-        return torch.sparse_csr_tensor(crow, col, torch.ones(len(col)),
-                                       (n_blocks * n_rows, n_blocks * n_cols), check_invariants=False)
-
-
-def _normalise(h: torch.Tensor, eps: float = LAYER_NORM_EPS) -> torch.Tensor:
-    """Layer normalisation without affine terms over the last axis (in place on ``h``).
-
-    Written out: on small rows it is about twice as fast as ``layer_norm`` (measured).
-    """
-    h.sub_(h.mean(dim=-1, keepdim=True))
-    return h.mul_(torch.rsqrt(h.square().mean(dim=-1, keepdim=True).add_(eps)))
-
-
-def _starts(graph_of: torch.Tensor, n_graphs: int) -> list[int]:
-    """Where each graph's run starts in ``graph_of`` (sorted graph ids), plus the total length."""
-    counts = torch.bincount(graph_of, minlength=n_graphs)
-    return [0, *torch.cumsum(counts, 0).tolist()]
 
 
 def resolve_device(device: str) -> torch.device:
@@ -296,13 +167,7 @@ class GINRegressor:
     device: str = "cpu"
 
     def __post_init__(self) -> None:
-        if self.loss not in LOSSES:
-            raise ValueError(f"unknown GIN loss {self.loss!r}; valid: {', '.join(LOSSES)}")
-        if self.n_members < 1 or self.epochs < 1 or self.batch_size < 1:
-            raise ValueError(
-                f"n_members, epochs and batch_size must be >= 1, got "
-                f"{self.n_members}, {self.epochs}, {self.batch_size}"
-            )
+        check_hyper_parameters(asdict(self))
 
     def _new_net(self, in_dim: int, member: int) -> GINNet:
         with torch.random.fork_rng(devices=[]):
@@ -342,17 +207,19 @@ class GINRegressor:
         return net.cpu()
 
     def member_predictions(self, graphs: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Means and variances of every member, each of shape ``(n_members, n)``.
+        """Means and variances of every member, each of shape ``(n_members, n)`` (float64).
 
-        All members run in one batched pass (:class:`StackedGIN`).
+        All members run in one batched numpy pass (:class:`~surrogates.estimators.gin_numpy.StackedGIN`)
+        on ``graphs`` (a ``GraphArrays`` or a ``GraphBatch``).
         """
         stacked = getattr(self, "_stacked", None)
         if stacked is None or stacked[0] is not self.nets_:
-            stacked = (self.nets_, StackedGIN.from_nets(self.nets_, self.n_layers))
+            states = [{k: v.detach().cpu().numpy() for k, v in net.state_dict().items()}
+                      for net in self.nets_]
+            stacked = (self.nets_, StackedGIN.from_state_dicts(states, self.n_layers))
             self._stacked = stacked
-        with torch_threads(INFERENCE_THREADS), torch.inference_mode():
-            means, variances = stacked[1].predict(graphs)
-        return means.double().numpy(), variances.double().numpy()
+        means, variances = stacked[1].predict(graphs)
+        return means.astype(np.float64), variances.astype(np.float64)
 
     def predict(self, graphs: Any) -> tuple[np.ndarray, np.ndarray]:
         """Mixture mean and variance (mean member variance + variance of member means).
@@ -364,9 +231,7 @@ class GINRegressor:
 
     def predict_parts(self, graphs: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Mixture mean, total variance and its aleatoric part (the mean member variance head)."""
-        means, variances = self.member_predictions(graphs)
-        aleatoric = variances.mean(axis=0) if self.loss != "mse" else np.zeros(means.shape[1])
-        return means.mean(axis=0), aleatoric + means.var(axis=0), aleatoric
+        return mixture_parts(*self.member_predictions(graphs), self.loss)
 
     # -- files --------------------------------------------------------------------------------
     def file_names(self, prefix: str) -> list[str]:

@@ -33,12 +33,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from surrogates.base import SurrogateModel
+from graph_encodings.encodings import GraphArrays, graph_arrays
+from surrogates.base import SurrogateModel, canonical_forms
+from surrogates.estimators.gin_numpy import GINMembers, check_hyper_parameters
 from surrogates.models.lazy_estimator import LazyEstimatorFiles
 from surrogates.noise import MIN_REPEAT_DOF, pooled_group_variance
 from surrogates.registry import register
 
-if TYPE_CHECKING:  # torch is imported on first fit or prediction, not when a model loads
+if TYPE_CHECKING:  # torch is imported to fit, never to load or predict
     from surrogates.estimators.gin import GINRegressor
 
 CHOICE = "beta_nll"
@@ -61,6 +63,9 @@ class GINModel(LazyEstimatorFiles, SurrogateModel):
         "device": "cpu",
     }
     encoding: ClassVar[str] = "graph"
+
+    def _check_hyper_parameters(self) -> None:
+        check_hyper_parameters(self.hp)
 
     def _estimator(self) -> GINRegressor:
         from surrogates.estimators.gin import GINRegressor
@@ -87,8 +92,14 @@ class GINModel(LazyEstimatorFiles, SurrogateModel):
 
     def _predict_z_noise(self, space: Any, archs: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Noise: the members' mean variance head (learnt noise) plus any repeat variance."""
-        mean, var, aleatoric = self.estimator_.predict_parts(self._encode(space, archs, self.encoding))
+        mean, var, aleatoric = self.estimator_.predict_parts(self._graphs(space, archs))
         return mean, var + self.noise_var_, aleatoric + self.noise_var_
+
+    def _graphs(self, space: Any, archs: list[Any]) -> GraphArrays:
+        """The ``graph`` encoding as numpy arrays (no torch), of the canonical forms by default."""
+        if self.hp["canonical"]:
+            archs = canonical_forms(space, archs)
+        return graph_arrays(space, archs)
 
     def _state(self) -> dict[str, Any]:
         return {"in_dim": self.estimator_.in_dim_, "noise_var": self.noise_var_}
@@ -97,5 +108,8 @@ class GINModel(LazyEstimatorFiles, SurrogateModel):
         self.noise_var_ = float(state["noise_var"])
         self._in_dim = int(state["in_dim"])
 
-    def _load_estimator(self, folder: Path) -> GINRegressor:
-        return self._estimator().load(folder, self._in_dim)
+    def _load_estimator(self, folder: Path) -> GINMembers:
+        """The saved members, read for inference in numpy (torch is not imported)."""
+        hp = self.hp
+        return GINMembers(hidden=hp["hidden"], n_layers=hp["n_layers"], n_members=hp["n_members"],
+                          loss=hp["loss"]).load(folder, self._in_dim)

@@ -1,5 +1,6 @@
-"""The fast paths behind quick loads and queries: lazy imports, the registry's module table,
-lazily read GIN members, the stacked GIN on DARTS cells."""
+"""The fast paths behind quick loads and queries: lazy imports (a fresh process loads and queries
+a benchmark without torch or XGBoost), the registry's module table, lazily read GIN members, the
+stacked numpy GIN on DARTS cells."""
 from __future__ import annotations
 
 import subprocess
@@ -12,23 +13,45 @@ import torch
 import graph_encodings
 import surrogates
 from surrogates import registry
-from surrogates.estimators.gin import DenseGraphs, GINRegressor, StackedGIN
+from surrogates.estimators.gin import DenseGraphs, GINRegressor
+from surrogates.estimators.gin_numpy import StackedGIN
 
 HEAVY = ("torch", "xgboost", "lightgbm", "scipy", "pandas")
 
 
-def test_loading_a_shipped_benchmark_imports_no_heavy_library() -> None:
+@pytest.mark.parametrize(("task", "space"), [("ninapro", "nb201"), ("ecg", "darts")])
+def test_loading_and_querying_a_shipped_benchmark_imports_no_heavy_library(task, space) -> None:
+    """GIN members answer in numpy and XGBoost members from their trees read without XGBoost:
+    a process that only loads and queries never imports torch or a boosting library."""
     code = (
         "import sys\n"
         "from surrogates import Benchmark\n"
-        "bench = Benchmark.load('ninapro', space='nb201')\n"
+        f"bench = Benchmark.load({task!r}, space={space!r})\n"
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
-        "print(bench.query([0, 1, 2]).mean.shape)\n"  # the first query may import them
+        f"archs = bench.space.sample_many(10, rng=0)\n"
+        "result = bench.query(archs, with_noise=True, seed=0)\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+        "print(result.mean.shape, bool((result.std > 0).all()))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    loaded, shape = out.stdout.split("\n")[:2]
+    loaded, queried, result = out.stdout.split("\n")[:3]
     assert loaded == "[]"
-    assert shape == "(3,)"
+    assert queried == "[]"
+    assert result == "(10,) True"
+
+
+def test_a_large_query_imports_xgboost_but_not_torch() -> None:
+    """Above NUMPY_BATCH rows the XGBoost members use XGBoost itself (faster on large batches)."""
+    code = (
+        "import sys\n"
+        "from surrogates import Benchmark\n"
+        "from surrogates.estimators.tree_arrays import NUMPY_BATCH\n"
+        "bench = Benchmark.load('ninapro', space='nb201')\n"
+        "bench.query(bench.space.sample_many(3 * NUMPY_BATCH, rng=0))  # some answered by rule\n"
+        "print('torch' in sys.modules, 'xgboost' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[0] == "False True"
 
 
 def test_fit_benchmark_is_still_exported() -> None:
@@ -76,13 +99,13 @@ def test_stacked_darts_members_equal_each_member_alone() -> None:
     graphs = graph_encodings.encode(graph_encodings.get_space("darts"), archs, "graph")
     with torch.inference_mode():
         alone = [net(DenseGraphs.from_batch(graphs)) for net in est.nets_]
-        stacked = StackedGIN.from_nets(est.nets_, est.n_layers)
-        for chunk in (200, 100_000):
-            means, variances = stacked.predict(graphs, chunk_nodes=chunk)
-            np.testing.assert_allclose(means.numpy(), torch.stack([m for m, _ in alone]).numpy(),
-                                       rtol=1e-5, atol=1e-5)
-            np.testing.assert_allclose(variances.numpy(), torch.stack([v for _, v in alone]).numpy(),
-                                       rtol=1e-5, atol=1e-5)
+    stacked = StackedGIN.from_state_dicts([net.state_dict() for net in est.nets_], est.n_layers)
+    for chunk in (200, 100_000):
+        means, variances = stacked.predict(graphs, chunk_nodes=chunk)
+        np.testing.assert_allclose(means, torch.stack([m for m, _ in alone]).numpy(),
+                                   rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(variances, torch.stack([v for _, v in alone]).numpy(),
+                                   rtol=1e-5, atol=1e-5)
 
 
 def test_stacked_single_layer_equals_members() -> None:
@@ -93,8 +116,8 @@ def test_stacked_single_layer_equals_members() -> None:
     graphs = graph_encodings.encode(space, archs, "graph")
     with torch.inference_mode():
         alone = torch.stack([net(DenseGraphs.from_batch(graphs))[0] for net in est.nets_])
-        means, _ = StackedGIN.from_nets(est.nets_, 1).predict(graphs)
-    np.testing.assert_allclose(means.numpy(), alone.numpy(), rtol=1e-5, atol=1e-5)
+    means, _ = StackedGIN.from_state_dicts([net.state_dict() for net in est.nets_], 1).predict(graphs)
+    np.testing.assert_allclose(means, alone.numpy(), rtol=1e-5, atol=1e-5)
 
 
 def test_benchmark_rejects_a_non_list() -> None:
