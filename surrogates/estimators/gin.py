@@ -123,9 +123,9 @@ def _loss(kind: str, mean: torch.Tensor, var: torch.Tensor, y: torch.Tensor) -> 
     return nll.mean()
 
 
-# Training on the CPU runs on one torch thread: its per-batch ops are tiny, and on a shared 2-core machine with the
-# other core busy, 2 threads took 68 s for 10 epochs of one member on 1,000 NB201 archs against 2 s
-# on 1 (the notebooks' default ensemble ran past nbclient's 15-minute cell timeout).
+# Training on the CPU runs on one torch thread: its per-batch ops are tiny, and on a shared 2-core
+# machine with the other core busy, 2 threads took 68 s for 10 epochs of one member on 1,000 NB201
+# archs against 2 s on 1 (the notebooks' default ensemble ran past nbclient's 15-minute cell timeout).
 TRAINING_THREADS = 1
 
 
