@@ -10,15 +10,22 @@ from surrogates.estimators.gin import DenseGraphs, GINRegressor
 from surrogates.estimators.gin_numpy import StackedGIN
 
 
-def test_stacked_members_equal_each_member_alone(nb201_data) -> None:
+def tiny_gin_and_each_net(nb201_data: tuple[list, np.ndarray], n_fit: int, seed: int):
+    """A 3-member GIN (8 hidden, 2 layers, 2 epochs) fitted on the first ``n_fit`` archs of
+    ``nb201_data``; returns it, the graph batch of all archs and each member net's output alone."""
     archs, y = nb201_data
     space = graph_encodings.get_space("nb201")
-    est = GINRegressor(hidden=8, n_layers=2, n_members=3, epochs=2, seed=1)
-    est.fit(graph_encodings.encode(space, archs[:100], "graph"), (y[:100] - y.mean()) / y.std())
+    est = GINRegressor(hidden=8, n_layers=2, n_members=3, epochs=2, seed=seed)
+    est.fit(graph_encodings.encode(space, archs[:n_fit], "graph"), (y[:n_fit] - y.mean()) / y.std())
     graphs = graph_encodings.encode(space, archs, "graph")
     dense = DenseGraphs.from_batch(graphs)
-    with torch.no_grad():
+    with torch.inference_mode():
         alone = [net(dense) for net in est.nets_]
+    return est, graphs, alone
+
+
+def test_stacked_members_equal_each_member_alone(nb201_data) -> None:
+    est, graphs, alone = tiny_gin_and_each_net(nb201_data, n_fit=100, seed=1)
     stacked = StackedGIN.from_state_dicts([net.state_dict() for net in est.nets_], 2)
     for chunk in (500, 100_000):  # several chunks and one
         means, variances = stacked.predict(graphs, chunk_nodes=chunk)

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from test_benchmark_inference import tiny_gin_and_each_net
 
 import graph_encodings
 import surrogates
@@ -131,14 +132,9 @@ def test_numpy_gin_equals_torch_on_the_shipped_members(space, task, protocol) ->
 
 
 def test_fitted_members_predict_through_numpy_as_each_net_alone(nb201_data) -> None:
-    archs, y = nb201_data
+    archs, _ = nb201_data
     space = graph_encodings.get_space("nb201")
-    est = GINRegressor(hidden=8, n_layers=2, n_members=3, epochs=2, seed=3)
-    est.fit(graph_encodings.encode(space, archs[:120], "graph"), (y[:120] - y.mean()) / y.std())
-    graphs = graph_encodings.encode(space, archs, "graph")
-    dense = DenseGraphs.from_batch(graphs)
-    with torch.inference_mode():
-        alone = [net(dense) for net in est.nets_]
+    est, graphs, alone = tiny_gin_and_each_net(nb201_data, n_fit=120, seed=3)
     for batch in (graphs, graph_arrays(space, archs)):  # torch tensors or numpy arrays in
         means, variances = est.member_predictions(batch)
         np.testing.assert_allclose(means, np.stack([m.numpy() for m, _ in alone]), rtol=1e-5, atol=1e-5)
