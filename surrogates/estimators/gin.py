@@ -26,8 +26,9 @@ from torch import nn
 from surrogates.estimators.gin_numpy import (
     MIN_VAR,
     StackedGIN,
+    StackedPredictions,
     check_hyper_parameters,
-    mixture_parts,
+    member_file_names,
 )
 
 BETA = 0.5  # beta-NLL (Seitzer et al., 2022): NLL weighted by stop-grad(var ** BETA)
@@ -152,7 +153,7 @@ def resolve_device(device: str) -> torch.device:
 
 
 @dataclass
-class GINRegressor:
+class GINRegressor(StackedPredictions):
     """A deep ensemble of GINs; ``predict`` gives the mixture mean and variance."""
 
     hidden: int = 64
@@ -206,49 +207,21 @@ class GINRegressor:
         net.eval()
         return net.cpu()
 
-    def member_predictions(self, graphs: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Means and variances of every member, each of shape ``(n_members, n)`` (float64).
-
-        All members run in one batched numpy pass (:class:`~surrogates.estimators.gin_numpy.StackedGIN`)
-        on ``graphs`` (a ``GraphArrays`` or a ``GraphBatch``).
-        """
+    def _stacked_gin(self) -> StackedGIN:
+        """The members as one :class:`StackedGIN`, rebuilt when the nets change (a new fit)."""
         stacked = getattr(self, "_stacked", None)
         if stacked is None or stacked[0] is not self.nets_:
             states = [{k: v.detach().cpu().numpy() for k, v in net.state_dict().items()}
                       for net in self.nets_]
             stacked = (self.nets_, StackedGIN.from_state_dicts(states, self.n_layers))
             self._stacked = stacked
-        means, variances = stacked[1].predict(graphs)
-        return means.astype(np.float64), variances.astype(np.float64)
-
-    def predict(self, graphs: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Mixture mean and variance (mean member variance + variance of member means).
-
-        With ``loss="mse"`` the variance heads are untrained and only the member spread counts.
-        """
-        mean, var, _ = self.predict_parts(graphs)
-        return mean, var
-
-    def predict_parts(self, graphs: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Mixture mean, total variance and its aleatoric part (the mean member variance head)."""
-        return mixture_parts(*self.member_predictions(graphs), self.loss)
+        return stacked[1]
 
     # -- files --------------------------------------------------------------------------------
     def file_names(self, prefix: str) -> list[str]:
-        return [f"{prefix}gin_{m}.pt" for m in range(self.n_members)]
+        return member_file_names(prefix, self.n_members)
 
     def save(self, folder: Path, prefix: str = "") -> None:
-        """Write each member's state dict (loaded back with ``weights_only=True``)."""
+        """Write each member's state dict (read back by :class:`~surrogates.estimators.gin_numpy.GINMembers`)."""
         for net, name in zip(self.nets_, self.file_names(prefix), strict=True):
             torch.save(net.state_dict(), folder / name)
-
-    def load(self, folder: Path, in_dim: int, prefix: str = "") -> GINRegressor:
-        """Read the members written by :meth:`save`."""
-        self.in_dim_ = in_dim
-        self.nets_ = []
-        for m, name in enumerate(self.file_names(prefix)):
-            net = self._new_net(in_dim, m)
-            net.load_state_dict(torch.load(folder / name, weights_only=True, map_location="cpu"))
-            net.eval()
-            self.nets_.append(net)
-        return self

@@ -301,8 +301,42 @@ def mixture_parts(means: np.ndarray, variances: np.ndarray,
     return means.mean(axis=0), aleatoric + means.var(axis=0), aleatoric
 
 
+def member_file_names(prefix: str, n_members: int) -> list[str]:
+    """The files of a saved GIN ensemble, one per member (``GINRegressor.save`` writes them,
+    :class:`GINMembers` reads them)."""
+    return [f"{prefix}gin_{m}.pt" for m in range(n_members)]
+
+
+class StackedPredictions:
+    """The predictions of a GIN ensemble from its :class:`StackedGIN`, shared by the trained
+    (``GINRegressor``) and the loaded (:class:`GINMembers`) form; they supply ``_stacked_gin``."""
+
+    loss: str
+
+    def _stacked_gin(self) -> StackedGIN:
+        raise NotImplementedError
+
+    def member_predictions(self, graphs: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Means and variances of every member, each of shape ``(n_members, n)`` (float64), from
+        one batched numpy pass on ``graphs`` (a ``GraphArrays`` or a ``GraphBatch``)."""
+        means, variances = self._stacked_gin().predict(graphs)
+        return means.astype(np.float64), variances.astype(np.float64)
+
+    def predict(self, graphs: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Mixture mean and variance (mean member variance + variance of member means).
+
+        With ``loss="mse"`` the variance heads are untrained and only the member spread counts.
+        """
+        mean, var, _ = self.predict_parts(graphs)
+        return mean, var
+
+    def predict_parts(self, graphs: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mixture mean, total variance and its aleatoric part (the mean member variance head)."""
+        return mixture_parts(*self.member_predictions(graphs), self.loss)
+
+
 @dataclass
-class GINMembers:
+class GINMembers(StackedPredictions):
     """A saved GIN ensemble read back for inference: the members' parameters, no torch.
 
     ``load`` reads the ``gin_<m>.pt`` files that ``GINRegressor.save`` wrote; ``save`` writes
@@ -318,7 +352,7 @@ class GINMembers:
     stacked_: StackedGIN | None = field(default=None, repr=False)
 
     def file_names(self, prefix: str) -> list[str]:
-        return [f"{prefix}gin_{m}.pt" for m in range(self.n_members)]
+        return member_file_names(prefix, self.n_members)
 
     def load(self, folder: Path, in_dim: int, prefix: str = "") -> GINMembers:
         """Read the members from ``folder`` (shapes checked against the hyper-parameters)."""
@@ -342,19 +376,10 @@ class GINMembers:
         for name, data in zip(self.file_names(prefix), self.files_.values(), strict=True):
             (Path(folder) / name).write_bytes(data)
 
-    def member_predictions(self, graphs: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Means and variances of every member, each of shape ``(n_members, n)`` (float64)."""
+    def _stacked_gin(self) -> StackedGIN:
         if self.stacked_ is None:
             raise ValueError("GINMembers: nothing loaded")
-        means, variances = self.stacked_.predict(graphs)
-        return means.astype(np.float64), variances.astype(np.float64)
-
-    def predict(self, graphs: Any) -> tuple[np.ndarray, np.ndarray]:
-        mean, var, _ = self.predict_parts(graphs)
-        return mean, var
-
-    def predict_parts(self, graphs: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return mixture_parts(*self.member_predictions(graphs), self.loss)
+        return self.stacked_
 
 
 def _shape_difference(got: dict[str, tuple[int, ...]], expected: dict[str, tuple[int, ...]]) -> str:
