@@ -92,20 +92,24 @@ class _Fitted:
         return apply_rule(self.disconnected, dead[rows], mean, std)
 
 
-def _learnt_rows(rows: np.ndarray, dead: np.ndarray, rule: DisconnectedCells | None) -> np.ndarray:
-    """The rows the surrogate learns: all of ``rows`` but the disconnected cells a rule answers."""
-    return rows if rule is None else rows[~dead[rows]]
+def _targets(data: TrainingSet, rows: np.ndarray, dead: np.ndarray
+             ) -> tuple[DisconnectedCells | None, list[str], np.ndarray, np.ndarray]:
+    """The rule for the disconnected cells (``dead``) among ``rows``, and what the surrogate
+    learns from the rest: one mean score per architecture (several seeds of one architecture are
+    one target, not several), with its canonical hash. Without a rule every row is learnt."""
+    rule = DisconnectedCells.from_records(dead[rows], data.scores[rows])
+    learnt = rows if rule is None else rows[~dead[rows]]
+    archs, means, groups, _ = data.architecture_means(learnt)
+    return rule, archs, means, groups
 
 
 def _fit(model: str, params: dict[str, Any], data: TrainingSet, rows: np.ndarray, seed: int,
          dead: np.ndarray) -> _Fitted:
-    """``model`` fitted to the mean score of each architecture among ``rows`` (one row per
-    canonical architecture: several seeds of one architecture are one target, not several);
-    disconnected cells (``dead``) are answered by their rule where one can be fitted."""
+    """``model`` fitted to the architectures among ``rows`` (:func:`_targets`), with the rule
+    that answers their disconnected cells where one can be fitted."""
     from surrogates.registry import create
 
-    rule = DisconnectedCells.from_records(dead[rows], data.scores[rows])
-    archs, means, groups, _ = data.architecture_means(_learnt_rows(rows, dead, rule))
+    rule, archs, means, groups = _targets(data, rows, dead)
     fitted = create(model, **params, space=data.space, seed=seed).fit(archs, means, noise_groups=groups)
     return _Fitted(fitted, rule)
 
@@ -139,10 +143,11 @@ def _seed_mean_metrics(data: TrainingSet, rows: np.ndarray, mean: np.ndarray,
     return section
 
 
-def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet,
-                      seed: int) -> tuple[_Fitted, dict[str, Any]]:
-    """The model to ship and the ``evaluation`` section of the manifest (module docstring)."""
-    y, n, dead = data.scores, len(data), _disconnected(data)
+def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet, seed: int,
+                      dead: np.ndarray) -> tuple[_Fitted, dict[str, Any]]:
+    """The model to ship and the ``evaluation`` section of the manifest (module docstring);
+    ``dead`` flags the records of disconnected cells."""
+    y, n = data.scores, len(data)
     if n >= HOLDOUT_MIN_RECORDS:
         pool, test = split_architectures(data.groups, seed)
         fitted = _fit(model, params, data, pool, seed, dead)
@@ -177,7 +182,7 @@ def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet,
 
 
 def _tune_in_pool(model: str, hp: dict[str, Any], data: TrainingSet, seed: int,
-                  options: TuningOptions) -> tuple[dict[str, Any], dict[str, Any]]:
+                  options: TuningOptions, dead: np.ndarray) -> tuple[dict[str, Any], dict[str, Any]]:
     """Hyper-parameters to fit with and the manifest's ``tuning`` section."""
     if len(data) < HOLDOUT_MIN_RECORDS:
         return hp, {"skipped": f"only {len(data)} records (< {HOLDOUT_MIN_RECORDS}): the metrics are "
@@ -185,9 +190,7 @@ def _tune_in_pool(model: str, hp: dict[str, Any], data: TrainingSet, seed: int,
     from surrogates.tuning import tune
 
     pool, _ = split_architectures(data.groups, seed)
-    dead = _disconnected(data)
-    rule = DisconnectedCells.from_records(dead[pool], data.scores[pool])
-    archs, means, groups, _ = data.architecture_means(_learnt_rows(pool, dead, rule))
+    _, archs, means, groups = _targets(data, pool, dead)
     result = tune(model, archs, means, noise_groups=groups, space=data.space, task=data.task,
                   n_trials=options.n_trials, time_budget_s=options.time_budget_s,
                   metric=options.metric, validation_fraction=options.validation_fraction,
@@ -276,9 +279,10 @@ def fit_benchmark(
     hp = shipped_params(model, len(data), space) if params is None else dict(params)
     start = time.perf_counter()
     tuning_section: dict[str, Any] | None = None
+    dead = _disconnected(data)
     if tuning is not None:
-        hp, tuning_section = _tune_in_pool(model, hp, data, seed, tuning)
-    fitted, evaluation = _evaluate_and_fit(model, hp, data, seed)
+        hp, tuning_section = _tune_in_pool(model, hp, data, seed, tuning, dead)
+    fitted, evaluation = _evaluate_and_fit(model, hp, data, seed, dead)
     fit_seconds = time.perf_counter() - start
     layout = NetworkLayout.for_protocol(task, space, data.protocol)
     folder.parent.mkdir(parents=True, exist_ok=True)
