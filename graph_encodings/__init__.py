@@ -1,14 +1,26 @@
 """What an architecture is: search spaces, canonical forms, text forms, graph and flat encodings."""
-from graph_encodings.encodings import encode, list_encodings
+from graph_encodings.encodings import describe_encoding, encode, list_encodings
+from graph_encodings.registry import Registry, UnknownNameError
 from graph_encodings.seeds import as_rng, check_seed
-from graph_encodings.spaces import DartsArch, NB201Arch, SearchSpace, get_space, list_spaces
+from graph_encodings.spaces import (
+    DartsArch,
+    NB201Arch,
+    SearchSpace,
+    describe_space,
+    get_space,
+    list_spaces,
+)
 
 __all__ = [
     "DartsArch",
     "NB201Arch",
+    "Registry",
     "SearchSpace",
+    "UnknownNameError",
     "as_rng",
     "check_seed",
+    "describe_encoding",
+    "describe_space",
     "encode",
     "get_space",
     "list_encodings",

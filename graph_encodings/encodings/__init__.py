@@ -12,7 +12,8 @@ fancy indexing on those arrays. Kinds (``list_encodings(space)``):
   :func:`graph_arrays` gives the same graphs as numpy arrays (:class:`GraphArrays`, no torch).
 
 Flat kinds return float32 arrays of shape (n, encoding_dim(space, kind)); ``feature_names``
-names their columns (for ``graph``: the node feature columns).
+names their columns (for ``graph``: the node feature columns). ``describe_encoding(kind)`` says
+what a kind is and its width per space.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ import numpy as np
 from graph_encodings.encodings import configspace, graph, onehot, path
 from graph_encodings.encodings.graph import GraphArrays, GraphBatch
 from graph_encodings.encodings.indices import coerce_archs, darts_indices, nb201_indices
+from graph_encodings.registry import Registry, UnknownNameError
 from graph_encodings.spaces.base import SearchSpace
 
-__all__ = ["GraphArrays", "GraphBatch", "encode", "encoding_dim", "feature_names", "graph_arrays",
-           "list_encodings"]
+__all__ = ["ENCODINGS", "GraphArrays", "GraphBatch", "describe_encoding", "encode", "encoding_dim",
+           "feature_names", "graph_arrays", "list_encodings"]
 
 
 @dataclass(frozen=True)
@@ -84,11 +86,36 @@ _REGISTRY: dict[str, tuple[Callable[[Sequence[Any]], Any], dict[str, _Encoder]]]
 }
 
 
+
+def _describe(kind: str, text: str) -> str:
+    widths = ", ".join(f"{space} {encoding_dim(space, kind)}" for space, (_, kinds) in _REGISTRY.items()
+                       if kind in kinds)
+    unit = "node features" if kind == "graph" else "columns"
+    return f"{kind}: {text} ({unit} per space: {widths})"
+
+
+# encoding kind -> what it is (the kinds of every space)
+ENCODINGS: Registry[str] = Registry("encoding", describe=_describe)
+for _kind, _text in {
+    "graph": "ops as nodes of a graph batch: plain torch tensors (GraphBatch), or numpy arrays "
+             "with graph_arrays (GraphArrays)",
+    "nb301_configspace": "NB301's ConfigSpace array, as its XGB/LGB surrogates saw it",
+    "onehot": "labelled adjacency one-hot: one column per (edge, op) and per (node, input)",
+    "path": "BANANAS path encoding: one column per input-to-output path of ops",
+}.items():
+    ENCODINGS.add(_kind, _text)
+
+
 def list_encodings(space: SearchSpace | str | None = None) -> list[str]:
     """The encoding kinds defined for ``space`` (a space or its name), or for any space if None."""
     if space is None:
-        return sorted({kind for _, kinds in _REGISTRY.values() for kind in kinds})
+        return ENCODINGS.names()
     return sorted(_space_entry(_space_name(space))[1])
+
+
+def describe_encoding(kind: str) -> str:
+    """What the encoding ``kind`` is and its width in each space that defines it."""
+    return ENCODINGS.describe(kind)
 
 
 def encoding_dim(space: SearchSpace | str, kind: str) -> int:
@@ -148,9 +175,7 @@ def _space_entry(name: str) -> tuple[Callable[[Sequence[Any]], Any], dict[str, _
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise ValueError(
-            f"no encodings for space {name!r}; spaces with encodings: {', '.join(sorted(_REGISTRY))}"
-        ) from None
+        raise UnknownNameError("search space", name, sorted(_REGISTRY)) from None
 
 
 def _encoder(space_name: str, kind: str) -> _Encoder:
@@ -159,7 +184,4 @@ def _encoder(space_name: str, kind: str) -> _Encoder:
         return kinds[kind]
     elsewhere = [s for s, (_, ks) in _REGISTRY.items() if kind in ks]
     hint = f" ({kind!r} is defined only for: {', '.join(elsewhere)})" if elsewhere else ""
-    raise ValueError(
-        f"unknown encoding kind {kind!r} for space {space_name!r}{hint}; "
-        f"valid kinds: {', '.join(sorted(kinds))}"
-    )
+    raise UnknownNameError("encoding", kind, sorted(kinds), context=f"for space {space_name!r}{hint}")

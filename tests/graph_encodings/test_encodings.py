@@ -80,19 +80,19 @@ def test_encoding_is_deterministic_and_row_independent():
 # ---- errors -----------------------------------------------------------------------------
 def test_unknown_kind_lists_valid_kinds(known_darts):
     with pytest.raises(
-        ValueError, match=r"'adjacency'.*valid kinds: graph, nb301_configspace, onehot, path"
+        ValueError, match=r"'adjacency'.*valid names: graph, nb301_configspace, onehot, path"
     ):
         encode("darts", [known_darts], "adjacency")
-    with pytest.raises(ValueError, match="valid kinds"):
+    with pytest.raises(ValueError, match="valid names"):
         encoding_dim("nb201", "bogus")
-    with pytest.raises(ValueError, match="valid kinds"):
+    with pytest.raises(ValueError, match="valid names"):
         feature_names("nb201", "bogus")
 
 
 def test_kind_of_other_space_says_where_it_exists(known_nb201):
     with pytest.raises(
         ValueError,
-        match=r"'nb301_configspace' is defined only for: darts.*valid kinds: graph, onehot, path",
+        match=r"'nb301_configspace' is defined only for: darts.*valid names: graph, onehot, path",
     ):
         encode("nb201", [known_nb201], "nb301_configspace")
 

@@ -28,7 +28,7 @@ def test_graph_arrays_equal_the_torch_batch(space) -> None:
 
 
 def test_graph_arrays_refuse_what_encode_refuses() -> None:
-    with pytest.raises(ValueError, match="no encodings for space 'nope'"):
+    with pytest.raises(ValueError, match="unknown search space 'nope'"):
         graph_arrays("nope", [])
     with pytest.raises(ValueError):
         graph_arrays("nb201", ["|not~0|"])
