@@ -16,6 +16,7 @@ _EXPORTS: dict[str, str] = {
     "import_nb201_table": "training_data.records.nb201_import",
     # tasks
     "Task": "training_data.tasks",
+    "describe_task": "training_data.tasks",
     "get_task": "training_data.tasks",
     "list_tasks": "training_data.tasks",
     # networks
@@ -26,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     # protocols and training
     "ImportedProtocol": "training_data.protocols",
     "Protocol": "training_data.protocols",
+    "describe_protocol": "training_data.protocols",
     "get_protocol": "training_data.protocols",
     "list_protocols": "training_data.protocols",
     "training_protocol": "training_data.protocols",

@@ -50,7 +50,7 @@ def test_unknown_protocol_names_the_value_and_the_valid_ones() -> None:
 def test_unknown_task_or_device_class_in_list_protocols() -> None:
     with pytest.raises(ValueError, match=r"unknown task 'mnist'.*ecg"):
         list_protocols("mnist")
-    with pytest.raises(ValueError, match=r"unknown device_class 'tpu'.*'imported'"):
+    with pytest.raises(ValueError, match=r"unknown device class 'tpu'.*imported"):
         list_protocols(device_class="tpu")
 
 

@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 from training_data.protocols.protocol import ImportedProtocol, Protocol, network_io, training_seed
-from training_data.protocols.registry import get_protocol, list_protocols, training_protocol
+from training_data.protocols.registry import (
+    describe_protocol,
+    get_protocol,
+    list_protocols,
+    training_protocol,
+)
 
 __all__ = [
     "ImportedProtocol",
     "Protocol",
+    "describe_protocol",
     "get_protocol",
     "list_protocols",
     "network_io",

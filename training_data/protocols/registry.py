@@ -12,9 +12,11 @@ into the protocol ``<task>-<device class>-v1``.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from graph_encodings.registry import Registry, UnknownNameError
 from training_data.protocols.protocol import DEVICE_CLASSES, ImportedProtocol, Protocol
 
 NB360_COMMON = (
@@ -49,7 +51,23 @@ NB360: dict[str, _NB360Recipe] = {
 # One table entry: (what is scaled relative to NB360, in words; the Protocol settings).
 _Entry = tuple[str, dict[str, Any]]
 
-_REGISTRY: dict[str, Protocol | ImportedProtocol] = {}
+
+
+def _distinct_settings(protocol: Protocol | ImportedProtocol) -> dict[str, Any]:
+    """The settings that make ``protocol`` (for a :class:`Protocol`: those off the defaults)."""
+    defaults = {f.name: f.default for f in dataclasses.fields(protocol)
+                if f.default is not dataclasses.MISSING}
+    return {k: v for k, v in protocol.to_dict().items()
+            if k not in ("name", "description") and (k not in defaults or v != defaults[k]
+                                                      or isinstance(protocol, ImportedProtocol))}
+
+
+def _describe(name: str, protocol: Protocol | ImportedProtocol) -> str:
+    settings = ", ".join(f"{k}={v!r}" for k, v in _distinct_settings(protocol).items())
+    return f"{name} ({protocol.device_class}): {protocol.description} Settings: {settings}"
+
+
+_REGISTRY: Registry[Protocol | ImportedProtocol] = Registry("protocol", describe=_describe)
 LISTED_DEVICE_CLASSES = (*DEVICE_CLASSES, ImportedProtocol.device_class)
 
 
@@ -61,9 +79,7 @@ def _add(task: str, device_class: str, scaled: str, settings: dict[str, Any], ve
         name=f"{task}-{device_class}-v{version}", task=task, device_class=device_class, version=version,
         description=f"{nb360} Here: {scaled}", **settings,
     )
-    if protocol.name in _REGISTRY:
-        raise RuntimeError(f"protocol {protocol.name!r} registered twice")
-    _REGISTRY[protocol.name] = protocol
+    _REGISTRY.add(protocol.name, protocol)
 
 
 # --- CPU protocols of the tasks with data here (measured; see benchmarks/bench_evaluate_cpu.py).
@@ -240,7 +256,7 @@ for _task in ("ecg", "satellite", "darcyflow", "ninapro", "psicov"):
 
 
 # --- imported: runs made elsewhere, shipped as records; described here, not trainable here.
-_REGISTRY["nb360-nb201-200ep"] = ImportedProtocol(
+_REGISTRY.add("nb360-nb201-200ep", ImportedProtocol(
     name="nb360-nb201-200ep", tasks=("cifar100", "darcyflow", "ninapro"), spaces=("nb201",),
     epochs=200, C=16, layers=5, imported_by="training_data.records.nb201_import",
     description=(
@@ -248,7 +264,7 @@ _REGISTRY["nb360-nb201-200ep"] = ImportedProtocol(
         "NB360 authors (seed 777) in NB201's own network (C=16, N=5 cells per stage) on NinaPro, "
         "Darcy Flow and CIFAR-100. Here: not trained; the tables ship as imported records."
     ),
-)
+))
 
 
 def get_protocol(name: str | Protocol | ImportedProtocol) -> Protocol | ImportedProtocol:
@@ -259,10 +275,12 @@ def get_protocol(name: str | Protocol | ImportedProtocol) -> Protocol | Imported
     """
     if isinstance(name, (Protocol, ImportedProtocol)):
         return name
-    try:
-        return _REGISTRY[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown protocol {name!r}; valid: {sorted(_REGISTRY)}") from None
+    return _REGISTRY.get(name)
+
+
+def describe_protocol(name: str) -> str:
+    """What protocol ``name`` is (NB360's recipe and what is scaled) and its settings."""
+    return _REGISTRY.describe(name)
 
 
 def training_protocol(name: str | Protocol | ImportedProtocol) -> Protocol:
@@ -278,11 +296,11 @@ def list_protocols(task: str | None = None, device_class: str | None = None) -> 
     """Names of the registered protocols, optionally only those of ``task`` / ``device_class``
     (``cpu``, ``gpu``, ``tiny`` or ``imported``)."""
     if task is not None and task not in NB360:
-        raise ValueError(f"unknown task {task!r}; valid: {sorted(NB360)}")
+        raise UnknownNameError("task", task, list(NB360))
     if device_class is not None and device_class not in LISTED_DEVICE_CLASSES:
-        raise ValueError(f"unknown device_class {device_class!r}; valid: {list(LISTED_DEVICE_CLASSES)}")
-    return sorted(
+        raise UnknownNameError("device class", device_class, LISTED_DEVICE_CLASSES)
+    return [
         name
         for name, p in _REGISTRY.items()
         if (task is None or task in p.tasks) and (device_class is None or p.device_class == device_class)
-    )
+    ]

@@ -9,7 +9,7 @@ from training_data.tasks.data_root import (
 )
 from training_data.tasks.dataset import Split, TaskData
 from training_data.tasks.loaders import PICKLE_ENV_VAR, PickleNotAllowedError
-from training_data.tasks.registry import Task, get_task, list_tasks
+from training_data.tasks.registry import Task, describe_task, get_task, list_tasks
 from training_data.tasks.scores import GaussianNormaliser
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "Split",
     "Task",
     "TaskData",
+    "describe_task",
     "find_file",
     "get_task",
     "list_tasks",

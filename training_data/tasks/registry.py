@@ -1,6 +1,6 @@
 """The ten NAS-Bench-360 tasks: shapes, loss, score (as an error), data loader.
 
-``get_task(name)`` / ``list_tasks()``. Loaders are found by module name,
+``get_task(name)`` / ``list_tasks()`` / ``describe_task(name)``. Loaders are found by module name,
 ``training_data.tasks.loaders.<task>``, and imported lazily (``importlib``), so the registry works
 while a loader module is missing (``has_data`` is then False and ``load`` raises ``ImportError``).
 """
@@ -15,6 +15,7 @@ from typing import Any
 
 from torch import nn
 
+from graph_encodings.registry import Registry
 from training_data.tasks.data_root import DataFileNotFoundError
 from training_data.tasks.dataset import TaskData
 from training_data.tasks.scores import (
@@ -226,17 +227,31 @@ _TASKS: tuple[Task, ...] = (
     ),
 )
 
-_BY_NAME: dict[str, Task] = {task.name: task for task in _TASKS}
+
+
+def _describe(name: str, task: Task) -> str:
+    chance = "data dependent" if task.chance_score is None else f"{task.chance_score:.4g}"
+    return (f"{name}: input {task.input_shape} -> {task.output_type} {task.output_shape} "
+            f"({task.family}); loss {task.loss}; score {task.score_name} in {task.score_unit} "
+            f"(an error, lower is better; chance {chance}): {task.score_description}")
+
+
+TASKS: Registry[Task] = Registry("task", describe=_describe, sort=False)
+for _task in _TASKS:
+    TASKS.add(_task.name, _task)
 
 
 def list_tasks() -> list[str]:
     """The ten task names, in NAS-Bench-360's (DESIGN.md) order."""
-    return [task.name for task in _TASKS]
+    return TASKS.names()
 
 
 def get_task(name: str) -> Task:
-    """The task called ``name``; ``ValueError`` listing the valid names otherwise."""
-    try:
-        return _BY_NAME[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown task {name!r}; valid: {', '.join(list_tasks())}") from None
+    """The task called ``name``; :class:`~graph_encodings.registry.UnknownNameError` (a
+    ``ValueError``) listing the valid names otherwise."""
+    return TASKS.get(name)
+
+
+def describe_task(name: str) -> str:
+    """The task's shapes, loss and score (what it measures, its unit, the chance level)."""
+    return TASKS.describe(name)
