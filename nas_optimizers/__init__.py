@@ -4,7 +4,7 @@ from nas_optimizers.base import Observation, Optimizer
 from nas_optimizers.local_search import LocalSearch
 from nas_optimizers.random_forest_bo import RandomForestBO
 from nas_optimizers.random_search import RandomSearch
-from nas_optimizers.registry import create, hyper_parameters, list_optimizers
+from nas_optimizers.registry import create, describe_optimizer, hyper_parameters, list_optimizers
 from nas_optimizers.regularized_evolution import RegularizedEvolution
 from nas_optimizers.simulation import FunctionBenchmark, simulate, toy_benchmark
 
@@ -26,6 +26,7 @@ __all__ = [
     "RandomSearch",
     "RegularizedEvolution",
     "create",
+    "describe_optimizer",
     "hyper_parameters",
     "list_optimizers",
     "plot_anytime",

@@ -1,5 +1,5 @@
-"""Optimizers by name: ``create(name, space, seed, **hp)``, ``list_optimizers()`` and
-``hyper_parameters(name)``."""
+"""Optimizers by name: ``create(name, space, seed, **hp)``, ``list_optimizers()``,
+``describe_optimizer(name)`` and ``hyper_parameters(name)``."""
 from __future__ import annotations
 
 import inspect
@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from graph_encodings import SearchSpace
+from graph_encodings.registry import Registry, format_options, keyword_defaults, summary
 from nas_optimizers.bananas import Bananas
 from nas_optimizers.base import Optimizer
 from nas_optimizers.local_search import LocalSearch
@@ -14,22 +15,44 @@ from nas_optimizers.random_forest_bo import RandomForestBO
 from nas_optimizers.random_search import RandomSearch
 from nas_optimizers.regularized_evolution import RegularizedEvolution
 
-_OPTIMIZERS: dict[str, type[Optimizer]] = {
-    cls.name: cls
-    for cls in (RandomSearch, RegularizedEvolution, LocalSearch, Bananas, RandomForestBO)
-}
 _NOT_HYPER_PARAMETERS = ("self", "space", "seed")
+
+
+def _defaults(cls: type[Optimizer]) -> dict[str, Any]:
+    """The keyword hyper-parameters of ``cls`` besides ``space`` and ``seed`` and their defaults.
+
+    Follows ``**kwargs`` up the class hierarchy (e.g. ``rf_bo`` also takes the model-based ones;
+    the most derived default wins).
+    """
+    found: dict[str, Any] = {}
+    for klass in cls.__mro__:
+        init = vars(klass).get("__init__")
+        if init is None:
+            continue
+        for name, default in keyword_defaults(init, _NOT_HYPER_PARAMETERS).items():
+            found.setdefault(name, default)
+        if not any(p.kind is p.VAR_KEYWORD for p in inspect.signature(init).parameters.values()):
+            break
+    return dict(sorted(found.items()))
+
+
+def _describe(name: str, cls: type[Optimizer]) -> str:
+    return f"{name}: {summary(cls)} {format_options(_defaults(cls))}"
+
+
+_OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer", describe=_describe)
+for _cls in (RandomSearch, RegularizedEvolution, LocalSearch, Bananas, RandomForestBO):
+    _OPTIMIZERS.add(_cls.name, _cls)
 
 
 def list_optimizers() -> list[str]:
     """Names of the registered optimizers."""
-    return sorted(_OPTIMIZERS)
+    return _OPTIMIZERS.names()
 
 
-def _known(name: str) -> type[Optimizer]:
-    if name not in _OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; valid: {', '.join(list_optimizers())}")
-    return _OPTIMIZERS[name]
+def describe_optimizer(name: str) -> str:
+    """What optimizer ``name`` does and its hyper-parameters with their defaults."""
+    return _OPTIMIZERS.describe(name)
 
 
 def hyper_parameters(name: str) -> list[str]:
@@ -37,16 +60,7 @@ def hyper_parameters(name: str) -> list[str]:
 
     Follows ``**kwargs`` up the class hierarchy (e.g. ``rf_bo`` also takes the model-based ones).
     """
-    names: set[str] = set()
-    for cls in _known(name).__mro__:
-        if "__init__" not in vars(cls):
-            continue
-        params = inspect.signature(cls.__init__).parameters.values()
-        names.update(p.name for p in params if p.name not in _NOT_HYPER_PARAMETERS
-                     and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
-        if not any(p.kind is p.VAR_KEYWORD for p in params):
-            break
-    return sorted(names)
+    return list(_defaults(_OPTIMIZERS.get(name)))
 
 
 def check_hyper_parameters(name: str, hp: Iterable[str]) -> None:
@@ -59,8 +73,9 @@ def check_hyper_parameters(name: str, hp: Iterable[str]) -> None:
 
 
 def create(name: str, space: SearchSpace | str, seed: int | None = 0, **hp: Any) -> Optimizer:
-    """A new optimizer ``name`` over ``space``; ``ValueError`` listing valid names if unknown."""
-    cls = _known(name)
+    """A new optimizer ``name`` over ``space``; :class:`~graph_encodings.registry.UnknownNameError`
+    (a ``ValueError``) listing the valid names if unknown."""
+    cls = _OPTIMIZERS.get(name)
     check_hyper_parameters(name, hp)
     try:
         return cls(space, seed=seed, **hp)
