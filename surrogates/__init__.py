@@ -11,7 +11,7 @@ from __future__ import annotations
 from surrogates.base import SurrogateModel
 from surrogates.errors import ArtifactError, NotFittedError
 from surrogates.lazy import lazy_attributes
-from surrogates.registry import checking_parameters, create, list_surrogates
+from surrogates.registry import checking_parameters, create, describe_surrogate, list_surrogates
 
 # public name -> the module that defines it, imported when the name is first looked up
 _LAZY: dict[str, str] = {
@@ -44,6 +44,7 @@ __all__ = [
     "VersionMismatchError",
     "checking_parameters",
     "create",
+    "describe_surrogate",
     "evaluate",
     "isomorphic_twin_mae",
     "list_benchmarks",

@@ -1,4 +1,5 @@
-"""The registry of surrogate models: ``create(name, **hp)``, ``list_surrogates()``.
+"""The registry of surrogate models: ``create(name, **hp)``, ``list_surrogates()``,
+``describe_surrogate(name)``.
 
 Model classes register themselves with :func:`register` when their module is imported. A lookup
 imports only the module of the model it needs (:data:`MODEL_MODULES`), so loading a GIN + XGBoost
@@ -12,7 +13,8 @@ import importlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-_MODELS: dict[str, type] = {}
+from graph_encodings.registry import Registry, format_options, summary
+
 _CHECKING: dict[str, dict[str, Any] | Callable[[], dict[str, Any]]] = {}
 
 # built-in surrogate name -> the module that registers it
@@ -27,6 +29,22 @@ MODEL_MODULES: dict[str, str] = {
     "xgb_default_onehot": "surrogates.models.trees",
 }
 
+
+def _load(name: str | None) -> None:
+    """Import the module of built-in model ``name`` (None, or a name not built in: every one)."""
+    module = MODEL_MODULES.get(name) if name is not None else None
+    for path in [module] if module is not None else dict.fromkeys(MODEL_MODULES.values()):
+        importlib.import_module(path)
+
+
+def _describe(name: str, cls: type) -> str:
+    from surrogates.base import COMMON_DEFAULTS
+
+    return f"{name}: {summary(cls)} {format_options({**COMMON_DEFAULTS, **cls.defaults})}"
+
+
+_MODELS: Registry[type] = Registry("surrogate", describe=_describe, load=_load)
+
 T = TypeVar("T", bound=type)
 
 
@@ -40,39 +58,28 @@ def register(
     """
 
     def decorate(cls: T) -> T:
-        if name in _MODELS and _MODELS[name] is not cls:
-            raise ValueError(f"surrogate name {name!r} is already registered")
+        _MODELS.add(name, cls)
         cls.name = name
-        _MODELS[name] = cls
         _CHECKING[name] = checking if callable(checking) else dict(checking or {})
         return cls
 
     return decorate
 
 
-def _ensure_loaded() -> None:
-    """Import every built-in model module (registering every built-in model)."""
-    for module in dict.fromkeys(MODEL_MODULES.values()):
-        importlib.import_module(module)
-
-
 def list_surrogates() -> list[str]:
     """Names of every registered surrogate model, sorted."""
-    _ensure_loaded()
-    return sorted(_MODELS)
+    return _MODELS.names()
 
 
 def get_model_class(name: str) -> type:
-    """The class registered as ``name``; ``ValueError`` listing the valid names otherwise."""
-    if name not in _MODELS:
-        module = MODEL_MODULES.get(name) if isinstance(name, str) else None
-        if module is not None:
-            importlib.import_module(module)
-        else:
-            _ensure_loaded()  # so that the error lists every valid name
-    if name not in _MODELS:
-        raise ValueError(f"unknown surrogate {name!r}; valid names: {', '.join(list_surrogates())}")
-    return _MODELS[name]
+    """The class registered as ``name``; :class:`~graph_encodings.registry.UnknownNameError` (a
+    ``ValueError``) listing the valid names and the closest match otherwise."""
+    return _MODELS.get(name)
+
+
+def describe_surrogate(name: str) -> str:
+    """What surrogate ``name`` is and its hyper-parameters with their defaults."""
+    return _MODELS.describe(name)
 
 
 def create(name: str, **hp: Any) -> Any:
@@ -83,6 +90,6 @@ def create(name: str, **hp: Any) -> Any:
 def checking_parameters(name: str) -> dict[str, Any]:
     """Tiny hyper-parameters that make surrogate ``name`` fit in well under a second (for tests)."""
     get_model_class(name)
-    _ensure_loaded()  # checking functions (the ensemble's) may look up other models
+    _load(None)  # checking functions (the ensemble's) may look up other models
     checking = _CHECKING[name]
     return copy.deepcopy(checking() if callable(checking) else checking)
