@@ -26,8 +26,9 @@ import numpy as np
 
 from graph_encodings.encodings import configspace, graph, onehot, path
 from graph_encodings.encodings.graph import GraphArrays, GraphBatch
-from graph_encodings.encodings.indices import coerce_archs, darts_indices, nb201_indices
+from graph_encodings.encodings.indices import darts_indices, nb201_indices
 from graph_encodings.registry import Registry, UnknownNameError
+from graph_encodings.resolve import resolve_archs
 from graph_encodings.spaces.base import SearchSpace
 
 __all__ = ["ENCODINGS", "GraphArrays", "GraphBatch", "describe_encoding", "encode", "encoding_dim",
@@ -139,7 +140,7 @@ def encode(space: SearchSpace | str, archs: Sequence[Any], kind: str) -> np.ndar
     space_obj = _resolve_space(space)
     build_indices, _ = _space_entry(space_obj.name)
     encoder = _encoder(space_obj.name, kind)
-    items = coerce_archs(space_obj, archs)
+    items = resolve_archs(archs, space_obj, validate=False, allow_empty=True)[1]
     return encoder.fn(build_indices(items))
 
 
@@ -150,7 +151,7 @@ def graph_arrays(space: SearchSpace | str, archs: Sequence[Any]) -> GraphArrays:
     build_indices, _ = _space_entry(space_obj.name)
     _encoder(space_obj.name, "graph")
     arrays = getattr(graph, f"{space_obj.name}_graph_arrays")
-    return arrays(build_indices(coerce_archs(space_obj, archs)))
+    return arrays(build_indices(resolve_archs(archs, space_obj, validate=False, allow_empty=True)[1]))
 
 
 def _space_name(space: SearchSpace | str) -> str:

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from graph_encodings.spaces.base import SearchSpace
 from graph_encodings.spaces.darts import CELL_TYPES, DARTS_OPS, N_EDGES, DartsArch
 from graph_encodings.spaces.nb201 import NB201_EDGES, NB201_OPS, NB201Arch
 
@@ -26,9 +24,6 @@ _DARTS_PAIR_CODE: dict[tuple[str, int], int] = {
 _NB201_OP_CODE: dict[str, int] = {op: o for o, op in enumerate(NB201_OPS)}
 # Largest valid input of each edge slot: slot j feeds node j // 2 + 2, which reads nodes < it.
 _DARTS_MAX_INPUT = np.array([j // 2 + 1 for j in range(N_EDGES)], dtype=np.int8)
-
-# Arch types of every space, to name the culprit when archs of two spaces are mixed.
-_ARCH_SPACES: dict[type, str] = {DartsArch: "darts", NB201Arch: "nb201"}
 
 
 @dataclass(frozen=True)
@@ -54,38 +49,6 @@ class NB201Indices:
 
     def __len__(self) -> int:
         return self.ops.shape[0]
-
-
-def coerce_archs(space: SearchSpace, archs: Sequence[Any]) -> list[Any]:
-    """The archs as ``space.arch_type`` objects; strings and other forms go through ``space.coerce``.
-
-    Objects of ``space.arch_type`` are passed through unvalidated (the vectorised index builders
-    check them); an architecture of another space raises ``ValueError``.
-    """
-    if isinstance(archs, (str, bytes)):
-        raise TypeError(
-            f"archs must be a sequence of architectures, not a single {type(archs).__name__}"
-        )
-    arch_type = space.arch_type
-    items = list(archs)
-    if all(type(a) is arch_type for a in items):
-        return items
-    out = []
-    for k, a in enumerate(items):
-        if isinstance(a, arch_type):
-            out.append(a)
-            continue
-        other = _ARCH_SPACES.get(type(a))
-        if other is not None:
-            raise ValueError(
-                f"archs[{k}] is a {type(a).__name__} (space {other!r}) but the space is "
-                f"{space.name!r}, which takes {arch_type.__name__}; encode each space separately"
-            )
-        try:
-            out.append(space.coerce(a))
-        except ValueError as err:
-            raise ValueError(f"archs[{k}]: {err}") from err
-    return out
 
 
 def darts_indices(archs: Sequence[DartsArch]) -> DartsIndices:

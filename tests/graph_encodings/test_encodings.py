@@ -107,14 +107,14 @@ def test_unknown_space_lists_spaces():
 
 
 def test_mixing_spaces_names_the_culprit(known_darts, known_nb201):
-    with pytest.raises(ValueError, match=r"archs\[1\] is a NB201Arch \(space 'nb201'\).*'darts'"):
+    with pytest.raises(ValueError, match=r"archs\[1\] = NB201Arch\(.*\) is a NB201Arch \(space 'nb201'\).*'darts'"):
         encode("darts", [known_darts, known_nb201], "onehot")
-    with pytest.raises(ValueError, match=r"archs\[0\] is a DartsArch"):
+    with pytest.raises(ValueError, match=r"archs\[0\] = DartsArch\(.*\) is a DartsArch"):
         encode("nb201", [known_darts], "path")
 
 
 def test_single_string_instead_of_list_is_refused(known_nb201):
-    with pytest.raises(TypeError, match="sequence of architectures"):
+    with pytest.raises(TypeError, match="archs must be a list of architectures, got str"):
         encode("nb201", str(known_nb201), "onehot")
 
 
