@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import itertools
 
-from training_data.records.loading import DEFAULT_ROOT
+from training_data.records.loading import DEFAULT_STORE
 from training_data.records.store import RecordStore
 from training_data.reproduce import reproduce
 
@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--arch-hash", default="11c2bd39415c30afe250d50536eae2b4")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    seeds = [r for r in RecordStore(DEFAULT_ROOT).records(args.task, args.protocol)
+    seeds = [r for r in RecordStore(DEFAULT_STORE).records(args.task, args.protocol)
              if r.arch_hash == args.arch_hash and r.status == "ok"]
     chosen = [r for r in seeds if r.seed == args.seed]
     if not chosen:

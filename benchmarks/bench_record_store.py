@@ -61,7 +61,7 @@ def bench_store(n: int, epochs: int, repeats: int, n_single: int) -> None:
         row("RecordStore load (validated)", wall, cpu)
         wall, cpu = timed(load_and_frame, repeats)
         row("RecordStore load + to_frame", wall, cpu, f"{frame_box[0].shape}")
-        wall, cpu = timed(lambda: load_records(root=root), repeats)
+        wall, cpu = timed(lambda: load_records(store=root), repeats)
         row("load_records (fast path)", wall, cpu)
 
         single = [synthetic_record(n + i, curve_epochs=epochs) for i in range(n_single)]

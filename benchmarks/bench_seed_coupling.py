@@ -44,7 +44,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.fits < 1:
         parser.error(f"--fits {args.fits}: expected 1 or more")
-    records = load_records(args.task, args.protocol or f"{args.task}-cpu-v1", root=args.store)
+    records = load_records(args.task, args.protocol or f"{args.task}-cpu-v1", store=args.store)
     runs = records[records["status"] == "ok"]
     seeds = [int(s) for s in sorted(runs["seed"].unique())]
     table = runs.pivot_table(index="arch_hash", columns="seed", values="score", aggfunc="first")

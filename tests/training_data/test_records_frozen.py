@@ -48,18 +48,18 @@ def test_readers_see_frozen_then_live_records(tmp_path):
     assert len(fresh) == 9 and len(fresh.keys()) == 9
     assert synthetic_record(2) in fresh and synthetic_record(6) in fresh
     assert synthetic_record(9) not in fresh
-    fast = load_records(root=tmp_path)
+    fast = load_records(store=tmp_path)
     assert fast["extra.i"].tolist() == list(range(9))
-    pd.testing.assert_frame_equal(fast, load_records(root=tmp_path, validate=True))
+    pd.testing.assert_frame_equal(fast, load_records(store=tmp_path, validate=True))
     assert fresh.to_frame()["extra.i"].tolist() == list(range(9))
 
 
 def test_frozen_only_group_is_listed_and_filtered(tmp_path):
     RecordStore(tmp_path).write_frozen([synthetic_record(0, protocol="table-v1")])
     assert RecordStore(tmp_path).groups("ecg") == [("ecg", "table-v1")]
-    assert load_records(root=tmp_path, task="ecg", protocol="table-v1")["extra.i"].tolist() == [0]
+    assert load_records(store=tmp_path, task="ecg", protocol="table-v1")["extra.i"].tolist() == [0]
     with pytest.raises(ValueError, match=r"protocol 'x' matches no records; protocols present: \['table-v1'\]"):
-        load_records(root=tmp_path, protocol="x")
+        load_records(store=tmp_path, protocol="x")
 
 
 def test_append_never_duplicates_a_frozen_key(tmp_path):
@@ -107,9 +107,9 @@ def test_live_duplicate_of_a_frozen_key_is_read_once(tmp_path):
     store = RecordStore(tmp_path)
     assert [(r.extra["i"], r.score) for r in store][1:] == [(1, 0.1), (2, 0.2), (3, 0.3)]
     assert len(store) == 4
-    fast = load_records(root=tmp_path)
+    fast = load_records(store=tmp_path)
     assert fast["score"].tolist() == [0.0, 0.1, 0.2, 0.3]
-    pd.testing.assert_frame_equal(fast, load_records(root=tmp_path, validate=True))
+    pd.testing.assert_frame_equal(fast, load_records(store=tmp_path, validate=True))
 
 
 def test_merge_reads_frozen_files_and_stores(tmp_path):
@@ -145,11 +145,11 @@ def test_damaged_frozen_file_is_an_error_naming_it(tmp_path, case):
     with pytest.raises(CorruptRecordError, match=rf"synthetic-v1\.jsonl\.gz.*{pattern}"):
         list(RecordStore(tmp_path))
     with pytest.raises(CorruptRecordError, match=r"synthetic-v1\.jsonl\.gz"):
-        load_records(root=tmp_path, task="ecg")  # the fast path too
+        load_records(store=tmp_path, task="ecg")  # the fast path too
     with pytest.raises(CorruptRecordError, match=r"synthetic-v1\.jsonl\.gz"):
         store.append(synthetic_record(99))  # the store object had read the good file before
     assert frozen.read_bytes() == data
-    assert load_records(root=tmp_path, task="satellite")["extra.i"].tolist() == [8]
+    assert load_records(store=tmp_path, task="satellite")["extra.i"].tolist() == [8]
 
 
 def test_frozen_record_of_another_task_is_an_error(tmp_path):

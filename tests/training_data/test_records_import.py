@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from graph_encodings.spaces import get_space
-from training_data.records.loading import DEFAULT_ROOT
+from training_data.records.loading import DEFAULT_STORE
 from training_data.records.nb201_import import (
     CIFAR100_TABLE,
     NB360_TABLE,
@@ -84,19 +84,19 @@ def test_records_match_the_tables_row_by_row(imported_all, shared_data):
 @pytest.mark.slow
 @pytest.mark.needs_shared_data
 def test_rebuild_gives_the_shipped_gzip_bytes(shared_data, tmp_path, capsys):
-    main(["--data-root", str(shared_data), "--out", str(tmp_path)])
+    main(["--data-root", str(shared_data), "--store", str(tmp_path)])
     assert capsys.readouterr().out.count("nb360-nb201-200ep.jsonl.gz") == 3
     built = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    shipped = sorted(p.relative_to(DEFAULT_ROOT) for p in DEFAULT_ROOT.rglob("nb360-nb201-200ep*"))
+    shipped = sorted(p.relative_to(DEFAULT_STORE) for p in DEFAULT_STORE.rglob("nb360-nb201-200ep*"))
     assert built == shipped == [Path(task, FILE_NAME) for task in SHIPPED_TASKS]
     for rel in built:
-        assert (tmp_path / rel).read_bytes() == (DEFAULT_ROOT / rel).read_bytes(), rel
+        assert (tmp_path / rel).read_bytes() == (DEFAULT_STORE / rel).read_bytes(), rel
     # one table alone, named by its file name: rerun replaces its file, same bytes
-    main(["--parquet", str(shared_data / CIFAR100_TABLE.relpath), "--out", str(tmp_path)])
+    main(["--parquet", str(shared_data / CIFAR100_TABLE.relpath), "--store", str(tmp_path)])
     rel = Path("cifar100", FILE_NAME)
-    assert (tmp_path / rel).read_bytes() == (DEFAULT_ROOT / rel).read_bytes()
+    assert (tmp_path / rel).read_bytes() == (DEFAULT_STORE / rel).read_bytes()
     capsys.readouterr()
-    main(["--data-root", str(shared_data), "--out", str(tmp_path), "--check"])
+    main(["--data-root", str(shared_data), "--store", str(tmp_path), "--check"])
     assert capsys.readouterr().out.count(": identical (rebuild sha256") == 3
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from graph_encodings import get_space
-from training_data.records.loading import DEFAULT_ROOT, load_records
+from training_data.records.loading import DEFAULT_STORE, load_records
 from training_data.records.record_file import CorruptRecordError, RecordStoreWarning
 from training_data.records.store import RecordStore
 from training_data.records.synthetic import synthetic_record
@@ -102,26 +102,26 @@ def _mixed_store(root) -> RecordStore:
 
 def test_tmp_store_fast_and_validated_paths_agree(tmp_path):
     _mixed_store(tmp_path)
-    fast = load_records(root=tmp_path)
+    fast = load_records(store=tmp_path)
     assert len(fast) == 8
-    pd.testing.assert_frame_equal(fast, load_records(root=tmp_path, validate=True))
+    pd.testing.assert_frame_equal(fast, load_records(store=tmp_path, validate=True))
     assert fast["extra.energy_mj"].isna().sum() == 7
     assert fast.loc[fast["status"] == "failed", "message"].tolist() == ["CUDA OOM"]
-    unflat = load_records(root=tmp_path, flatten_extra=False)
+    unflat = load_records(store=tmp_path, flatten_extra=False)
     assert unflat["extra"].tolist()[-1] == {"energy_mj": 2.0}
-    assert load_records(root=tmp_path, space="darts")["task"].tolist() == ["satellite"]
+    assert load_records(store=tmp_path, space="darts")["task"].tolist() == ["satellite"]
 
 
 def test_tmp_store_filter_combination_and_missing_root(tmp_path):
     _mixed_store(tmp_path).append(synthetic_record(0, task="ecg", protocol="p2"))
     with pytest.raises(ValueError, match=r"task 'satellite' with protocol 'p2'.*\['synthetic-v1'\]"):
-        load_records(root=tmp_path, task="satellite", protocol="p2")
+        load_records(store=tmp_path, task="satellite", protocol="p2")
     with pytest.raises(FileNotFoundError, match="no-store"):
-        load_records(root=tmp_path / "no-store")
+        load_records(store=tmp_path / "no-store")
 
 
 def test_empty_store_gives_empty_frame_with_columns(tmp_path):
-    frame = load_records(root=tmp_path)
+    frame = load_records(store=tmp_path)
     assert len(frame) == 0 and set(REQUIRED_COLUMNS) <= set(frame.columns)
 
 
@@ -131,17 +131,17 @@ def test_fast_path_still_rejects_damaged_files_and_warns_on_debris(tmp_path):
     lines = path.read_bytes().splitlines(keepends=True)
     path.write_bytes(b"".join(lines) + b'{"arch":')
     with pytest.warns(RecordStoreWarning, match="line 8: ignoring an incomplete last line"):
-        assert len(load_records(root=tmp_path, task="ecg")) == 7
+        assert len(load_records(store=tmp_path, task="ecg")) == 7
     path.write_bytes(b"".join([lines[0], b'{"oops": 1}\n', *lines[1:]]))
     with pytest.raises(CorruptRecordError, match=r"line 2: unknown record field\(s\) \['oops'\]"):
-        load_records(root=tmp_path)
+        load_records(store=tmp_path)
 
 
 def test_default_root_is_inside_the_package():
-    assert DEFAULT_ROOT.parts[-3:] == ("training_data", "data", "records")
+    assert DEFAULT_STORE.parts[-3:] == ("training_data", "data", "records")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the shipped files carry no crash debris
-        groups = RecordStore(DEFAULT_ROOT).groups()
+        groups = RecordStore(DEFAULT_STORE).groups()
     assert {(task, "nb360-nb201-200ep") for task in ("cifar100", "darcyflow", "ninapro")} <= set(groups)
 
 
@@ -151,16 +151,23 @@ def test_validation_recomputes_the_arch_hash(tmp_path):
     store = RecordStore(tmp_path)
     store.append(synthetic_record(0, space="nb201", arch=str(arch), arch_hash=nb201.canonical_hash(arch)))
     store.append(synthetic_record(1, space="nb201", arch=str(arch), arch_hash=nb201.canonical_hash(other)))
-    assert len(load_records(root=tmp_path)) == 2  # the fast path does not parse architectures
+    assert len(load_records(store=tmp_path)) == 2  # the fast path does not parse architectures
     with pytest.raises(CorruptRecordError, match=(
             rf"record store {tmp_path}: the record of task 'ecg', protocol 'synthetic-v1', seed 1, "
             rf"nb201 arch '{re.escape(str(arch))}' has arch_hash '{nb201.canonical_hash(other)}', but "
             rf"its architecture's canonical hash is '{nb201.canonical_hash(arch)}'")):
-        load_records(root=tmp_path, validate=True)
+        load_records(store=tmp_path, validate=True)
 
 
 def test_validation_names_a_record_whose_arch_does_not_parse(tmp_path):
     RecordStore(tmp_path).append(synthetic_record(2, space="darts", arch="Genotype(bogus)"))
     with pytest.raises(CorruptRecordError, match=r"seed 2, darts arch 'Genotype\(bogus\)': arch is not "
                                                  r"a valid 'darts' architecture"):
-        load_records(root=tmp_path, validate=True)
+        load_records(store=tmp_path, validate=True)
+
+
+def test_the_old_root_keyword_still_works_and_warns(tmp_path) -> None:
+    RecordStore(tmp_path).extend([synthetic_record(i) for i in range(3)])
+    with pytest.warns(FutureWarning, match=r"load_records\(root=\.\.\.\) is deprecated; use store="):
+        old = load_records(root=tmp_path)
+    pd.testing.assert_frame_equal(old, load_records(store=tmp_path))

@@ -93,9 +93,9 @@ def test_a_wrong_input_shape_is_named_before_training(shared_data) -> None:
 
 
 def test_shipped_v2_records_trained_from_their_own_streams() -> None:
-    from training_data.records import DEFAULT_ROOT, RecordStore
+    from training_data.records import DEFAULT_STORE, RecordStore
 
-    records = [r for r in RecordStore(DEFAULT_ROOT).records()
+    records = [r for r in RecordStore(DEFAULT_STORE).records()
                if r.protocol.endswith("-v2") and get_protocol(r.protocol).seed_policy == "per_architecture"]
     if not records:
         pytest.skip("no v2 records are shipped yet")

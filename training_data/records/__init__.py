@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from training_data.records.frozen_file import FrozenRecordFile
 from training_data.records.group import RecordGroup
-from training_data.records.loading import DEFAULT_ROOT, load_records
+from training_data.records.loading import DEFAULT_STORE, load_records
 from training_data.records.record_file import CorruptRecordError, RecordFile, RecordStoreWarning
 from training_data.records.schema import FIELD_NAMES, REQUIRED_FIELDS, STATUSES, Record
 from training_data.records.store import RecordStore
 
 __all__ = [
-    "DEFAULT_ROOT",
+    "DEFAULT_STORE",
     "FIELD_NAMES",
     "REQUIRED_FIELDS",
     "STATUSES",

@@ -8,19 +8,20 @@ from pathlib import Path
 import pandas as pd
 
 from graph_encodings import get_space, list_spaces
+from graph_encodings.deprecation import renamed_keywords
 from training_data.records.frame import dicts_to_frame
 from training_data.records.record_file import CorruptRecordError
 from training_data.records.schema import Record
 from training_data.records.store import RecordStore
 
 # The committed store that ships with the package.
-DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "data" / "records"
+DEFAULT_STORE = Path(__file__).resolve().parent.parent / "data" / "records"
 
 
-def store_folder(root: str | os.PathLike[str] | None = None) -> Path:
-    """The record store folder ``root`` (default: the shipped records); ``FileNotFoundError``
+def store_folder(store: str | os.PathLike[str] | None = None) -> Path:
+    """The record store folder ``store`` (default: the shipped records); ``FileNotFoundError``
     when it does not exist."""
-    folder = Path(root) if root is not None else DEFAULT_ROOT
+    folder = Path(store) if store is not None else DEFAULT_STORE
     if not folder.is_dir():
         raise FileNotFoundError(f"record store folder {folder} does not exist")
     return folder
@@ -69,17 +70,18 @@ def _describe(record: Record) -> str:
             f"{record.space} arch {record.arch!r:.200}")
 
 
+@renamed_keywords(root="store")
 def load_records(
     task: str | None = None,
     protocol: str | None = None,
     space: str | None = None,
-    root: str | os.PathLike[str] | None = None,
+    store: str | os.PathLike[str] | None = None,
     flatten_extra: bool = True,
     validate: bool = False,
 ) -> pd.DataFrame:
     """Records of a store as a DataFrame, one row per record, optionally filtered.
 
-    ``root`` is a record store folder (default: the records shipped in
+    ``store`` is a record store folder (default: the records shipped in
     ``training_data/data/records``). Columns: every :class:`~training_data.records.schema.Record`
     field (space, arch, arch_hash, task, protocol, protocol_version, seed, status, score,
     sampler, train_seconds, ...) and, with ``flatten_extra``, one ``extra.<name>`` column per
@@ -93,8 +95,8 @@ def load_records(
     deduplication and recomputes every ``arch_hash`` (:func:`check_arch_hashes`), about twice as
     slow.
     """
-    store = RecordStore(store_folder(root))
-    groups = store.groups()
+    records_store = RecordStore(store_folder(store))
+    groups = records_store.groups()
     _check_filter("task", task, sorted({t for t, _ in groups}))
     _check_filter("protocol", protocol, sorted({p for _, p in groups}))
     if task is not None and protocol is not None and (task, protocol) not in groups:
@@ -104,11 +106,11 @@ def load_records(
         )
     selected = [(t, p) for t, p in groups if task in (None, t) and protocol in (None, p)]
     if validate:
-        records = [r for t, p in selected for r in store.group(t, p).records]
-        check_arch_hashes(records, f"record store {store.root}")
+        records = [r for t, p in selected for r in records_store.group(t, p).records]
+        check_arch_hashes(records, f"record store {records_store.root}")
         dicts = [vars(r) for r in records]
     else:
-        dicts = [d for t, p in selected for d in store.group(t, p).read_dicts()]
+        dicts = [d for t, p in selected for d in records_store.group(t, p).read_dicts()]
     if space is not None:
         scope = "".join(
             f" with {k}={v!r}" for k, v in (("task", task), ("protocol", protocol)) if v is not None

@@ -34,7 +34,7 @@ the import but the source table's fixed ``timestamp`` (when its copy was made), 
 stream is deterministic, so rebuilding from the same files gives identical files. Rebuild all
 tables, or check that a rebuild matches the files in place, with::
 
-    python -m training_data.records.nb201_import --out training_data/data/records [--check]
+    python -m training_data.records.nb201_import --store training_data/data/records [--check]
 
 (``--data-root DIR`` reads the tables under ``DIR``; ``--parquet FILE`` imports one table, named
 by its file name or by ``--table``.)
@@ -289,7 +289,8 @@ def default_parquet_path(table: str = NB360_TABLE.name) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from training_data.records.loading import DEFAULT_ROOT
+    from graph_encodings.deprecation import add_renamed_flags
+    from training_data.records.loading import DEFAULT_STORE
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-root", type=Path, default=None,
@@ -300,10 +301,11 @@ def main(argv: list[str] | None = None) -> None:
                              "or --table)")
     parser.add_argument("--table", choices=list(TABLES), default=None,
                         help="which table --parquet holds")
-    parser.add_argument("--out", type=Path, default=DEFAULT_ROOT,
-                        help=f"record store folder (default: {DEFAULT_ROOT})")
+    add_renamed_flags(parser, parser.add_argument(
+        "--store", type=Path, default=DEFAULT_STORE, help=f"record store folder (default: {DEFAULT_STORE})"
+    ), "--out")
     parser.add_argument("--check", action="store_true",
-                        help="write nothing: check that a rebuild gives the files under --out "
+                        help="write nothing: check that a rebuild gives the files under --store "
                              "byte for byte (exit status 1 if not)")
     args = parser.parse_args(argv)
     if args.parquet is not None and args.data_root is not None:
@@ -319,12 +321,12 @@ def main(argv: list[str] | None = None) -> None:
     else:
         records = import_nb201_tables(args.data_root)
     if args.check:
-        lines = check_store(records, args.out)
+        lines = check_store(records, args.store)
         print("\n".join(lines))
         if not all(": identical " in line for line in lines):
-            raise SystemExit(f"rebuild differs from the files under {args.out}")
+            raise SystemExit(f"rebuild differs from the files under {args.store}")
         return
-    for path in write_store(records, args.out):
+    for path in write_store(records, args.store):
         print(f"{path}: {path.stat().st_size:,} bytes, sha256 {sha256_file(path)}")
 
 

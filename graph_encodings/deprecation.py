@@ -1,0 +1,67 @@
+"""Renamed keyword arguments and command-line flags: the old spelling keeps working for a while,
+with a warning.
+
+Shared by every package (as :mod:`graph_encodings.seeds` is): ``graph_encodings`` is the one
+package all the others import.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def renamed_keywords(**renames: str) -> Callable[[F], F]:
+    """Accept each old keyword ``old=`` of ``renames`` (``old -> new``) as a deprecated ``new=``.
+
+    ``@renamed_keywords(root="store")`` makes ``f(root=x)`` call ``f(store=x)`` with a
+    ``FutureWarning`` naming both; passing both spellings raises ``TypeError``.
+    """
+
+    def wrap(func: F) -> F:
+        @functools.wraps(func)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            for old, new in renames.items():
+                if old not in kwargs:
+                    continue
+                if new in kwargs:
+                    raise TypeError(f"{func.__qualname__}() got both {new}= and its deprecated "
+                                    f"spelling {old}=")
+                warnings.warn(f"{func.__qualname__}({old}=...) is deprecated; use {new}=",
+                              FutureWarning, stacklevel=2)
+                kwargs[new] = kwargs.pop(old)
+            return func(*args, **kwargs)
+
+        return inner  # type: ignore[return-value]
+
+    return wrap
+
+
+class _RenamedFlag(argparse.Action):
+    """The old spelling of a renamed flag: stores into the new flag's ``dest``, with a warning."""
+
+    def __init__(self, option_strings: list[str], dest: str, new: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, **kwargs)
+        self.new = new
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        print(f"{parser.prog}: warning: {option_string} is deprecated; use {self.new}",
+              file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
+def add_renamed_flags(parser: argparse.ArgumentParser, action: argparse.Action, *old: str) -> None:
+    """Accept each flag of ``old`` as a deprecated spelling of ``action``'s (hidden from --help).
+
+    The value goes to ``action``'s ``dest`` (parsed with its ``type``); a warning naming the new
+    flag goes to stderr.
+    """
+    if old:
+        parser.add_argument(*old, dest=action.dest, action=_RenamedFlag, new=action.option_strings[0],
+                            type=action.type, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
