@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from training_data.networks.build import build_network
-from training_data.networks.complexity import count_flops, count_params, network_summary
+from training_data.networks.counting import count_flops, count_params, network_summary
 from training_data.networks.darts_network import DartsCell, DartsNetwork
 from training_data.networks.families import FAMILIES, Family, get_family, list_families
 from training_data.networks.nb201_network import NB201Cell, NB201Network
