@@ -22,7 +22,7 @@ normally. Both alternatives were measured in the validation study on the NB201 t
   ``docs/validation/results.md``.
 
 Divergence itself is not noise of this kind: the surrogate's mean carries an architecture's
-risk of it. :meth:`RunNoise.from_runs` needs at least :data:`~surrogates.noise.MIN_REPEAT_DOF`
+risk of it. :meth:`RunNoise.from_runs` needs at least :data:`~surrogates.aleatoric.MIN_REPEAT_DOF`
 degrees of freedom (repeats beyond the first run of each group) and returns None with fewer;
 callers then fall back on the model's noise std.
 """
@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from surrogates.noise import MIN_REPEAT_DOF
+from surrogates.aleatoric import MIN_REPEAT_DOF
 
 GAUSSIAN_MAD = 1.4826  # std / median |x| of a Gaussian
 

@@ -34,10 +34,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from graph_encodings.encodings import GraphArrays, graph_arrays
+from surrogates.aleatoric import MIN_REPEAT_DOF, pooled_group_variance
 from surrogates.base import SurrogateModel, canonical_forms
 from surrogates.estimators.gin_numpy import GINMembers, check_hyper_parameters
 from surrogates.models.lazy_estimator import LazyEstimatorFiles
-from surrogates.noise import MIN_REPEAT_DOF, pooled_group_variance
 from surrogates.registry import register
 
 if TYPE_CHECKING:  # torch is imported to fit, never to load or predict

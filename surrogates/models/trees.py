@@ -1,7 +1,7 @@
 """Boosted-tree surrogates on flat encodings: deep ensembles and the two baselines.
 
 Tree members output point predictions. The predictive variance is the spread of the members
-plus an aleatoric term (:mod:`surrogates.noise`): the out-of-bag residual excess (ensembles with a
+plus an aleatoric term (:mod:`surrogates.aleatoric`): the out-of-bag residual excess (ensembles with a
 row subsample) or the out-of-fold residual excess (single models, ``noise_folds``-fold
 cross-fitting), calibrated so that 90 % intervals cover 90 % of the held-out residuals; with
 neither (``noise_folds`` < 2 and no subsample) the pooled variance over repeated runs
@@ -29,11 +29,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from surrogates.aleatoric import aleatoric_variance, pooled_group_variance, residual_excess_variance
 from surrogates.base import SurrogateModel
 from surrogates.estimators.trees import TreeEnsembleRegressor
 from surrogates.hyper_parameters import check_choice, check_int, check_real
 from surrogates.models.lazy_estimator import LazyEstimatorFiles
-from surrogates.noise import aleatoric_variance, pooled_group_variance, residual_excess_variance
 from surrogates.registry import register
 
 # NB301 (automl/nasbench301, model_configs/gradient_boosting): XGB and LGB configspace defaults.
@@ -139,7 +139,7 @@ class TreeModel(LazyEstimatorFiles, SurrogateModel):
         return mean, var
 
     def _predict_z_noise(self, space: Any, archs: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Noise: the learnt aleatoric term (:mod:`surrogates.noise`), constant over archs."""
+        """Noise: the learnt aleatoric term (:mod:`surrogates.aleatoric`), constant over archs."""
         X = np.asarray(self._encode(space, archs, self.encoding_), dtype=np.float32)
         mean, var = self.estimator_.predict(X)
         return mean, var + self.noise_var_, np.full(len(mean), self.noise_var_)

@@ -6,9 +6,9 @@ import pytest
 from scipy import stats
 
 import surrogates
+from surrogates.aleatoric import interval_scale
 from surrogates.metrics import interval_coverage
 from surrogates.models.ensemble import MIN_CALIBRATION_ARCHS, calibration_mask
-from surrogates.noise import interval_scale
 
 
 def test_interval_scale_by_hand():

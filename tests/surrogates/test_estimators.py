@@ -6,10 +6,10 @@ import pytest
 import torch
 
 import graph_encodings
+from surrogates.aleatoric import residual_excess_variance
 from surrogates.estimators import GINRegressor, TreeEnsembleRegressor
 from surrogates.estimators.gin import DenseGraphs
 from surrogates.models.ensemble import mixture
-from surrogates.noise import residual_excess_variance
 
 
 def test_dense_graphs_match_the_edge_list():

@@ -7,7 +7,7 @@ import pytest
 import graph_encodings
 import surrogates
 from surrogates import Benchmark
-from surrogates.noise import MIN_REPEAT_DOF
+from surrogates.aleatoric import MIN_REPEAT_DOF
 from surrogates.run_noise import RunNoise, run_deviations
 
 NB201 = graph_encodings.get_space("nb201")
