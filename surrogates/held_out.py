@@ -1,6 +1,6 @@
 """Held-out evaluation of surrogates: random split, leave-one-sampler-out, learning curves.
 
-``evaluate`` fits fresh models on training parts and scores them on held-out parts with
+:func:`evaluate_surrogate` fits fresh models on training parts and scores them on held-out parts with
 :func:`surrogates.metrics.regression_metrics`, returning one DataFrame row per fit.
 :func:`isomorphic_twin_mae` gives the "tabular benchmark" error to compare against: on the NB201
 tables isomorphic architectures were trained separately, so predicting one by its twin's value
@@ -9,6 +9,7 @@ has a real, noise-only error.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -68,7 +69,7 @@ def _split_sizes(n: int, test_fraction: float, n_test: int | None) -> int:
     return size
 
 
-def evaluate(
+def evaluate_surrogate(
     model: ModelSpec,
     archs: Sequence[Any],
     y: Any,
@@ -150,6 +151,14 @@ def evaluate(
         for s in sizes:
             score(rest[:s], test, held_out="random")
     return pd.DataFrame(rows)
+
+
+def evaluate(*args: Any, **kwargs: Any) -> pd.DataFrame:
+    """Deprecated spelling of :func:`evaluate_surrogate` (``training_data.evaluate`` is the one
+    ``evaluate``: it trains an architecture)."""
+    warnings.warn("surrogates.evaluate is deprecated; use surrogates.evaluate_surrogate "
+                  "(training_data.evaluate trains an architecture)", FutureWarning, stacklevel=2)
+    return evaluate_surrogate(*args, **kwargs)
 
 
 def isomorphic_twin_mae(
