@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from graph_encodings import SearchSpace, check_seed, get_space
+from graph_encodings.resolve import resolve_arch
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,10 @@ class Optimizer(abc.ABC):
         """The next architecture to evaluate."""
 
     def tell(self, arch: Any, score: float, cost: float = 0.0) -> None:
-        """Report the result of evaluating ``arch``."""
-        self.history.append(Observation(self.space.validate(arch), float(score), float(cost)))
+        """Report the result of evaluating ``arch`` (any form :func:`graph_encodings.resolve_arch`
+        accepts)."""
+        arch = resolve_arch(arch, self.space)[1]
+        self.history.append(Observation(arch, float(score), float(cost)))
         self._observe(self.history[-1])
 
     def _observe(self, observation: Observation) -> None:  # noqa: B027 - optional hook

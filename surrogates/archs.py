@@ -1,62 +1,12 @@
-"""Architecture inputs of the models: which space they belong to, coercion, targets."""
+"""Target and group inputs of the models, checked (architectures: :func:`graph_encodings.resolve_archs`)."""
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-import graph_encodings
-
-
-def infer_space(archs: Sequence[Any], space: str | None = None) -> Any:
-    """The search space of ``archs``: ``space`` when given, else the one whose type or text fits.
-
-    Arch objects identify their space by type; strings/dicts are parsed by each registered space
-    in turn. ``ValueError`` when nothing fits or ``archs`` is empty.
-    """
-    if isinstance(archs, (str, bytes, dict)):
-        raise ValueError("archs must be a list of architectures, not a single string or dict")
-    if space is not None:
-        return graph_encodings.get_space(space)
-    if len(archs) == 0:
-        raise ValueError("archs is empty; pass at least one architecture")
-    first = archs[0]
-    spaces = [graph_encodings.get_space(name) for name in graph_encodings.list_spaces()]
-    for candidate in spaces:
-        if isinstance(first, candidate.arch_type):
-            return candidate
-    for candidate in spaces:
-        try:
-            candidate.parse(first)
-        except (ValueError, TypeError, KeyError):
-            continue
-        return candidate
-    raise ValueError(
-        f"cannot tell the search space of {first!r}; valid spaces: "
-        f"{', '.join(graph_encodings.list_spaces())} (pass the hyper-parameter space=...)"
-    )
-
-
-def coerce_archs(space: Any, archs: Sequence[Any]) -> list[Any]:
-    """``archs`` as validated architecture objects of ``space`` (``ValueError`` otherwise)."""
-    if isinstance(archs, (str, bytes, dict)):
-        raise ValueError("archs must be a list of architectures, not a single string or dict")
-    out = []
-    for i, item in enumerate(archs):
-        if not isinstance(item, (str, dict, space.arch_type)):
-            raise ValueError(
-                f"archs[{i}] is a {type(item).__name__}, not an architecture of space "
-                f"{space.name!r} (expected {space.arch_type.__name__}, its text form or dict)"
-            )
-        try:
-            out.append(space.coerce(item))
-        except (ValueError, TypeError, KeyError) as err:
-            raise ValueError(f"archs[{i}] is not a valid {space.name!r} architecture: {err}") from err
-    if not out:
-        raise ValueError("archs is empty; pass at least one architecture")
-    return out
+from graph_encodings.resolve import resolve_archs
 
 
 def check_targets(y: Any, n: int, what: str = "y") -> np.ndarray:
@@ -90,3 +40,18 @@ def check_groups(groups: Any, n: int, what: str = "noise_groups") -> np.ndarray:
     if arr.ndim != 1 or arr.shape[0] != n:
         raise ValueError(f"{what} has shape {arr.shape}; expected ({n},), one label per architecture")
     return arr
+
+
+def fit_inputs(archs: Any, y: Any, noise_groups: Any = None,
+               space: Any = None) -> tuple[Any, list[Any], np.ndarray, np.ndarray]:
+    """The checked inputs of a fit: ``(space, arch objects, y, noise groups)``.
+
+    ``archs`` go through :func:`graph_encodings.resolve_archs` (``space`` None: inferred);
+    ``noise_groups`` default to the canonical hashes (isomorphic twins and repeated seeds are
+    repeats of one network).
+    """
+    space, archs = resolve_archs(archs, space)
+    y = check_targets(y, len(archs))
+    if noise_groups is None:
+        noise_groups = np.array(space.canonical_hash_many(archs))
+    return space, archs, y, check_groups(noise_groups, len(archs))

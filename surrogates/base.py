@@ -19,8 +19,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 import graph_encodings
+from graph_encodings.resolve import resolve_archs
 from graph_encodings.seeds import check_seed
-from surrogates.archs import check_groups, check_targets, coerce_archs, infer_space
+from surrogates.archs import fit_inputs
 from surrogates.artifacts import read_manifest, write_manifest
 from surrogates.errors import ArtifactError, NotFittedError
 from surrogates.hyper_parameters import check_bool, check_choice
@@ -110,14 +111,9 @@ class SurrogateModel:
         network trained again); by default the canonical hash, so isomorphic twins and
         repeated seeds count as repeats.
         """
-        space = infer_space(archs, self.hp["space"])
-        archs = coerce_archs(space, archs)
-        y = check_targets(y, len(archs))
+        space, archs, y, groups = fit_inputs(archs, y, noise_groups, self.hp["space"])
         if len(archs) < 2:
             raise ValueError(f"fit needs at least 2 architectures, got {len(archs)}")
-        if noise_groups is None:
-            noise_groups = np.array(space.canonical_hash_many(archs))
-        groups = check_groups(noise_groups, len(archs))
         self.y_mean_ = float(np.mean(y))
         std = float(np.std(y))
         self.y_std_ = std if std > 0 else 1.0
@@ -137,8 +133,8 @@ class SurrogateModel:
         learnt it), without the epistemic spread of ensemble members; ``noise_std <= std``.
         """
         self._check_fitted("predict")
-        space = graph_encodings.get_space(self.space_)
-        mean, var, noise_var = self._predict_units(space, coerce_archs(space, archs))
+        space, archs = resolve_archs(archs, self.space_)
+        mean, var, noise_var = self._predict_units(space, archs)
         return mean, np.sqrt(var), np.sqrt(noise_var)
 
     def _predict_units(

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 import graph_encodings
+from graph_encodings.resolve import resolve_archs
 from graph_encodings.spaces.darts import DARTS_OPS
 from graph_encodings.spaces.nb201 import NB201_OPS
 
@@ -105,13 +106,13 @@ class ComplexityTable:
     def counts(self, archs: Sequence[Any], validated: bool = False) -> dict[str, np.ndarray]:
         """Per slot, how often each op occurs in each arch: ``(n, n_ops)`` int arrays.
 
-        ``validated=True``: ``archs`` are arch objects fresh from ``space.coerce`` (not rechecked).
+        ``validated=True``: ``archs`` are arch objects fresh from
+        :func:`graph_encodings.resolve_archs` (not rechecked).
         """
         from graph_encodings.encodings.indices import darts_indices, nb201_indices
 
-        space = graph_encodings.get_space(self.space)
         if not validated:
-            archs = [space.coerce(a) for a in archs]
+            archs = resolve_archs(archs, self.space)[1]
         if self.space == "nb201":
             ops = nb201_indices(archs).ops.astype(np.int64)
             return {"cell": _bincount_rows(ops, len(NB201_OPS))}

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-import graph_encodings
+from graph_encodings.resolve import resolve_archs
 from graph_encodings.spaces.nb201 import N_ARCHS
 
 SPACE = "nb201"
@@ -75,8 +75,8 @@ class HardwareTable:
         if metric not in self.values:
             raise ValueError(f"unknown hardware metric {metric!r} for task {self.task!r}; valid: "
                              f"{', '.join(self.metrics)}")
-        space = graph_encodings.get_space(SPACE)
-        index = np.array([space.index(arch) for arch in space.coerce_many(archs)], dtype=np.int64)
+        space, objs = resolve_archs(archs, SPACE)
+        index = np.array([space.index(arch) for arch in objs], dtype=np.int64)
         return self.values[metric][index].copy()
 
 

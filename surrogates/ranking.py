@@ -28,6 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from graph_encodings.resolve import resolve_archs, show
+from graph_encodings.seeds import check_seed
+
 # Bound on the booleans compared at once for the pairwise matrix (memory, not accuracy).
 _PAIRWISE_CHUNK = 2**24
 
@@ -87,18 +90,20 @@ def rank(
     """Rank ``archs`` under ``benchmark``'s predictive distribution (module docstring).
 
     ``benchmark``: a surrogate or tabular benchmark (anything with ``query``), or a fitted
-    surrogate model (anything with ``predict``). Vectorised; the same ``seed`` gives the same
-    result.
+    surrogate model (anything with ``predict``); ``archs`` in any form
+    :func:`graph_encodings.resolve_archs` accepts (``result.archs`` holds the objects).
+    Vectorised; the same ``seed`` gives the same result.
     """
-    archs = list(archs)
-    if not archs:
-        raise ValueError("archs is empty: rank needs at least one architecture")
+    if not (hasattr(benchmark, "query") or hasattr(benchmark, "predict")):
+        raise TypeError(f"cannot rank with a {type(benchmark).__name__} ({show(benchmark)}): need "
+                        f"a benchmark with "
+                        f"query(archs) or a fitted surrogate with predict(archs)")
+    space = getattr(benchmark, "space", None) or getattr(benchmark, "space_", None)
+    archs = resolve_archs(archs, space)[1]
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
         raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
-    low, high = interval
-    if not 0.0 <= low <= high <= 1.0:
-        raise ValueError(f"interval must be two quantiles 0 <= low <= high <= 1, got {interval!r}")
-    rng = np.random.default_rng(seed)
+    low, high = _check_interval(interval)
+    rng = np.random.default_rng(check_seed(seed, allow_none=True))
     scores = predictive_samples(benchmark, archs, int(n_samples), rng)
     ranks = sample_ranks(scores, rng)
     return RankingResult(
@@ -129,12 +134,21 @@ def predictive_samples(
     if hasattr(benchmark, "query"):
         result = benchmark.query(archs)
         mean, std = np.asarray(result.mean, float), np.asarray(result.std, float)
-    elif hasattr(benchmark, "predict"):
-        mean, std = (np.asarray(v, float) for v in benchmark.predict(archs))
     else:
-        raise TypeError(f"cannot rank with a {type(benchmark).__name__}: need a benchmark with "
-                        f"query(archs) or a fitted surrogate with predict(archs)")
+        mean, std = (np.asarray(v, float) for v in benchmark.predict(archs))
     return mean + std * rng.standard_normal((n_samples, len(archs)))
+
+
+def _check_interval(interval: Any) -> tuple[float, float]:
+    """``interval`` as two quantiles ``0 <= low <= high <= 1`` (``ValueError`` naming it)."""
+    try:
+        low, high = (float(q) for q in interval)
+        valid = 0.0 <= low <= high <= 1.0
+    except (TypeError, ValueError):
+        valid = False
+    if not valid or isinstance(interval, (str, bytes)):
+        raise ValueError(f"interval must be two quantiles 0 <= low <= high <= 1, got {interval!r}")
+    return low, high
 
 
 def _member_weights(model: Any, n_members: int) -> np.ndarray:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 import graph_encodings
+from graph_encodings.resolve import resolve_archs
 from graph_encodings.seeds import as_rng, check_seed
 from surrogates.benchmark.query import QueryResult
 from surrogates.lookup import pick_protocol
@@ -132,7 +133,7 @@ class TabularBenchmark:
     def rows(self, archs: Sequence[Any]) -> np.ndarray:
         """Class index of each architecture; :class:`ArchitectureNotInTableError` if absent."""
         out = np.empty(len(archs), dtype=np.int64)
-        for k, arch in enumerate(self.space.coerce_many(archs)):
+        for k, arch in enumerate(resolve_archs(archs, self.space)[1]):
             row = self._index.get(self.space.canonical_hash(arch))
             if row is None:
                 raise ArchitectureNotInTableError(
@@ -188,7 +189,7 @@ class TabularBenchmark:
         :meth:`surrogates.Benchmark.hardware` (NB201 only, see :mod:`surrogates.hardware`)."""
         from surrogates.hardware import hardware_cost
 
-        return hardware_cost(self.space.coerce_many(archs), self.task, metric, self.space)
+        return hardware_cost(resolve_archs(archs, self.space)[1], self.task, metric, self.space)
 
     def complexity(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         """Exact ``(params, flops)`` of the networks the table's protocol builds for ``archs``.
@@ -200,4 +201,4 @@ class TabularBenchmark:
 
             layout = NetworkLayout.for_protocol(self.task, self.space.name, self.protocol)
             self._complexity = complexity_table(layout)
-        return self._complexity.evaluate(self.space.coerce_many(archs))
+        return self._complexity.evaluate(resolve_archs(archs, self.space)[1], validated=True)

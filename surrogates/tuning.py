@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from surrogates.archs import check_groups, check_targets, coerce_archs, infer_space
+from surrogates.archs import fit_inputs
 from surrogates.metrics import regression_metrics, resolution_for
 from surrogates.registry import create, get_model_class
 from surrogates.splits import group_holdout
@@ -412,12 +412,7 @@ def tune(
     for params, _ in candidates:
         _check_candidate(model, params)
 
-    search = infer_space(archs, space)
-    archs = coerce_archs(search, archs)
-    y = check_targets(y, len(archs))
-    if noise_groups is None:
-        noise_groups = np.array([search.canonical_hash(a) for a in archs])  # as SurrogateModel.fit
-    groups = check_groups(noise_groups, len(archs))
+    search, archs, y, groups = fit_inputs(archs, y, noise_groups, space)  # as SurrogateModel.fit
     val = validation_split(groups, validation_fraction, seed)
     train_rows, val_rows = np.flatnonzero(~val), np.flatnonzero(val)
     train_archs, val_archs = [archs[i] for i in train_rows], [archs[i] for i in val_rows]

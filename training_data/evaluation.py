@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from graph_encodings import check_seed, get_space, list_spaces
+from graph_encodings import check_seed
+from graph_encodings.resolve import resolve_arch
 from graph_encodings.spaces.base import SearchSpace
 from training_data.networks import build_network, count_flops, count_params
 from training_data.protocols import Protocol, network_io, training_protocol, training_seed
@@ -77,33 +78,6 @@ class Resolved:
     device: torch.device
     n_threads: int | None
     cuda_graphs: bool = False
-
-
-def resolve_arch(arch: Any, space: str | SearchSpace | None = None) -> tuple[SearchSpace, Any]:
-    """The space and architecture object of ``arch`` (an architecture or its text form).
-
-    Without ``space`` the space is inferred: the space whose architecture type ``arch`` is, or
-    the one space whose ``parse`` accepts the text. ``ValueError`` if none (or several) fit.
-    """
-    if space is not None:
-        sp = get_space(space)
-        return sp, sp.coerce(arch)
-    spaces = [get_space(name) for name in list_spaces()]
-    for sp in spaces:
-        if isinstance(arch, sp.arch_type):
-            return sp, sp.validate(arch)
-    errors, matches = [], []
-    for sp in spaces:
-        try:
-            matches.append((sp, sp.parse(arch)))
-        except (ValueError, TypeError) as error:
-            errors.append(f"{sp.name}: {error}")
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        raise ValueError(f"architecture {arch!r} is not valid in any space ({'; '.join(errors)})")
-    names = [sp.name for sp, _ in matches]
-    raise ValueError(f"architecture {arch!r} parses in several spaces {names}; pass space=")
 
 
 def resolve_inputs(

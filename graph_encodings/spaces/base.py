@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import hashlib
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -54,7 +54,11 @@ class SearchSpace(abc.ABC):
         return str(self.validate(arch))
 
     def coerce(self, item: Any) -> Any:
-        """Accept an architecture object or anything :meth:`parse` accepts."""
+        """Accept an architecture object or anything :meth:`parse` accepts.
+
+        The per-space step of :func:`graph_encodings.resolve_archs`, the entry point for lists
+        (it names the position and value of a bad architecture).
+        """
         if isinstance(item, self.arch_type):
             return self.validate(item)
         return self.parse(item)
@@ -109,9 +113,6 @@ class SearchSpace(abc.ABC):
     def sample_many(self, n: int, rng: np.random.Generator | int | None = None) -> list[Any]:
         rng = as_rng(rng, "rng")
         return [self.sample(rng) for _ in range(n)]
-
-    def coerce_many(self, items: Iterable[Any]) -> list[Any]:
-        return [self.coerce(x) for x in items]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"

@@ -2,7 +2,7 @@
 
 :class:`FunctionBenchmark` turns any deterministic ``score_fn(arch) -> float`` (and optionally
 ``runtime_fn(arch) -> seconds``) into a benchmark satisfying the simulator's contract
-(:class:`~nas_optimizers.simulation.protocol.Benchmark`), with Gaussian evaluation noise drawn
+(:class:`~nas_optimizers.simulation.BenchmarkLike`), with Gaussian evaluation noise drawn
 from the query's seed. :func:`toy_benchmark` gives a ready-made one per space whose structure
 resembles a real table (a few ops are better on most edges, a residual edge prefers skip, a
 disconnected NB201 cell gets a 90 % error) while being cheap and fully known: its optimum is
@@ -25,11 +25,12 @@ from typing import Any
 import numpy as np
 
 from graph_encodings import SearchSpace, get_space
+from graph_encodings.resolve import resolve_archs
 
 
 @dataclass(frozen=True)
 class FunctionResult:
-    """The answer to one batched query (arrays of shape (n,)); see ``protocol.QueryResult``."""
+    """The answer to one batched query (arrays of shape (n,)); see ``interfaces.QueryResultLike``."""
 
     mean: np.ndarray
     std: np.ndarray
@@ -64,7 +65,7 @@ class FunctionBenchmark:
         self, archs: Sequence[Any], with_noise: bool = False, seed: int | None = None
     ) -> FunctionResult:
         """Scores (and runtimes) of ``archs``; see the class docstring."""
-        archs = self.space.coerce_many(archs)
+        archs = resolve_archs(archs, self.space)[1]
         mean = np.array([self.score_fn(a) for a in archs], dtype=float)
         std = np.full(len(archs), self.noise_std)
         sample = None

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from graph_encodings.resolve import resolve_archs
 from surrogates.ranking import rank
 from surrogates.tabular import TabularBenchmark
 
@@ -34,7 +35,7 @@ class PrecomputedPredictor:
     """
 
     def __init__(self, model: Any, archs: Sequence[Any], space: Any) -> None:
-        archs = space.coerce_many(archs)
+        archs = resolve_archs(archs, space)[1]
         self.space = space
         self.space_ = space.name
         self.name = getattr(model, "name", type(model).__name__)
@@ -53,7 +54,7 @@ class PrecomputedPredictor:
 
     def _rows(self, archs: Sequence[Any]) -> np.ndarray:
         rows = np.empty(len(archs), dtype=np.int64)
-        for k, arch in enumerate(self.space.coerce_many(archs)):
+        for k, arch in enumerate(resolve_archs(archs, self.space)[1]):
             row = self._row.get(self.space.canonical_hash(arch))
             if row is None:
                 raise KeyError(f"architecture {arch} was not precomputed")

@@ -37,6 +37,12 @@ def seed_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def arch_arg(text: str) -> str | int:
+    """The argparse type of an architecture: an NB201 index when ``text`` is all digits, else its
+    text form (both resolved by :func:`graph_encodings.resolve_archs`, as in the Python API)."""
+    return int(text) if text.isdigit() else text
+
+
 def count_arg(text: str) -> int:
     """The argparse type of a count that must be an integer >= 1."""
     try:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import argparse
 
-from nb360_cli.commands._options import seed_arg
+from nb360_cli.commands._options import arch_arg, seed_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("query", help="predict scores of architectures with a benchmark")
-    parser.add_argument("archs", nargs="+", metavar="ARCH",
+    parser.add_argument("archs", nargs="+", metavar="ARCH", type=arch_arg,
                         help="architectures: text (Genotype(...) / |op~0|+...) or NB201 indices")
     parser.add_argument("--task", required=True)
     parser.add_argument("--space", default=None,
@@ -22,19 +22,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def _arch(text: str) -> str | int:
-    return int(text) if text.isdigit() else text
-
-
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from graph_encodings import resolve_archs
     from surrogates.benchmark import Benchmark
 
     bench = Benchmark.load(args.task, args.space, args.protocol, args.model, root=args.root)
-    archs = [_arch(a) for a in args.archs]
+    archs = resolve_archs(args.archs, bench.space)[1]
     result = bench.query(archs, with_noise=args.noise, seed=args.seed)
-    table = pd.DataFrame({"arch": [str(a) for a in bench.coerce(archs)], "mean": result.mean,
+    table = pd.DataFrame({"arch": [str(a) for a in archs], "mean": result.mean,
                           "std": result.std})
     if result.sample is not None:
         table["sample"] = result.sample

@@ -4,14 +4,15 @@ from __future__ import annotations
 import argparse
 import json
 
-from nb360_cli.commands._options import seed_arg
+from nb360_cli.commands._options import arch_arg, seed_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("train", help="train one architecture (ground truth) and print its record")
     parser.add_argument("--task", required=True)
     parser.add_argument("--protocol", required=True)
-    parser.add_argument("--arch", required=True, help="architecture text (Genotype(...) or NB201 |op~0|...)")
+    parser.add_argument("--arch", required=True, type=arch_arg,
+                        help="architecture: text (Genotype(...) / |op~0|+...) or an NB201 index")
     parser.add_argument("--seed", type=seed_arg, default=0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--data-root", default=None, help="data root (default: $NB360_DATA_ROOT)")

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 import graph_encodings
+from graph_encodings.resolve import resolve_archs
 from graph_encodings.seeds import as_rng, check_seed
 from surrogates.benchmark.query import QueryResult
 from surrogates.benchmark.runtime import flops_seconds
@@ -41,11 +42,6 @@ from surrogates.disconnected import DisconnectedCells, disconnected_mask
 from surrogates.run_noise import RunNoise
 
 MEMO_LIMIT = 1 << 16  # cached predictions per benchmark (archs repeat in NAS runs and tables)
-
-
-def _not_a_list(archs: Any) -> ValueError:
-    return ValueError(
-        f"archs must be a list of architectures, got {type(archs).__name__} {archs!r:.100}")
 
 
 class Benchmark:
@@ -131,33 +127,9 @@ class Benchmark:
                 f"protocol={self.protocol!r}, model={self.model_name!r})")
 
     # -- inputs -------------------------------------------------------------------------------
-    def coerce(self, archs: Sequence[Any]) -> list[Any]:
-        """``archs`` (objects, text, NB201 indices, NB301 ConfigSpace dicts) as arch objects."""
-        if isinstance(archs, (str, bytes, dict)):
-            raise _not_a_list(archs)
-        try:
-            items = list(archs)
-        except TypeError:
-            raise _not_a_list(archs) from None
-        arch_type, validate = self.space.arch_type, self.space.validate
-        if items and all(type(item) is arch_type for item in items):
-            try:  # fast path: arch objects only; on a bad one, the loop below names it
-                for item in items:
-                    validate(item)
-                return items
-            except ValueError:
-                pass
-        out = []
-        for i, item in enumerate(items):
-            try:
-                out.append(self.space.coerce(item))
-            except (ValueError, TypeError, KeyError) as err:
-                raise ValueError(
-                    f"archs[{i}] = {item!r:.200} is not a valid {self.space.name!r} architecture: {err}"
-                ) from None
-        if not out:
-            raise ValueError("archs is empty; pass at least one architecture")
-        return out
+    def _resolve(self, archs: Sequence[Any]) -> list[Any]:
+        """``archs`` as arch objects of the benchmark's space (:func:`graph_encodings.resolve_archs`)."""
+        return resolve_archs(archs, self.space)[1]
 
     # -- queries ------------------------------------------------------------------------------
     def _predict(self, archs: list[Any]) -> np.ndarray:
@@ -188,7 +160,7 @@ class Benchmark:
         draws fresh randomness.
         """
         check_seed(seed, allow_none=True, allow_generator=True)
-        objs = self.coerce(archs)
+        objs = self._resolve(archs)
         mean, std, noise, seconds = self._predict(objs)
         sample = None
         if with_noise:
@@ -207,14 +179,14 @@ class Benchmark:
 
     def predict(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         """``(mean, std)`` of the scores (the surrogate protocol)."""
-        mean, std, _, _ = self._predict(self.coerce(archs))
+        mean, std, _, _ = self._predict(self._resolve(archs))
         return mean, std
 
     def noise_std(self, archs: Sequence[Any]) -> np.ndarray:
         """The std of the Gaussian noise ``with_noise`` samples add: the measured run-to-run
         noise's (the same for every architecture but disconnected cells, which get their
         rule's), else the model's learnt training-noise std."""
-        objs = self.coerce(archs)
+        objs = self._resolve(archs)
         if self.run_noise is None:
             return self._predict(objs)[2]
         std = np.full(len(objs), self.run_noise.std)
@@ -228,7 +200,7 @@ class Benchmark:
 
     def cost(self, archs: Sequence[Any]) -> np.ndarray:
         """Seconds per evaluation: the runtime surrogate, else the FLOPs cost model."""
-        objs = self.coerce(archs)
+        objs = self._resolve(archs)
         if self.runtime_model is not None:
             return self._predict(objs)[3]
         spec = self.manifest.get("runtime", {})
@@ -243,14 +215,14 @@ class Benchmark:
         only: HW-NAS-Bench-360's measurements, see :mod:`surrogates.hardware` for the metrics)."""
         from surrogates.hardware import hardware_cost
 
-        return hardware_cost(self.coerce(archs), self.task, metric, self.space)
+        return hardware_cost(self._resolve(archs), self.task, metric, self.space)
 
     def complexity(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         """Exact ``(params, flops)`` of the networks the protocol builds (int64 arrays)."""
-        return self._complexity_of(self.coerce(archs))
+        return self._complexity_of(self._resolve(archs))
 
     def _complexity_of(self, objs: list[Any]) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`complexity` of architectures that :meth:`coerce` returned."""
+        """:meth:`complexity` of architectures that ``_resolve`` returned."""
         if self._complexity is None:
             from surrogates.complexity import NetworkLayout, complexity_table
 

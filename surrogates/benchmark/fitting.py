@@ -116,10 +116,9 @@ def _fit(model: str, params: dict[str, Any], data: TrainingSet, rows: np.ndarray
 
 def _disconnected(data: TrainingSet) -> np.ndarray:
     """Which records are of disconnected cells (:mod:`surrogates.disconnected`)."""
-    import graph_encodings
+    from graph_encodings.resolve import resolve_archs
 
-    space = graph_encodings.get_space(data.space)
-    return disconnected_mask(space, space.coerce_many(data.archs))
+    return disconnected_mask(*resolve_archs(data.archs, data.space))
 
 
 SEED_MEAN_MIN_RUNS = 3

@@ -31,8 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-import graph_encodings
-from surrogates.archs import coerce_archs
+from graph_encodings.resolve import resolve_archs
 from surrogates.base import SurrogateModel
 from surrogates.hyper_parameters import check_bool, check_real
 from surrogates.noise import COVERAGE_LEVEL, interval_scale
@@ -213,8 +212,7 @@ class CombinedEnsemble(SurrogateModel):
         prediction.
         """
         self._check_fitted("member_predictions")
-        space = graph_encodings.get_space(self.space_)
-        archs = coerce_archs(space, archs)
+        space, archs = resolve_archs(archs, self.space_)
         preds = [member._predict_units(space, archs) for member in self.members_]
         center, _ = mixture(np.stack([p[0] for p in preds]), np.stack([p[1] for p in preds]),
                             self._weights())

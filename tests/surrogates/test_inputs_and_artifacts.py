@@ -8,7 +8,7 @@ import pytest
 
 import surrogates
 from surrogates import ArtifactError, SurrogateModel, create
-from surrogates.noise import pooled_group_variance
+from surrogates.aleatoric import pooled_group_variance
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +28,9 @@ def test_fit_input_errors(nb201_data):
         model.fit([], [])
     with pytest.raises(ValueError, match="noise_groups"):
         model.fit(archs, y, noise_groups=[0, 1])
-    with pytest.raises(ValueError, match=r"archs\[1\] is not a valid 'nb201'"):
+    with pytest.raises(ValueError, match=r"archs\[1\] = '\|bad~0\|' is not a valid 'nb201'"):
         model.fit([str(archs[0]), "|bad~0|"], [1.0, 2.0])
-    with pytest.raises(ValueError, match="single string"):
+    with pytest.raises(ValueError, match="archs must be a list of architectures, got str"):
         model.fit(str(archs[0]), [1.0])
     with pytest.raises(ValueError, match="cannot tell the search space"):
         model.fit([3.5, 2.5], [1.0, 2.0])

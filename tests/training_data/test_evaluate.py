@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from graph_encodings import get_space
-from training_data.evaluation import evaluate, resolve_arch
+from training_data.evaluation import evaluate
 from training_data.protocols import get_protocol
 from training_data.records.schema import Record
 from training_data.tasks.dataset import Split
@@ -120,7 +120,7 @@ def test_a_network_that_cannot_be_built_fails_into_a_record(ninapro_root: Path) 
         ({"protocol": "ninapro-cpu-v7"}, r"unknown protocol 'ninapro-cpu-v7'"),
         ({"protocol": "nb360-nb201-200ep"}, r"protocol 'nb360-nb201-200ep' cannot be trained here"),
         ({"protocol": "ecg-tiny-v1"}, r"protocol 'ecg-tiny-v1' is for task 'ecg', not 'ninapro'"),
-        ({"arch": "Genotype(normal=[('conv_9x9', 0)])"}, r"not valid in any space"),
+        ({"arch": "Genotype(normal=[('conv_9x9', 0)])"}, r"cannot tell the search space of arch = \"Genotype"),
         ({"device": "tpu"}, r"unknown device 'tpu'"),
         ({"seed": 1.5}, r"seed must be an integer >= 0, got 1.5"),
         ({"seed": -1}, r"seed must be an integer >= 0, got -1"),
@@ -155,13 +155,6 @@ def test_threads_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NB360_TORCH_THREADS", "many")
     with pytest.raises(ValueError, match=r"NB360_TORCH_THREADS=.many"):
         resolve_threads(None)
-
-
-def test_resolve_arch_infers_the_space() -> None:
-    d, n = DARTS.sample(0), NB201.sample(0)
-    assert resolve_arch(str(d)) == (DARTS, d)
-    assert resolve_arch(str(n)) == (NB201, n)
-    assert resolve_arch(n) == (NB201, n)
 
 
 def test_loaded_data_is_cached_per_root(ninapro_root: Path) -> None:
