@@ -1,4 +1,6 @@
 # NB360-S: `make demo` and `make test` work on a fresh machine (they create .venv themselves).
+# `make demo` installs the core package only, quietly; `make test` (and lint, bench) add the
+# extras the suite needs (EXTRAS) to the same .venv.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -7,20 +9,31 @@ BIN := $(VENV)/bin
 # importable torch is kept).
 TORCH_SPEC ?= torch==2.13.0
 EXTRAS ?= test,ray,slurm,notebooks
+# pip without progress, notices or warnings (errors still print)
+PIP := $(BIN)/python -m pip --quiet --quiet --disable-pip-version-check --no-input
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test lint bench install install-core clean
 
-$(BIN)/.installed: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
-	touch $@
+# the core package: what `make demo` needs
+$(BIN)/.installed-core: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing nb360-surrogates (core) into $(VENV) ..."
+	@$(BIN)/python -c "import torch" 2>/dev/null || $(PIP) install "$(TORCH_SPEC)"
+	@$(PIP) install -e .
+	@touch $@
+
+# the core plus EXTRAS: what `make test` needs
+$(BIN)/.installed: $(BIN)/.installed-core
+	@echo "Installing the extras [$(EXTRAS)] into $(VENV) ..."
+	@$(PIP) install -e ".[$(EXTRAS)]"
+	@touch $@
+
+install-core: $(BIN)/.installed-core
 
 install: $(BIN)/.installed
 
-demo: $(BIN)/.installed
-	$(BIN)/python -m nb360_cli.main demo
+demo: $(BIN)/.installed-core
+	@$(BIN)/python -m nb360_cli.main demo
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
