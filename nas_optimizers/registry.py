@@ -11,6 +11,13 @@ from graph_encodings.registry import Registry, format_options, keyword_defaults,
 from nas_optimizers.bananas import Bananas
 from nas_optimizers.base import Optimizer
 from nas_optimizers.local_search import LocalSearch
+from nas_optimizers.multi_fidelity import (
+    ASHA,
+    BOHB,
+    Hyperband,
+    MultiFidelityOptimizer,
+    SuccessiveHalving,
+)
 from nas_optimizers.random_forest_bo import RandomForestBO
 from nas_optimizers.random_search import RandomSearch
 from nas_optimizers.regularized_evolution import RegularizedEvolution
@@ -41,13 +48,20 @@ def _describe(name: str, cls: type[Optimizer]) -> str:
 
 
 _OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer", describe=_describe)
-for _cls in (RandomSearch, RegularizedEvolution, LocalSearch, Bananas, RandomForestBO):
+for _cls in (RandomSearch, RegularizedEvolution, LocalSearch, Bananas, RandomForestBO,
+             SuccessiveHalving, Hyperband, ASHA, BOHB):
     _OPTIMIZERS.add(_cls.name, _cls)
 
 
 def list_optimizers() -> list[str]:
     """Names of the registered optimizers."""
     return _OPTIMIZERS.names()
+
+
+def is_multi_fidelity(name: str) -> bool:
+    """Whether optimizer ``name`` asks for epochs too (a
+    :class:`~nas_optimizers.multi_fidelity.MultiFidelityOptimizer`: ``ask()`` returns a ``Job``)."""
+    return issubclass(_OPTIMIZERS.get(name), MultiFidelityOptimizer)
 
 
 def describe_optimizer(name: str) -> str:

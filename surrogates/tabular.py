@@ -15,6 +15,13 @@ noise only. ``runtime`` is the class's mean ``train_seconds`` when every record 
 exact FLOPs, :mod:`surrogates.benchmark.runtime`), so both backends share one clock. An
 architecture that is not in the table raises :class:`ArchitectureNotInTableError` (a
 ``KeyError``) naming it.
+
+Learning curves (multi-fidelity): where every record carries one (the DARTS records),
+``query(archs, epochs=E)`` replays them - the class's mean validation score after ``E`` epochs,
+a real run's value as the noisy draw (the same run the seed picks for the final score) and the
+recorded seconds of ``E`` epochs as ``runtime`` (:mod:`surrogates.tabular_curves`);
+``max_epochs`` is the curves' length. Tables without curves (the NB201 NB360 tables) have
+``max_epochs = None`` and refuse ``epochs=`` with :class:`NoLearningCurvesError`.
 """
 from __future__ import annotations
 
@@ -29,6 +36,7 @@ from graph_encodings.resolve import resolve_archs
 from graph_encodings.seeds import as_rng, check_seed
 from surrogates.benchmark.query import QueryResult
 from surrogates.lookup import pick_protocol
+from surrogates.tabular_curves import NoLearningCurvesError, RecordedCurves, curves_from_records
 
 
 class ArchitectureNotInTableError(KeyError):
@@ -43,7 +51,8 @@ class TabularBenchmark:
 
     Build it with :meth:`from_records`. Attributes: ``task``, ``space`` (a
     :class:`graph_encodings.SearchSpace`), ``protocol``, ``archs`` (one canonical architecture
-    per class, table order), ``means``/``stds``/``n_runs`` (per class, aligned with ``archs``).
+    per class, table order), ``means``/``stds``/``n_runs`` (per class, aligned with ``archs``),
+    ``curves`` (:class:`~surrogates.tabular_curves.RecordedCurves` or ``None``).
     """
 
     def __init__(
@@ -55,6 +64,7 @@ class TabularBenchmark:
         run_scores: Sequence[np.ndarray],
         runtimes: np.ndarray | None = None,
         archs: Sequence[Any] | None = None,
+        curves: RecordedCurves | None = None,
     ) -> None:
         self.task, self.protocol = task, protocol
         self.space = graph_encodings.get_space(space)
@@ -68,6 +78,10 @@ class TabularBenchmark:
         self.stds = np.array([r.std(ddof=1) if len(r) > 1 else 0.0 for r in self._runs])
         self.runtimes = None if runtimes is None else np.asarray(runtimes, dtype=np.float64)
         self.archs = list(archs) if archs is not None else None
+        if curves is not None and len(curves.scores) != len(self._runs):
+            raise ValueError(f"need one curve array per class, got {len(curves.scores)} for "
+                             f"{len(self._runs)} classes")
+        self.curves = curves
         self._complexity: Any = None
 
     # -- construction -------------------------------------------------------------------------
@@ -114,7 +128,10 @@ class TabularBenchmark:
         space_obj = graph_encodings.get_space(space)
         firsts = rows["arch"].to_numpy()[order[np.r_[0, bounds]]]
         archs = [space_obj.canonical(space_obj.parse(text)) for text in firsts]
-        return cls(task, space, protocol, hashes, run_scores, runtimes, archs)
+        curves = None
+        if "learning_curve" in rows:
+            curves = curves_from_records(rows["learning_curve"].to_numpy(), order, bounds)
+        return cls(task, space, protocol, hashes, run_scores, runtimes, archs, curves)
 
     # -- queries ------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -124,6 +141,11 @@ class TabularBenchmark:
     def __repr__(self) -> str:
         return (f"TabularBenchmark(task={self.task!r}, space={self.space.name!r}, "
                 f"protocol={self.protocol!r}, classes={len(self)}, runs={int(self.n_runs.sum())})")
+
+    @property
+    def max_epochs(self) -> int | None:
+        """The epochs of the recorded learning curves (``None``: the table has no curves)."""
+        return None if self.curves is None else self.curves.max_epochs
 
     @property
     def best_score(self) -> float:
@@ -144,18 +166,40 @@ class TabularBenchmark:
 
     def query(
         self, archs: Sequence[Any], with_noise: bool = False,
-        seed: int | np.random.Generator | None = None,
+        seed: int | np.random.Generator | None = None, epochs: int | None = None,
     ) -> QueryResult:
-        """Table values of ``archs`` (module docstring); ``sample`` = a real run if ``with_noise``."""
+        """Table values of ``archs`` (module docstring); ``sample`` = a real run if ``with_noise``.
+
+        ``epochs=E`` (1..``max_epochs``) answers the recorded learning curves after ``E`` epochs
+        and the seconds of ``E`` epochs; ``None`` (default) the final scores.
+        """
         check_seed(seed, allow_none=True, allow_generator=True)
+        if epochs is not None:
+            if self.curves is None:
+                raise NoLearningCurvesError(
+                    f"the {self.task!r} table of protocol {self.protocol!r} has no learning "
+                    f"curves (final scores only), so it cannot answer epochs={epochs!r}")
+            epochs = self.curves.check_epochs(epochs)
         rows = self.rows(archs)
-        sample = None
+        picks = None
         if with_noise:
-            rng = as_rng(seed)
-            picks = rng.integers(0, self.n_runs[rows])  # one uniform run per queried arch
+            picks = as_rng(seed).integers(0, self.n_runs[rows])  # one uniform run per queried arch
+        if epochs is not None:
+            return self._query_epochs(rows, picks, epochs)
+        sample = None
+        if picks is not None:
             sample = np.array([self._runs[r][j] for r, j in zip(rows, picks, strict=True)])
         runtime = None if self.runtimes is None else self.runtimes[rows]
         return QueryResult(self.means[rows].copy(), self.stds[rows].copy(), sample, runtime)
+
+    def _query_epochs(self, rows: np.ndarray, picks: np.ndarray | None, epochs: int) -> QueryResult:
+        """The recorded curves of classes ``rows`` after ``epochs`` epochs (``picks``: the runs
+        of the noisy draws)."""
+        curves = self.curves
+        sample = None if picks is None else curves.sample(rows, picks, epochs)
+        runtime = None if curves.runtimes is None else curves.runtimes[rows, epochs - 1]
+        return QueryResult(curves.means[rows, epochs - 1], curves.stds[rows, epochs - 1], sample,
+                           runtime)
 
     def run_deviations(self) -> np.ndarray:
         """Every run's deviation from its class mean, scaled to the run-to-run variance, over the

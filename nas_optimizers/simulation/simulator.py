@@ -18,6 +18,20 @@ draws the same noise, so equal seeds give identical trajectories.
 Budget: ``budget_kind="evaluations"`` starts exactly ``budget`` evaluations and reports all of
 them; ``"seconds"`` starts evaluations while the clock is below ``budget`` and reports only
 those that finish by ``budget`` (a run cut off at the deadline never reaches the optimizer).
+
+Multi-fidelity optimizers (``successive_halving``, ``hyperband``, ``asha``, ``bohb``: their
+``ask`` returns a :class:`~nas_optimizers.multi_fidelity.Job`, an architecture and the epochs to
+train it to) need a benchmark with an epoch fidelity (``max_epochs`` and ``query(archs,
+epochs=E)``). Each job is one evaluation: the score after ``E`` epochs, and the clock is charged
+only the epochs the paused trial did not have (``runtime(E) - runtime(resume_from)``; without
+runtimes, ``E / max_epochs`` of the cost model); all queries of one trial share its noise seed
+(:mod:`nas_optimizers.simulation.evaluators`). Where the benchmark has an epoch fidelity the
+frame gains :data:`FIDELITY_COLUMNS` (``epochs``, ``trial``, ``resumed_from``), full-fidelity
+optimizers observe the score after ``max_epochs`` epochs (``query(archs, epochs=max_epochs)``,
+as the top rung of a multi-fidelity one), and ``incumbent_true`` is the noise-free *final* score
+(a default query) of the incumbent's architecture, so multi- and full-fidelity runs select alike
+and are measured alike (on a record replay: selected on validation curves, measured on the
+test score); the incumbent is the lowest observed score at any fidelity.
 """
 from __future__ import annotations
 
@@ -31,8 +45,20 @@ import pandas as pd
 
 from graph_encodings import check_seed
 from nas_optimizers.base import Optimizer
-from nas_optimizers.registry import check_hyper_parameters, create, list_optimizers
-from nas_optimizers.simulation.protocol import Benchmark
+from nas_optimizers.registry import (
+    check_hyper_parameters,
+    create,
+    is_multi_fidelity,
+    list_optimizers,
+)
+from nas_optimizers.simulation.evaluators import (
+    FIDELITY_COLUMNS,
+    Event,
+    benchmark_max_epochs,
+    evaluation_seed,
+    make_evaluator,
+)
+from nas_optimizers.simulation.interfaces import BenchmarkLike
 
 BUDGET_KINDS = ("evaluations", "seconds")
 COLUMNS = (
@@ -41,29 +67,12 @@ COLUMNS = (
 )
 
 OptimizerSpec = str | Callable[[int], Optimizer]
-
-
-@dataclass(order=True, frozen=True)
-class _Event:
-    """A running evaluation; events order by finish time, then start index."""
-
-    finish: float
-    index: int
-    worker: int
-    arch: Any = None
-    score: float = float("nan")
-    true_score: float = float("nan")
-    runtime: float = 0.0
-
-
-def evaluation_seed(seed: int, index: int) -> int:
-    """The noise seed of evaluation ``index`` of the run with ``seed`` (a 32-bit integer)."""
-    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
+__all__ = ["BUDGET_KINDS", "COLUMNS", "FIDELITY_COLUMNS", "evaluation_seed", "simulate"]
 
 
 def simulate(
     optimizer: OptimizerSpec,
-    benchmark: Benchmark,
+    benchmark: BenchmarkLike,
     budget: float,
     workers: int = 1,
     seeds: Iterable[int] = range(1),
@@ -84,7 +93,10 @@ def simulate(
     finish), ``score`` (observed, noisy if ``with_noise``), ``true_score`` (the benchmark's
     noise-free mean), ``incumbent`` (lowest observed score so far, NaN before the first valid
     one), ``incumbent_true`` (the noise-free score of that incumbent), ``runtime``, ``worker``
-    and ``arch`` (text form).
+    and ``arch`` (text form); where the benchmark has an epoch fidelity, also
+    :data:`FIDELITY_COLUMNS` (module docstring: multi-fidelity optimizers). A multi-fidelity
+    optimizer named here gets ``max_epochs=benchmark.max_epochs`` unless ``optimizer_kwargs``
+    sets it.
     """
     _check_arguments(optimizer, benchmark, budget, workers, budget_kind, optimizer_kwargs, n_jobs)
     seeds = _check_seeds(seeds)
@@ -121,11 +133,15 @@ def _check_arguments(
                 f"unknown optimizer {optimizer!r}; valid: {', '.join(list_optimizers())}"
             )
         check_hyper_parameters(optimizer, optimizer_kwargs or {})
+        if is_multi_fidelity(optimizer) and benchmark_max_epochs(benchmark) is None:
+            raise ValueError(f"optimizer {optimizer!r} is multi-fidelity: the benchmark must have "
+                             f"max_epochs and answer query(archs, epochs=E); "
+                             f"{type(benchmark).__name__} has no epoch fidelity")
     elif not callable(optimizer):
         raise TypeError(f"optimizer must be a registry name or a callable(seed), got {optimizer!r}")
     elif optimizer_kwargs:
         raise ValueError("optimizer_kwargs only apply when optimizer is a registry name")
-    if not isinstance(benchmark, Benchmark):
+    if not isinstance(benchmark, BenchmarkLike):
         raise TypeError(f"benchmark must have .space and .query(archs, with_noise, seed), "
                         f"got {type(benchmark).__name__}")
     if budget_kind not in BUDGET_KINDS:
@@ -145,7 +161,7 @@ class _Run:
     """One simulated run per call (picklable, so joblib can ship it to worker processes)."""
 
     optimizer: OptimizerSpec
-    benchmark: Benchmark
+    benchmark: BenchmarkLike
     budget: float
     workers: int
     budget_kind: str
@@ -154,33 +170,15 @@ class _Run:
 
     def _make_optimizer(self, seed: int) -> tuple[Optimizer, str]:
         if isinstance(self.optimizer, str):
-            opt = create(self.optimizer, self.benchmark.space, seed, **self.optimizer_kwargs)
+            kwargs = dict(self.optimizer_kwargs)
+            if is_multi_fidelity(self.optimizer):
+                kwargs.setdefault("max_epochs", benchmark_max_epochs(self.benchmark))
+            opt = create(self.optimizer, self.benchmark.space, seed, **kwargs)
             return opt, self.optimizer
         opt = self.optimizer(seed)
         if not isinstance(opt, Optimizer):
             raise TypeError(f"the optimizer factory returned {type(opt).__name__}, not an Optimizer")
         return opt, opt.name or type(opt).__name__
-
-    def _start(self, optimizer: Optimizer, seed: int, index: int, worker: int, now: float) -> _Event:
-        """Ask for an arch and evaluate it at once; the event carries its finish time."""
-        arch = optimizer.ask()
-        result = self.benchmark.query([arch], with_noise=self.with_noise,
-                                      seed=evaluation_seed(seed, index))
-        true_score = float(result.mean[0])
-        score = float(result.sample[0]) if self.with_noise else true_score
-        runtime = self._runtime(arch, result)
-        return _Event(now + runtime, index, worker, arch, score, true_score, runtime)
-
-    def _runtime(self, arch: Any, result: Any) -> float:
-        if getattr(result, "runtime", None) is not None:
-            runtime = float(result.runtime[0])
-        elif callable(getattr(self.benchmark, "cost", None)):
-            runtime = float(np.asarray(self.benchmark.cost([arch]))[0])
-        else:
-            runtime = 1.0
-        if not (np.isfinite(runtime) and runtime > 0):
-            raise ValueError(f"runtime of {arch} is {runtime!r}; runtimes must be finite and > 0")
-        return runtime
 
     def _may_start(self, started: int, now: float) -> bool:
         if self.budget_kind == "evaluations":
@@ -189,12 +187,13 @@ class _Run:
 
     def __call__(self, seed: int) -> pd.DataFrame:
         optimizer, name = self._make_optimizer(seed)
-        events: list[_Event] = []
+        evaluator = make_evaluator(optimizer, self.benchmark, self.with_noise, seed)
+        events: list[Event] = []
         started = 0
         for worker in range(self.workers):
             if not self._may_start(started, 0.0):
                 break
-            heapq.heappush(events, self._start(optimizer, seed, started, worker, 0.0))
+            heapq.heappush(events, evaluator.start(optimizer, started, worker, 0.0))
             started += 1
         rows: list[tuple[Any, ...]] = []
         best, best_true = np.inf, np.nan
@@ -202,17 +201,17 @@ class _Run:
             event = heapq.heappop(events)
             if self.budget_kind == "seconds" and event.finish > self.budget:
                 break  # every later event finishes later still
-            optimizer.tell(event.arch, event.score, cost=event.runtime)
+            evaluator.tell(optimizer, event)
             if event.score < best:  # False for NaN: failures never become the incumbent
-                best, best_true = event.score, event.true_score
+                best, best_true = event.score, evaluator.incumbent_true(event)
             rows.append((len(rows) + 1, event.finish, event.score, event.true_score,
                          best if np.isfinite(best) else np.nan, best_true, event.runtime,
-                         event.worker, str(event.arch)))
+                         event.worker, str(event.arch), *evaluator.extra(event)))
             if self._may_start(started, event.finish):
-                heapq.heappush(events, self._start(optimizer, seed, started, event.worker,
-                                                   event.finish))
+                heapq.heappush(events, evaluator.start(optimizer, started, event.worker,
+                                                       event.finish))
                 started += 1
-        frame = pd.DataFrame(rows, columns=list(COLUMNS[2:]))
+        frame = pd.DataFrame(rows, columns=[*COLUMNS[2:], *evaluator.columns])
         frame.insert(0, "seed", seed)
         frame.insert(0, "optimizer", name)
         return frame

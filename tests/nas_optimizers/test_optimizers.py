@@ -8,6 +8,8 @@ import pytest
 
 from graph_encodings import get_space
 from nas_optimizers import RegularizedEvolution, create, hyper_parameters, list_optimizers
+from nas_optimizers.multi_fidelity import Job
+from nas_optimizers.registry import is_multi_fidelity
 
 
 def nb201_score(arch) -> float:
@@ -15,15 +17,26 @@ def nb201_score(arch) -> float:
     return float(sum(op != "nor_conv_3x3" for op in arch.ops))
 
 
+def _create(name: str, space: str, seed: int):
+    """``create`` with the epochs a multi-fidelity optimizer needs (8: rungs 1, 2, 4, 8)."""
+    return create(name, space, seed=seed, **({"max_epochs": 8} if is_multi_fidelity(name) else {}))
+
+
+def _ask(optimizer):
+    """(arch, what to tell): a multi-fidelity optimizer is told the Job it asked."""
+    asked = optimizer.ask()
+    return (asked.arch, asked) if isinstance(asked, Job) else (asked, asked)
+
+
 @pytest.mark.parametrize("name", list_optimizers())
 @pytest.mark.parametrize("space_name", ["darts", "nb201"])
 def test_every_optimizer_proposes_valid_architectures(name: str, space_name: str) -> None:
     space = get_space(space_name)
-    optimizer = create(name, space_name, seed=3)
+    optimizer = _create(name, space_name, seed=3)
     for _ in range(30):
-        arch = optimizer.ask()
+        arch, told = _ask(optimizer)
         assert space.validate(arch) == arch
-        optimizer.tell(arch, float(np.random.default_rng(0).random()), cost=1.0)
+        optimizer.tell(told, float(np.random.default_rng(0).random()), cost=1.0)
     assert optimizer.incumbent is not None
 
 
@@ -31,12 +44,12 @@ def test_every_optimizer_proposes_valid_architectures(name: str, space_name: str
 def test_same_seed_same_proposals(name: str) -> None:
     runs = []
     for _ in range(2):
-        optimizer = create(name, "nb201", seed=11)
+        optimizer = _create(name, "nb201", seed=11)
         archs = []
         for _ in range(40):
-            arch = optimizer.ask()
-            optimizer.tell(arch, nb201_score(arch))
-            archs.append(arch)
+            arch, told = _ask(optimizer)
+            optimizer.tell(told, nb201_score(arch))
+            archs.append(told)
         runs.append(archs)
     assert runs[0] == runs[1]
 
