@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # machine run `make TORCH_SPEC=torch ...` (or install your CUDA build into .venv first: an already
 # importable torch is kept).
 TORCH_SPEC ?= torch==2.13.0
-EXTRAS ?= test,ray,slurm,notebooks
+EXTRAS ?= test,ray,slurm,notebooks,synetune
 # pip without progress, notices or warnings (errors still print)
 PIP := $(BIN)/python -m pip --quiet --quiet --disable-pip-version-check --no-input
 
