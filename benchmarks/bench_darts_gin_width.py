@@ -23,7 +23,7 @@ def main() -> None:
             params["members"][0]["params"]["hidden"] = hidden
             with tempfile.TemporaryDirectory() as tmp:
                 t = time.perf_counter()
-                folder = fit_benchmark(task, "darts", out=tmp, params=params)
+                folder = fit_benchmark(task, "darts", artifacts=tmp, params=params)
                 m = read_benchmark_manifest(folder)["evaluation"]
                 metrics = {k: round(m["metrics"][k], 3) for k in ("kendall_tau", "spearman", "r2", "coverage90")}
                 print(task, "hidden", hidden, m["n_fit"], metrics, f"{time.perf_counter() - t:.0f}s", flush=True)

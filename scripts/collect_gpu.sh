@@ -143,7 +143,7 @@ collector() {  # the background job: caches, MPS, step figures, then the campaig
       || echo "campaign ${tasks[$i]} stopped: $?"
   done
   stop_mps
-  "$PY" -m nb360_cli.main data summary --records "$LIVE" || true
+  "$PY" -m nb360_cli.main data summary --store "$LIVE" || true
 }
 
 bring_back() {  # this protocol's record files, the log and the figures, into $OUT

@@ -37,8 +37,9 @@ class HardwareTable:
 
     @classmethod
     def load(cls, task: str, protocol: str | None = None,
-             root: str | os.PathLike[str] | None = None) -> HardwareTable:
-        """The table of ``task`` from the NB201 records at ``root`` (default: the shipped ones).
+             store: str | os.PathLike[str] | None = None) -> HardwareTable:
+        """The table of ``task`` from the NB201 records in the record store ``store`` (default:
+        the shipped records).
 
         Raises ``ValueError`` naming the task when its records hold no hardware measurements.
         """
@@ -46,10 +47,10 @@ class HardwareTable:
 
         missing = ValueError(
             f"no on-device measurements for task {task!r} in the {SPACE} records"
-            f"{'' if root is None else f' at {root}'}: HW-NAS-Bench-360 measured the NB360 NB201 "
+            f"{'' if store is None else f' at {store}'}: HW-NAS-Bench-360 measured the NB360 NB201 "
             "tables of ninapro, darcyflow and cifar100 only")
         try:
-            frame = load_records(task=task, space=SPACE, protocol=protocol, root=root)
+            frame = load_records(task=task, space=SPACE, protocol=protocol, store=store)
         except ValueError as error:  # no NB201 records of this task at all
             raise missing from error
         columns = {m.group(1): c for c in frame.columns if (m := _COLUMN.match(c))}

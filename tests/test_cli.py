@@ -39,18 +39,18 @@ def test_data_freeze(tmp_path, capsys) -> None:
 
     store = RecordStore(tmp_path / "records")
     store.extend([synthetic_record(i) for i in range(4)])
-    assert main(["data", "freeze", "--records", str(store.root), "--task", "ecg"]) == 0
+    assert main(["data", "freeze", "--store", str(store.root), "--task", "ecg"]) == 0
     assert "ecg/synthetic-v1: 4 records moved into the frozen file" in capsys.readouterr().out
     assert len(RecordStore(store.root)) == 4 and (store.root / "ecg" / "synthetic-v1.jsonl.gz").is_file()
-    assert main(["data", "freeze", "--records", str(store.root), "--task", "satellite"]) == 0
+    assert main(["data", "freeze", "--store", str(store.root), "--task", "satellite"]) == 0
     assert "nothing to freeze" in capsys.readouterr().out
-    assert main(["data", "freeze", "--records", str(tmp_path / "missing")]) == 2
+    assert main(["data", "freeze", "--store", str(tmp_path / "missing")]) == 2
     assert "record store folder" in (err := capsys.readouterr().err) and "missing does not exist" in err
 
 
 def test_fit_then_query_own_artifacts(records, tmp_path, capsys) -> None:
     args = ["fit", "--task", "ninapro", "--space", "nb201", "--model", "xgb", "--params", XGB_CHECK,
-            "--records", str(records), "--out", str(tmp_path)]
+            "--store", str(records), "--artifacts", str(tmp_path)]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "wrote" in out and "kendall_tau=" in out and "60 records" in out
@@ -60,14 +60,14 @@ def test_fit_then_query_own_artifacts(records, tmp_path, capsys) -> None:
     assert main(args + ["--overwrite"]) == 0
     capsys.readouterr()
     assert main(["query", "--task", "ninapro", "--space", "nb201", "--model", "xgb",
-                 "--root", str(tmp_path), ARCH, "7"]) == 0
+                 "--artifacts", str(tmp_path), ARCH, "7"]) == 0
     out = capsys.readouterr().out
     assert "mean" in out and ARCH in out and "params" in out
 
 
 def test_fit_with_tuning_reports_it(records, tmp_path, capsys) -> None:
     args = ["fit", "--task", "ninapro", "--space", "nb201", "--model", "xgb", "--params", XGB_CHECK,
-            "--records", str(records), "--out", str(tmp_path), "--tune-trials", "2"]
+            "--store", str(records), "--artifacts", str(tmp_path), "--tune-trials", "2"]
     assert main(args) == 0
     assert "tuning: only 60 records" in capsys.readouterr().out
 
@@ -83,7 +83,7 @@ def test_query_shipped_with_noise(capsys) -> None:
 
 def test_evaluate_prints_metrics(records, capsys) -> None:
     assert main(["evaluate", "--task", "ninapro", "--space", "nb201", "--model", "xgb",
-                 "--params", XGB_CHECK, "--records", str(records), "--n-test", "20"]) == 0
+                 "--params", XGB_CHECK, "--store", str(records), "--n-test", "20"]) == 0
     out = capsys.readouterr().out
     assert "kendall_tau" in out and "coverage90" in out and "60 ok records" in out
 
@@ -244,5 +244,5 @@ def test_benchmarks_lists_every_shipped_benchmark(capsys, tmp_path: Path) -> Non
     assert out.strip() == table().strip()
     for space, task, protocol, _ in list_benchmarks():
         assert f"| {space} / {task} | `{protocol}` |" in out
-    assert main(["benchmarks", "--root", str(tmp_path)]) == 1
+    assert main(["benchmarks", "--artifacts", str(tmp_path)]) == 1
     assert f"no benchmarks under {tmp_path}" in capsys.readouterr().out

@@ -1,4 +1,5 @@
-"""Options shared by several commands: surrogate fitting (``fit``, ``evaluate``), ``KEY=VALUE`` lists."""
+"""Options shared by several commands: surrogate fitting (``fit``, ``evaluate``), the record store
+and artifacts folders, ``KEY=VALUE`` lists."""
 from __future__ import annotations
 
 import argparse
@@ -6,9 +7,23 @@ import json
 from pathlib import Path
 from typing import Any
 
+from graph_encodings.deprecation import add_renamed_flags
+
+SHIPPED_STORE_HELP = "record store folder (default: the shipped records)"
+SHIPPED_ARTIFACTS_HELP = "artifacts folder of fitted benchmarks (default: the shipped artifacts)"
+
+
+def add_folder_option(parser: argparse.ArgumentParser, flag: str, help_text: str,
+                      old: tuple[str, ...] = (), default: str | None = None) -> None:
+    """Add ``flag`` (a folder) to ``parser``; each of ``old`` is a hidden, deprecated spelling.
+
+    The record store is ``--store`` and the artifacts folder ``--artifacts`` in every command.
+    """
+    add_renamed_flags(parser, parser.add_argument(flag, default=default, help=help_text), *old)
+
 
 def add_surrogate_options(parser: argparse.ArgumentParser, params_default: str) -> None:
-    """Add ``--task --space --protocol --model --params --records --seed`` to ``parser``.
+    """Add ``--task --space --protocol --model --params --store --seed`` to ``parser``.
 
     ``params_default`` says, in the help, what ``--params`` defaults to.
     """
@@ -19,7 +34,7 @@ def add_surrogate_options(parser: argparse.ArgumentParser, params_default: str) 
     parser.add_argument("--model", default="ensemble", help="registered surrogate name")
     parser.add_argument("--params", default=None,
                         help=f"hyper-parameters as JSON (default: {params_default})")
-    parser.add_argument("--records", default=None, help="record store folder (default: shipped)")
+    add_folder_option(parser, "--store", SHIPPED_STORE_HELP, old=("--records",))
     parser.add_argument("--seed", type=seed_arg, default=0, help="split and model seed")
 
 
@@ -40,7 +55,7 @@ def seed_arg(text: str) -> int:
 def arch_arg(text: str) -> str | int:
     """The argparse type of an architecture: an NB201 index when ``text`` is all digits, else its
     text form (both resolved by :func:`graph_encodings.resolve_archs`, as in the Python API)."""
-    return int(text) if text.isdigit() else text
+    return int(text) if text.isascii() and text.isdigit() else text
 
 
 def count_arg(text: str) -> int:
@@ -58,7 +73,7 @@ def output_file(text: str | None, flag: str, suffix: str | None = None) -> Path 
     """``text`` as a file to write at the end of a command, checked before any work.
 
     It must not be a folder (and end in ``suffix`` when given); its folder is created (as
-    ``fit --out`` and ``collect --store`` create theirs). ``ValueError`` naming ``flag`` and the
+    ``fit --artifacts`` and ``collect --store`` create theirs). ``ValueError`` naming ``flag`` and the
     path otherwise.
     """
     if text is None:

@@ -3,20 +3,22 @@ from __future__ import annotations
 
 import argparse
 
+from nb360_cli.commands._options import SHIPPED_ARTIFACTS_HELP, add_folder_option
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("benchmarks", help="list the benchmarks (space, task, protocol, model) "
                                                "with their held-out metrics")
-    parser.add_argument("--root", default=None, help="artifact root (default: shipped)")
+    add_folder_option(parser, "--artifacts", SHIPPED_ARTIFACTS_HELP, old=("--root",))
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from surrogates.benchmark.ship_table import table
-    from surrogates.benchmark.store import artifact_root, list_benchmarks
+    from surrogates.benchmark.store import artifacts_folder, list_benchmarks
 
-    if not list_benchmarks(args.root):
-        print(f"no benchmarks under {artifact_root(args.root)}")
+    if not list_benchmarks(args.artifacts):
+        print(f"no benchmarks under {artifacts_folder(args.artifacts)}")
         return 1
-    print(table(args.root))
+    print(table(args.artifacts))
     return 0

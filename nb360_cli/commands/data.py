@@ -5,7 +5,7 @@ import argparse
 
 import pandas as pd
 
-from nb360_cli.commands._options import seed_arg
+from nb360_cli.commands._options import SHIPPED_STORE_HELP, add_folder_option, seed_arg
 
 DEFAULT_LIMIT_MIB = 40.0
 
@@ -19,9 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     summary.add_argument("--task", default=None, help="only this task")
     summary.add_argument("--protocol", default=None, help="only this protocol")
     summary.add_argument("--space", default=None, help="only this search space")
-    summary.add_argument(
-        "--records", default=None, help="record store folder (default: the shipped records)"
-    )
+    add_folder_option(summary, "--store", SHIPPED_STORE_HELP, old=("--records",))
     summary.add_argument(
         "--by-sampler", action="store_true", help="a row per sampler (random, each optimizer) too"
     )
@@ -33,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     freeze = actions.add_parser(
         "freeze", help="move live records into the compressed frozen files (no collection running)"
     )
-    freeze.add_argument("--records", default=None, help="record store folder (default: the shipped records)")
+    add_folder_option(freeze, "--store", SHIPPED_STORE_HELP, old=("--records",))
     freeze.add_argument("--task", default=None, help="only this task")
     freeze.add_argument("--protocol", default=None, help="only this protocol")
     freeze.set_defaults(run=run_freeze)
@@ -69,9 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--op", action="append", default=[], metavar="OP",
         help="only architectures with this op (repeatable), e.g. max_pool_3x3",
     )
-    reproduce.add_argument(
-        "--records", default=None, help="record store folder (default: the shipped records)"
-    )
+    add_folder_option(reproduce, "--store", SHIPPED_STORE_HELP, old=("--records",))
     reproduce.add_argument(
         "--data-root", default=None, help="task data folder (default: $NB360_DATA_ROOT)"
     )
@@ -82,7 +78,7 @@ def run_summary(args: argparse.Namespace) -> int:
     from training_data import load_records
     from training_data.summary import summarise
 
-    records = load_records(task=args.task, protocol=args.protocol, space=args.space, root=args.records)
+    records = load_records(task=args.task, protocol=args.protocol, space=args.space, store=args.store)
     table = summarise(records, by_sampler=args.by_sampler)
     with pd.option_context("display.width", 200, "display.max_columns", None):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -101,7 +97,7 @@ def run_freeze(args: argparse.Namespace) -> int:
     from training_data.records.loading import store_folder
     from training_data.records.store import RecordStore
 
-    store = RecordStore(store_folder(args.records))  # FileNotFoundError naming a missing folder
+    store = RecordStore(store_folder(args.store))  # FileNotFoundError naming a missing folder
     moved = store.freeze(task=args.task, protocol=args.protocol)
     if not moved:
         print(f"nothing to freeze in {store.root} (task {args.task or 'any'}, protocol "
@@ -149,10 +145,10 @@ def run_reproduce(args: argparse.Namespace) -> int:
     from training_data.records.store import RecordStore
     from training_data.reproduce import pick_records, reproduce
 
-    root = store_folder(args.records)
-    records = RecordStore(root).records(task=args.task, protocol=args.protocol)
+    folder = store_folder(args.store)
+    records = RecordStore(folder).records(task=args.task, protocol=args.protocol)
     if not records:
-        raise ValueError(f"no records of task {args.task!r} and protocol {args.protocol!r} in {root}")
+        raise ValueError(f"no records of task {args.task!r} and protocol {args.protocol!r} in {folder}")
     chosen = pick_records(records, args.n, seed=args.seed, ops=args.op)
     results = reproduce(chosen, data_root=args.data_root)
     for result in results:

@@ -22,16 +22,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from surrogates import evaluate
+    from surrogates import evaluate_surrogate
     from surrogates.benchmark.records import load_training_set
 
     params = parse_params(args.params)
-    data = load_training_set(args.task, args.space, args.protocol, args.records)
+    data = load_training_set(args.task, args.space, args.protocol, args.store)
     extra = {} if args.train_sizes is None else {"train_sizes": args.train_sizes}
-    table = evaluate(args.model, data.archs, data.scores, split=args.split, params=params,
-                     seed=args.seed, n_train=args.n_train, n_test=args.n_test,
-                     groups=data.frame["sampler"].to_numpy(), noise_groups=data.groups,
-                     task=args.task, **extra)
+    table = evaluate_surrogate(args.model, data.archs, data.scores, split=args.split,
+                               params=params, seed=args.seed, n_train=args.n_train,
+                               n_test=args.n_test, groups=data.frame["sampler"].to_numpy(),
+                               noise_groups=data.groups, task=args.task, **extra)
     print(f"{args.model} on {args.task}/{args.space}/{data.protocol}: {len(data)} ok records, "
           f"split {args.split}")
     columns = [c for c in ("held_out", "n_train", "n_test", "kendall_tau", "sparse_kendall_tau",

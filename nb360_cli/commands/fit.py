@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import argparse
 
-from nb360_cli.commands._options import add_surrogate_options, parse_params
+from nb360_cli.commands._options import (
+    SHIPPED_ARTIFACTS_HELP,
+    add_folder_option,
+    add_surrogate_options,
+    parse_params,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("fit", help="fit a benchmark surrogate from the records (writes artifacts)")
     add_surrogate_options(parser, params_default="the shipped recipe")
-    parser.add_argument("--out", default=None,
-                        help="artifact root (default: the shipped surrogates/artifacts)")
+    add_folder_option(parser, "--artifacts", SHIPPED_ARTIFACTS_HELP, old=("--out",))
     parser.add_argument("--threads", type=int, default=None, help="torch threads while fitting")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing benchmark")
     parser.add_argument("--tune-trials", type=int, default=0,
@@ -34,8 +38,8 @@ def run(args: argparse.Namespace) -> int:
 
     tuning = (TuningOptions(n_trials=args.tune_trials, time_budget_s=args.tune_budget_s,
                             metric=args.tune_metric) if args.tune_trials > 0 else None)
-    folder = fit_benchmark(args.task, args.space, args.protocol, args.model, out=args.out,
-                           params=params, records_root=args.records, seed=args.seed,
+    folder = fit_benchmark(args.task, args.space, args.protocol, args.model, artifacts=args.artifacts,
+                           params=params, store=args.store, seed=args.seed,
                            overwrite=args.overwrite, tuning=tuning)
     manifest = read_benchmark_manifest(folder)
     evaluation = manifest["evaluation"]

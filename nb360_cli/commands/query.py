@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import argparse
 
-from nb360_cli.commands._options import arch_arg, seed_arg
+from nb360_cli.commands._options import (
+    SHIPPED_ARTIFACTS_HELP,
+    add_folder_option,
+    arch_arg,
+    seed_arg,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "for the task)")
     parser.add_argument("--protocol", default=None)
     parser.add_argument("--model", default="ensemble")
-    parser.add_argument("--root", default=None, help="artifact root (default: shipped)")
+    add_folder_option(parser, "--artifacts", SHIPPED_ARTIFACTS_HELP, old=("--root",))
     parser.add_argument("--noise", action="store_true", help="also draw one noisy sample each")
     parser.add_argument("--seed", type=seed_arg, default=None, help="seed of the noisy samples")
     parser.set_defaults(run=run)
@@ -28,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from graph_encodings import resolve_archs
     from surrogates.benchmark import Benchmark
 
-    bench = Benchmark.load(args.task, args.space, args.protocol, args.model, root=args.root)
+    bench = Benchmark.load(args.task, args.space, args.protocol, args.model, args.artifacts)
     archs = resolve_archs(args.archs, bench.space)[1]
     result = bench.query(archs, with_noise=args.noise, seed=args.seed)
     table = pd.DataFrame({"arch": [str(a) for a in archs], "mean": result.mean,

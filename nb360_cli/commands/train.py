@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from nb360_cli.commands._options import arch_arg, seed_arg
+from nb360_cli.commands._options import add_folder_option, arch_arg, seed_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=seed_arg, default=0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--data-root", default=None, help="data root (default: $NB360_DATA_ROOT)")
-    parser.add_argument("--out", default=None, help="append the record to this record store folder")
+    add_folder_option(parser, "--store", "append the record to this record store folder",
+                      old=("--out",))
     parser.set_defaults(run=run)
 
 
@@ -27,6 +28,6 @@ def run(args: argparse.Namespace) -> int:
         args.arch, args.task, args.protocol, seed=args.seed, device=args.device, data_root=args.data_root
     )
     print(json.dumps(record.to_dict(), indent=2, sort_keys=True))
-    if args.out:
-        RecordStore(args.out).append(record)
+    if args.store:
+        RecordStore(args.store).append(record)
     return 0 if record.status == "ok" else 1

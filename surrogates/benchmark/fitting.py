@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from graph_encodings.deprecation import renamed_keywords
+from surrogates.aleatoric import MIN_REPEAT_DOF
 from surrogates.artifacts import write_manifest
 from surrogates.benchmark.records import (
     HOLDOUT_FRACTION,
@@ -49,7 +51,6 @@ from surrogates.benchmark.store import (
 )
 from surrogates.disconnected import DisconnectedCells, apply_rule, disconnected_mask
 from surrogates.metrics import regression_metrics
-from surrogates.noise import MIN_REPEAT_DOF
 from surrogates.splits import group_folds
 
 HOLDOUT_MIN_RECORDS = 500
@@ -235,7 +236,7 @@ def _spearman(a: np.ndarray, b: np.ndarray) -> float:
 
 def _noise_section(data: TrainingSet) -> dict[str, Any]:
     """The measured run-to-run noise (:mod:`surrogates.run_noise`) that noisy samples draw."""
-    from surrogates.noise import pooled_group_variance
+    from surrogates.aleatoric import pooled_group_variance
     from surrogates.run_noise import RunNoise
 
     var, dof = pooled_group_variance(data.scores, data.groups)
@@ -253,16 +254,18 @@ def _noise_section(data: TrainingSet) -> dict[str, Any]:
     return section
 
 
+@renamed_keywords(out="artifacts", records_root="store")
 def fit_benchmark(
     task: str, space: str = "darts", protocol: str | None = None, model: str = "ensemble", *,
-    out: str | os.PathLike[str] | None = None, params: dict[str, Any] | None = None,
-    records_root: str | os.PathLike[str] | None = None, seed: int = 0, overwrite: bool = False,
+    artifacts: str | os.PathLike[str] | None = None, params: dict[str, Any] | None = None,
+    store: str | os.PathLike[str] | None = None, seed: int = 0, overwrite: bool = False,
     tuning: TuningOptions | None = None,
 ) -> Path:
     """Fit ``model`` on the ok records of ``task``/``space``/``protocol`` and write the artifacts.
 
-    ``out``: an artifact root (default: the shipped ``surrogates/artifacts``); the benchmark goes
-    to ``out/<space>/<task>/<protocol>/<model>/``. ``params``: hyper-parameters (default:
+    ``store``: the record store (default: the shipped records). ``artifacts``: the artifacts
+    folder (default: the shipped ``surrogates/artifacts``); the benchmark goes to
+    ``artifacts/<space>/<task>/<protocol>/<model>/``. ``params``: hyper-parameters (default:
     :func:`surrogates.benchmark.shipping.shipped_params`). ``tuning``: tune them first within the
     fitting pool (module docstring). Returns the folder.
     """
@@ -271,8 +274,8 @@ def fit_benchmark(
     from surrogates.registry import get_model_class
 
     get_model_class(model)
-    data = load_training_set(task, space, protocol, records_root)
-    folder = artifact_dir(space, task, data.protocol, model, out)
+    data = load_training_set(task, space, protocol, store)
+    folder = artifact_dir(space, task, data.protocol, model, artifacts)
     if folder.exists() and any(folder.iterdir()) and not overwrite:
         raise BenchmarkExistsError(f"{folder} already holds a benchmark; pass overwrite=True (--overwrite)")
     hp = shipped_params(model, len(data), space) if params is None else dict(params)
@@ -297,7 +300,7 @@ def fit_benchmark(
             "hyper_parameters": fitted.model.get_params(),
             "training_data": {"n_records": len(data), "sha256": training_data_hash(data),
                               "selection": "status ok, finite score",
-                              "records_root": "shipped" if records_root is None else str(records_root)},
+                              "records_root": "shipped" if store is None else str(store)},
             "evaluation": evaluation,
             "disconnected_cells": None if fitted.disconnected is None else fitted.disconnected.to_dict(),
             "tuning": tuning_section,

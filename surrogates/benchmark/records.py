@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from graph_encodings.deprecation import renamed_keywords
 from surrogates.splits import group_holdout
 
 HOLDOUT_FRACTION = 0.1
@@ -68,19 +69,22 @@ class TrainingSet:
         return first["arch"].tolist(), means, first["arch_hash"].to_numpy(), counts
 
 
-def protocols_with_records(task: str, space: str, root: str | os.PathLike[str] | None = None) -> list[str]:
-    """Protocols of ``task`` that have records of ``space`` in the store at ``root``."""
+def protocols_with_records(task: str, space: str,
+                           store: str | os.PathLike[str] | None = None) -> list[str]:
+    """Protocols of ``task`` that have records of ``space`` in the record store ``store``."""
     from training_data.records import load_records
 
-    frame = load_records(task=task, space=None, root=root)
+    frame = load_records(task=task, space=None, store=store)
     return sorted(frame.loc[frame["space"] == space, "protocol"].unique().tolist())
 
 
+@renamed_keywords(root="store")
 def load_training_set(
     task: str, space: str, protocol: str | None = None,
-    root: str | os.PathLike[str] | None = None,
+    store: str | os.PathLike[str] | None = None,
 ) -> TrainingSet:
-    """The ``ok`` records with a finite score of ``task``/``space``/``protocol``.
+    """The ``ok`` records with a finite score of ``task``/``space``/``protocol`` in the record
+    store ``store`` (default: the shipped records).
 
     ``protocol=None`` picks the one protocol with records; several or none raise ``ValueError``
     listing what exists.
@@ -88,14 +92,14 @@ def load_training_set(
     from training_data.records import load_records
 
     if protocol is None:
-        found = protocols_with_records(task, space, root)
+        found = protocols_with_records(task, space, store)
         if len(found) != 1:
             raise ValueError(
                 f"task {task!r} space {space!r}: {'no' if not found else 'several'} protocols with "
                 f"records ({found}); pass protocol="
             )
         protocol = found[0]
-    frame = load_records(task=task, protocol=protocol, root=root)
+    frame = load_records(task=task, protocol=protocol, store=store)
     if space not in set(frame["space"]):
         raise ValueError(
             f"no {space!r} records for task {task!r} protocol {protocol!r}; spaces present: "

@@ -73,11 +73,13 @@ def row(manifest: dict[str, Any]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def table(root: str | os.PathLike[str] | None = None) -> str:
-    """The markdown table of every benchmark under ``root`` (default: the shipped artifacts)."""
+def table(artifacts: str | os.PathLike[str] | None = None) -> str:
+    """The markdown table of every benchmark under the artifacts folder ``artifacts`` (default:
+    the shipped artifacts)."""
     lines = [HEADER, "|" + " --- |" * HEADER.count(" | ") + " --- |"]
-    for space, task, protocol, model in list_benchmarks(root):
-        lines.append(row(read_benchmark_manifest(artifact_dir(space, task, protocol, model, root))))
+    for space, task, protocol, model in list_benchmarks(artifacts):
+        folder = artifact_dir(space, task, protocol, model, artifacts)
+        lines.append(row(read_benchmark_manifest(folder)))
     return "\n".join(lines)
 
 
@@ -99,11 +101,12 @@ def replace_block(text: str, new_table: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description="print the markdown table of the shipped benchmarks (from their manifests)")
-    parser.add_argument("--root", default=None, help="artifacts root (default: the shipped ones)")
+    parser.add_argument("--artifacts", default=None,
+                        help="artifacts folder (default: the shipped artifacts)")
     parser.add_argument("--write", metavar="FILE", default=None,
                         help=f"replace the table between {START} and {END} in FILE instead")
     args = parser.parse_args(argv)
-    out = table(args.root)
+    out = table(args.artifacts)
     if args.write is None:
         print(out)
         return

@@ -1,10 +1,10 @@
 """Where benchmark artifacts live and how their manifests are checked.
 
-Layout: ``<root>/<space>/<task>/<protocol>/<model>/`` holding ``manifest.json`` (the benchmark
+Layout: ``<artifacts>/<space>/<task>/<protocol>/<model>/`` holding ``manifest.json`` (the benchmark
 manifest: versions, hyper-parameters, training-data hash, split, held-out metrics, the sha256 of
 every file below it), ``model/`` (the surrogate as :meth:`SurrogateModel.save` writes it) and,
-where the records have training times, ``runtime/`` (the runtime surrogate). The default root is
-the artifacts shipped inside the package, ``surrogates/artifacts``.
+where the records have training times, ``runtime/`` (the runtime surrogate). The default artifacts
+folder is the one shipped inside the package, ``surrogates/artifacts`` (:data:`DEFAULT_ARTIFACTS`).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from surrogates.artifacts import MANIFEST, read_manifest
 from surrogates.errors import ArtifactError
 from surrogates.lookup import pick_protocol
 
-DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "artifacts"
+DEFAULT_ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 BENCHMARK_KIND = "benchmark"
 BENCHMARK_FORMAT_VERSION = 1
 # Which library each model family needs to predict (checked against the installed major version).
@@ -29,19 +29,22 @@ class VersionMismatchError(ArtifactError):
     """An artifact was written with another major version of a library it needs."""
 
 
-def artifact_root(root: str | os.PathLike[str] | None = None) -> Path:
-    """``root`` as a Path, or the shipped artifacts folder."""
-    return Path(root) if root is not None else DEFAULT_ROOT
+def artifacts_folder(artifacts: str | os.PathLike[str] | None = None) -> Path:
+    """The artifacts folder ``artifacts`` as a Path, or the shipped one."""
+    return Path(artifacts) if artifacts is not None else DEFAULT_ARTIFACTS
 
 
 def artifact_dir(space: str, task: str, protocol: str, model: str,
-                 root: str | os.PathLike[str] | None = None) -> Path:
-    return artifact_root(root) / space / task / protocol / model
+                 artifacts: str | os.PathLike[str] | None = None) -> Path:
+    return artifacts_folder(artifacts) / space / task / protocol / model
 
 
-def list_benchmarks(root: str | os.PathLike[str] | None = None) -> list[tuple[str, str, str, str]]:
-    """Every ``(space, task, protocol, model)`` with a benchmark manifest under ``root``, sorted."""
-    base = artifact_root(root)
+def list_benchmarks(
+    artifacts: str | os.PathLike[str] | None = None,
+) -> list[tuple[str, str, str, str]]:
+    """Every ``(space, task, protocol, model)`` with a benchmark manifest under ``artifacts``
+    (default: the shipped artifacts), sorted."""
+    base = artifacts_folder(artifacts)
     if not base.is_dir():
         return []
     found = []
@@ -52,14 +55,15 @@ def list_benchmarks(root: str | os.PathLike[str] | None = None) -> list[tuple[st
 
 
 def pick_space(task: str, space: str | None = None,
-               root: str | os.PathLike[str] | None = None) -> str:
-    """``space`` when given; ``None``: the only space with a benchmark for ``task`` under ``root``.
+               artifacts: str | os.PathLike[str] | None = None) -> str:
+    """``space`` when given; ``None``: the only space with a benchmark for ``task`` under
+    ``artifacts``.
 
     ``ValueError`` naming the task and its spaces when it has benchmarks in several (or none).
     """
     if space is not None:
         return space
-    available = list_benchmarks(root)
+    available = list_benchmarks(artifacts)
     spaces = sorted({b[0] for b in available if b[1] == task})
     if len(spaces) == 1:
         return spaces[0]
@@ -67,18 +71,18 @@ def pick_space(task: str, space: str | None = None,
         raise ValueError(f"task {task!r} has benchmarks in several spaces {spaces}; "
                          f"pass space= (--space on the command line)")
     tasks = sorted({b[1] for b in available})
-    raise ValueError(f"no benchmark for task {task!r} under {artifact_root(root)}; "
+    raise ValueError(f"no benchmark for task {task!r} under {artifacts_folder(artifacts)}; "
                      f"tasks with benchmarks: {tasks}")
 
 
 def resolve(task: str, space: str | None, protocol: str | None, model: str,
-            root: str | os.PathLike[str] | None = None) -> Path:
+            artifacts: str | os.PathLike[str] | None = None) -> Path:
     """The folder of one benchmark (``space=None``: see :func:`pick_space`); ``ValueError``
     listing what exists when there is none."""
-    space = pick_space(task, space, root)
-    available = list_benchmarks(root)
+    space = pick_space(task, space, artifacts)
+    available = list_benchmarks(artifacts)
     listing = ", ".join("/".join(b) for b in available) or "none"
-    where = f"under {artifact_root(root)} (space/task/protocol/model: {listing})"
+    where = f"under {artifacts_folder(artifacts)} (space/task/protocol/model: {listing})"
     spaces = sorted({b[0] for b in available})
     if space not in spaces:
         raise ValueError(f"no benchmark for space {space!r}; spaces with artifacts: {spaces} {where}")
@@ -90,7 +94,7 @@ def resolve(task: str, space: str | None, protocol: str | None, model: str,
     models = sorted({b[3] for b in available if b[:3] == (space, task, protocol)})
     if model not in models:
         raise ValueError(f"no model {model!r} for {space}/{task}/{protocol}; models: {models}")
-    return artifact_dir(space, task, protocol, model, root)
+    return artifact_dir(space, task, protocol, model, artifacts)
 
 
 def _major(version: str) -> str:

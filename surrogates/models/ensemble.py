@@ -32,9 +32,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from graph_encodings.resolve import resolve_archs
+from surrogates.aleatoric import COVERAGE_LEVEL, interval_scale
 from surrogates.base import SurrogateModel
 from surrogates.hyper_parameters import check_bool, check_real
-from surrogates.noise import COVERAGE_LEVEL, interval_scale
 from surrogates.registry import checking_parameters, create, register
 
 DEFAULT_MEMBERS: list[dict[str, Any]] = [
@@ -76,7 +76,7 @@ def calibration_mask(groups: np.ndarray, fraction: float, seed: int, whole_group
     :data:`MIN_CALIBRATION_ARCHS` rows would be held out. By default rows are drawn one by one (a
     repeat of a fitted architecture can land on the other side); ``whole_groups`` keeps every
     noise group (repeated seeds, isomorphic twins) on one side, calibrating for architectures the
-    members never saw, as ``nb360 fit`` and :func:`surrogates.evaluate` hold them out.
+    members never saw, as ``nb360 fit`` and :func:`surrogates.evaluate_surrogate` hold them out.
     """
     if not 0.0 <= fraction < 1.0:
         raise ValueError(f"calibration_fraction must be in [0, 1), got {fraction!r}")
@@ -111,9 +111,12 @@ class CombinedEnsemble(SurrogateModel):
         weights = self.hp["weights"]
         if weights is None:
             return None
-        w = np.asarray(weights, dtype=np.float64)
         n = len(self._member_specs())
-        if w.shape != (n,) or np.any(w < 0) or not w.sum() > 0:
+        try:
+            w = np.asarray(weights, dtype=np.float64)
+        except (TypeError, ValueError):
+            w = np.full(0, np.nan)
+        if w.shape != (n,) or not np.all(np.isfinite(w)) or np.any(w < 0) or not w.sum() > 0:
             raise ValueError(
                 f"weights {weights!r} invalid: need {n} non-negative numbers (one per member) "
                 f"with a positive sum"

@@ -80,9 +80,9 @@ def test_numpy_trees_equal_xgboost() -> None:
 
 
 def _shipped_xgb_members() -> list:
-    from surrogates.benchmark.store import DEFAULT_ROOT
+    from surrogates.benchmark.store import DEFAULT_ARTIFACTS
 
-    return sorted(DEFAULT_ROOT.glob("*/*/*/ensemble/model/member_1/xgb_*.ubj.gz"))
+    return sorted(DEFAULT_ARTIFACTS.glob("*/*/*/ensemble/model/member_1/xgb_*.ubj.gz"))
 
 
 def test_shipped_xgb_members_read_without_xgboost_equal_xgboost() -> None:

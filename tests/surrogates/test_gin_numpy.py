@@ -16,7 +16,7 @@ from test_benchmark_inference import tiny_gin_and_each_net
 import graph_encodings
 import surrogates
 from graph_encodings.encodings import graph_arrays
-from surrogates.benchmark.store import DEFAULT_ROOT, list_benchmarks
+from surrogates.benchmark.store import DEFAULT_ARTIFACTS, list_benchmarks
 from surrogates.errors import ArtifactError
 from surrogates.estimators.gin import DenseGraphs, GINNet, GINRegressor
 from surrogates.estimators.gin_numpy import GINMembers, StackedGIN
@@ -27,7 +27,7 @@ N_ARCHS = 2000  # architectures per shipped benchmark compared with torch
 
 
 def _gin_folder(space: str, task: str, protocol: str) -> Path:
-    return DEFAULT_ROOT / space / task / protocol / "ensemble" / "model" / "member_0"
+    return DEFAULT_ARTIFACTS / space / task / protocol / "ensemble" / "model" / "member_0"
 
 
 def test_every_shipped_space_is_covered() -> None:
@@ -35,7 +35,7 @@ def test_every_shipped_space_is_covered() -> None:
     assert len(SHIPPED) >= 6
 
 
-@pytest.mark.parametrize("path", sorted(DEFAULT_ROOT.rglob("gin_*.pt")), ids=lambda p: str(p.relative_to(DEFAULT_ROOT)))
+@pytest.mark.parametrize("path", sorted(DEFAULT_ARTIFACTS.rglob("gin_*.pt")), ids=lambda p: str(p.relative_to(DEFAULT_ARTIFACTS)))
 def test_state_dicts_read_without_torch_equal_torch_load(path: Path) -> None:
     ours = read_state_dict(path)
     theirs = torch.load(path, weights_only=True, map_location="cpu")
@@ -167,7 +167,7 @@ def test_stacked_gin_chunks_do_not_change_the_answer() -> None:
 
 def test_a_loaded_benchmark_saves_the_files_it_read(tmp_path) -> None:
     """Members read without torch or XGBoost are written back byte for byte."""
-    folder = DEFAULT_ROOT / "nb201" / "ninapro" / "nb360-nb201-200ep" / "ensemble" / "model"
+    folder = DEFAULT_ARTIFACTS / "nb201" / "ninapro" / "nb360-nb201-200ep" / "ensemble" / "model"
     model = surrogates.SurrogateModel.load(folder)
     model.predict(graph_encodings.get_space("nb201").sample_many(3, rng=0))  # members read
     model.save(tmp_path / "copy")
