@@ -73,8 +73,9 @@ def test_filters_read_only_what_is_asked(shipped):
     [
         ({"task": "cifar10"}, r"task 'cifar10' matches no records; tasks present: \['cifar100', 'darcyflow', .*'ninapro'.*\]"),
         ({"protocol": "x"}, r"protocol 'x' matches no records; protocols present: \[.*'nb360-nb201-200ep'.*\]"),
-        ({"task": "ninapro", "space": "darts"},
-         r"space 'darts' matches no records with task='ninapro'; spaces present: \['nb201'\]"),
+        ({"task": "ninapro", "protocol": "nb360-nb201-200ep", "space": "darts"},
+         r"space 'darts' matches no records with task='ninapro' with "
+         r"protocol='nb360-nb201-200ep'; spaces present: \['nb201'\]"),
         ({"task": 3}, r"task filter must be a str or None, got 3"),
     ],
 )

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from pathlib import Path
 
 import pytest
 
 from nb360_cli.main import main
 from training_data.evaluation import evaluate
-from training_data.records.loading import DEFAULT_ROOT
+from training_data.records.loading import DEFAULT_STORE
 from training_data.records.schema import Record
 from training_data.records.store import RecordStore
 from training_data.reproduce import (
@@ -57,9 +58,12 @@ def test_every_changed_field_is_named(stored: Record) -> None:
     assert compare_runs(shorter, stored) == ("learning_curve (epochs 0 -> 1)",)
     assert compare_runs(stored, stored) == ()
     other_torch = dataclasses.replace(changed, extra={**stored.extra, "torch_version": "1.0.0"})
-    described = Reproduction(other_torch, stored, compare_runs(other_torch, stored)).describe()
+    result = Reproduction(other_torch, stored, compare_runs(other_torch, stored))
+    described = result.describe()
     assert "DIFFERENT in score" in described and "trained with torch 1.0.0, re-run with" in described
-    assert "score change -9.95e-13" in described and "CPU kernels" not in described
+    # the change is the -1e-12 made above, up to the rounding of the score's float
+    assert result.score_change == pytest.approx(-1e-12, rel=0, abs=2 * math.ulp(stored.score))
+    assert f"score change {result.score_change:+.3g}" in described and "CPU kernels" not in described
 
 
 def test_a_difference_names_both_cpu_kernel_sets(stored: Record) -> None:
@@ -112,12 +116,12 @@ def test_cli_exit_code_says_whether_records_reproduce(stored: Record, ninapro_ro
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     args = ["data", "reproduce", "--task", "ninapro", "--protocol", PROTOCOL, "--data-root", str(ninapro_root)]
     RecordStore(tmp_path / "good").append(stored)
-    assert main([*args, "--records", str(tmp_path / "good"), "--op", "avg_pool_3x3"]) == 0
+    assert main([*args, "--store", str(tmp_path / "good"), "--op", "avg_pool_3x3"]) == 0
     assert "1 of 1 records reproduced bit for bit" in capsys.readouterr().out
     RecordStore(tmp_path / "bad").append(dataclasses.replace(stored, val_score=stored.val_score + 1e-9))
-    assert main([*args, "--records", str(tmp_path / "bad")]) == 1
+    assert main([*args, "--store", str(tmp_path / "bad")]) == 1
     assert "DIFFERENT in val_score" in capsys.readouterr().out
-    assert main([*args, "--records", str(tmp_path / "missing")]) == 2
+    assert main([*args, "--store", str(tmp_path / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
 
 
@@ -128,7 +132,7 @@ PINNED_ECG_RECORD = ("11c2bd39415c30afe250d50536eae2b4", 1)
 
 
 def _committed_ecg() -> list[Record]:
-    return [r for r in RecordStore(DEFAULT_ROOT).records("ecg", "ecg-cpu-v1") if r.status == "ok"]
+    return [r for r in RecordStore(DEFAULT_STORE).records("ecg", "ecg-cpu-v1") if r.status == "ok"]
 
 
 def test_a_committed_record_from_unrecorded_kernels_moves_less_than_its_seeds(shared_data: Path) -> None:
