@@ -21,23 +21,23 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmark this checkout's code
 
 from nas_optimizers import plot_anytime, simulate  # noqa: E402
-from nas_optimizers.simulation import Benchmark, toy_benchmark  # noqa: E402
+from nas_optimizers.simulation import BenchmarkLike, toy_benchmark  # noqa: E402
 
 OPTIMIZERS = ("random_search", "regularized_evolution", "local_search", "bananas")
 # RE's defaults (population 100) make a 100-evaluation run pure random search; scale it down.
 HYPER_PARAMETERS = {"regularized_evolution": {"population_size": 20, "sample_size": 5}}
 
 
-def make_benchmark(space: str, task: str | None = None) -> Benchmark:
+def make_benchmark(space: str, task: str | None = None) -> BenchmarkLike:
     """The benchmark to time: the shipped surrogate of ``task``, or the toy one of ``space``."""
     if task is None:
         return toy_benchmark(space, noise_std=0.5)
-    from surrogates import Benchmark as SurrogateBenchmark
+    from surrogates import Benchmark
 
-    return SurrogateBenchmark.load(task, space=space)
+    return Benchmark.load(task, space=space)
 
 
-def time_single_run(benchmark: Benchmark, repeats: int = 5) -> float:
+def time_single_run(benchmark: BenchmarkLike, repeats: int = 5) -> float:
     """Median seconds of a 100-evaluation regularised-evolution run (1 worker, seed 0)."""
     timings = []
     for _ in range(repeats):
@@ -47,7 +47,7 @@ def time_single_run(benchmark: Benchmark, repeats: int = 5) -> float:
     return statistics.median(timings)
 
 
-def sweep(benchmark: Benchmark, seeds: int, workers: int, n_jobs: int) -> pd.DataFrame:
+def sweep(benchmark: BenchmarkLike, seeds: int, workers: int, n_jobs: int) -> pd.DataFrame:
     """Every optimizer in :data:`OPTIMIZERS` over ``seeds`` seeds, 100 evaluations each."""
     frames = []
     for name in OPTIMIZERS:

@@ -1,0 +1,61 @@
+"""One name per idea: no public name of one package means something else in another.
+
+Every package and subpackage of the four packages lists its public names in ``__all__``; a name
+listed in two places must be the same object (a re-export), never two different things (as
+``Benchmark`` was the surrogate benchmark in ``surrogates`` and a typing protocol in
+``nas_optimizers.simulation``, and ``evaluate`` both trained an architecture and scored a
+surrogate).
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections import defaultdict
+
+PACKAGES = ("graph_encodings", "training_data", "surrogates", "nas_optimizers")
+# The registry verb: every registry answers ``create(name, ...)`` for its own kind (one shape,
+# one meaning), so the same verb in two packages is by design.
+SHARED_VERBS = {"create"}
+
+
+def _packages() -> list[str]:
+    names = []
+    for top in PACKAGES:
+        names.append(top)
+        module = importlib.import_module(top)
+        names += [info.name for info in pkgutil.walk_packages(module.__path__, f"{top}.")
+                  if info.ispkg and not any(part.startswith("_") for part in info.name.split("."))]
+    return names
+
+
+def public_names() -> dict[str, list[tuple[str, object]]]:
+    """Public name -> every (package, object) whose ``__all__`` lists it."""
+    found: dict[str, list[tuple[str, object]]] = defaultdict(list)
+    for name in _packages():
+        module = importlib.import_module(name)
+        for public in getattr(module, "__all__", ()):
+            found[public].append((name, getattr(module, public)))
+    return found
+
+
+def clashes(names: dict[str, list[tuple[str, object]]]) -> dict[str, list[str]]:
+    """The names listed for different objects, with the packages listing them."""
+    return {name: [package for package, _ in where] for name, where in names.items()
+            if name not in SHARED_VERBS and len({id(obj) for _, obj in where}) > 1}
+
+
+def test_every_public_name_means_one_thing() -> None:
+    names = public_names()
+    assert {"Benchmark", "evaluate", "evaluate_surrogate", "BenchmarkLike"} <= set(names)
+    found = clashes(names)
+    assert not found, f"public names that mean different things in different packages: {found}"
+
+
+def test_the_guard_sees_a_clash() -> None:
+    from nas_optimizers.simulation import BenchmarkLike
+    from surrogates import Benchmark
+    from surrogates.benchmark import Benchmark as same
+
+    assert clashes({"Benchmark": [("surrogates", Benchmark), ("surrogates.benchmark", same)]}) == {}
+    assert clashes({"Benchmark": [("surrogates", Benchmark), ("simulation", BenchmarkLike)]}) == {
+        "Benchmark": ["surrogates", "simulation"]}
