@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pandas as pd
 import pytest
 
 import surrogates
-from nb360_cli.commands.demo import DEMO_TASKS
+from nb360_cli.commands.demo import DEMO_ARCHS, DEMO_TASKS
 from nb360_cli.main import main
 
 sys.path.insert(0, str(Path(__file__).parent / "surrogates"))
@@ -147,14 +148,16 @@ def test_demo(capsys, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)  # the demo writes its plot under ./runs
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
-    assert "Held-out evaluation" in out and "Recomputed" in out
-    assert out.count("Pi5 ms") == 2 * len(DEMO_TASKS)  # per NB201 benchmark: a header and a note
-    assert out.count("(manifest") == len(DEMO_TASKS) == 3
-    assert "cifar100" in out
-    assert "Simulated NAS on ninapro" in out
+    lines = out.splitlines()
+    assert len(lines) <= 50 and max(map(len, lines)) <= 120  # one screen
+    # each NB201 benchmark: the manifest's held-out tau, recomputed now from the loaded artifacts
+    rows = re.findall(r"^  (\w+) +[\d.]+ +\d+ +([\d.]+) +([\d.]+) \(", out, flags=re.M)
+    assert [task for task, *_ in rows] == list(DEMO_TASKS)
+    assert all(recorded == recomputed for _, recorded, recomputed in rows)
+    assert all(sum(line.startswith(f"  {name} ") for line in lines) == 1 for name in DEMO_ARCHS)
     n_darts = sum(entry[0] == "darts" for entry in surrogates.list_benchmarks())
-    assert n_darts >= 1 and out.count("DARTS-V2 cells") == n_darts
-    assert out.count("Kendall tau") == n_darts
+    assert n_darts >= 1 and len(re.findall(r"\((held out|CV)\) ", out)) == n_darts
+    assert "Simulated NAS on ninapro" in out
     assert (tmp_path / "runs" / "demo_anytime.png").stat().st_size > 0
 
 

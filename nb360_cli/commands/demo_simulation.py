@@ -28,8 +28,9 @@ def simulated_comparison(bench: Any, seeds: int = 10, budget: int = 100, plot: P
     runs = pd.concat(frames, ignore_index=True)
     final = runs.sort_values("evaluation").groupby(["optimizer", "seed"]).last()
     table = final.groupby("optimizer")["incumbent_true"].agg(["mean", "sem"])
-    print(f"Simulated NAS on {bench.task} ({seeds} seeds x {budget} evaluations, 4 asynchronous "
-          f"workers, {time.perf_counter() - start:.1f} s): final incumbent, predicted noise-free error")
+    print(f"Simulated NAS on {bench.task}: {seeds} seeds x {budget} evaluations, 4 asynchronous "
+          f"workers ({time.perf_counter() - start:.1f} s);\nfinal incumbent, predicted noise-free "
+          f"error (mean +- sem over seeds)")
     for name, row in table.iterrows():
         print(f"  {name:22s} {row['mean']:.4g} +- {row['sem']:.2g}")
     plot.parent.mkdir(parents=True, exist_ok=True)
