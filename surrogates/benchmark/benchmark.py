@@ -20,6 +20,12 @@ Disconnected cells (NB201 cells with no input-output path, :mod:`surrogates.disc
 answered by the benchmark's rule where its records had them: the score every such cell got, its
 spread as ``std`` and noise.
 
+Learning curves (DARTS benchmarks whose records have them): ``query(archs, epochs=E)`` answers
+the validation score after ``E`` epochs and the seconds of ``E`` epochs, ``query_curve(archs)``
+every epoch at once (:mod:`surrogates.curves`); the curve model is read on the first such
+question, so the default query reads and answers exactly what it did before. ``max_epochs`` is
+``None`` for benchmarks without curves (the NB201 tables), which refuse ``epochs=``.
+
 Speed (``benchmarks/bench_query.py``): predictions are memoised per architecture, the GIN
 members run as one batched sparse pass, XGBoost boosters load on first use and answer tiny
 batches from numpy copies of their trees; GIN inference runs on one torch thread.
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,9 +42,10 @@ import numpy as np
 import graph_encodings
 from graph_encodings.resolve import resolve_archs
 from graph_encodings.seeds import as_rng, check_seed
-from surrogates.benchmark.query import QueryResult
+from surrogates.benchmark.query import CurveResult, QueryResult
 from surrogates.benchmark.runtime import flops_seconds
 from surrogates.benchmark.store import read_benchmark_manifest, resolve
+from surrogates.curves.query import BenchmarkCurves, query_curve, query_epochs
 from surrogates.disconnected import DisconnectedCells, disconnected_mask
 from surrogates.run_noise import RunNoise
 
@@ -50,12 +58,14 @@ class Benchmark:
     Attributes: ``space`` (the SearchSpace), ``task``, ``protocol``, ``model_name``,
     ``model`` (the fitted surrogate), ``manifest`` (dict; for :meth:`from_model` a summary),
     ``run_noise`` (the measured run-to-run noise noisy samples draw from, or None),
-    ``disconnected`` (the rule for disconnected cells, or None).
+    ``disconnected`` (the rule for disconnected cells, or None), ``folder`` (where it was
+    loaded from; None for :meth:`from_model`).
     """
 
     def __init__(self, model: Any, *, task: str, space: str, protocol: str, model_name: str,
                  manifest: dict[str, Any], runtime_model: Any = None,
-                 run_noise: RunNoise | None = None, disconnected: DisconnectedCells | None = None) -> None:
+                 run_noise: RunNoise | None = None, disconnected: DisconnectedCells | None = None,
+                 curve_model: Any = None) -> None:
         self.model = model
         self.task = task
         self.space = graph_encodings.get_space(space)
@@ -67,6 +77,9 @@ class Benchmark:
         self.disconnected = disconnected
         self._complexity: Any = None
         self._memo: dict[Any, tuple[float, float, float]] = {}
+        self.folder: Path | None = None
+        self._curves: Any = None if curve_model is None else BenchmarkCurves(curve_model)
+        self._curves_read = curve_model is not None
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -99,15 +112,17 @@ class Benchmark:
             from surrogates.complexity import ComplexityTable
 
             bench._complexity = ComplexityTable.from_dict(manifest["complexity"])
+        bench.folder = folder
         return bench
 
     @classmethod
     def from_model(cls, model: Any, *, task: str, space: str, protocol: str,
                    runtime_model: Any = None, run_noise: RunNoise | None = None,
-                   disconnected: DisconnectedCells | None = None) -> Benchmark:
+                   disconnected: DisconnectedCells | None = None, curve_model: Any = None) -> Benchmark:
         """Wrap a fitted surrogate (``runtime_model``: one fitted on ``log(train_seconds)``;
         ``run_noise``: what noisy samples draw from, e.g. ``RunNoise.from_runs`` of its records;
-        ``disconnected``: the rule that answers disconnected cells)."""
+        ``disconnected``: the rule that answers disconnected cells; ``curve_model``: a fitted
+        :class:`~surrogates.curves.CurveModel`, for ``epochs=`` and ``query_curve``)."""
         from training_data.tasks import get_task
 
         get_task(task)
@@ -120,7 +135,7 @@ class Benchmark:
                     "model": model.name, "hyper_parameters": model.get_params()}
         return cls(model, task=task, space=sp.name, protocol=protocol, model_name=model.name,
                    manifest=manifest, runtime_model=runtime_model, run_noise=run_noise,
-                   disconnected=disconnected)
+                   disconnected=disconnected, curve_model=curve_model)
 
     def __repr__(self) -> str:
         return (f"Benchmark(task={self.task!r}, space={self.space.name!r}, "
@@ -153,14 +168,22 @@ class Benchmark:
         return np.array([memo[a] for a in archs], dtype=np.float64).T.reshape(4, len(archs))
 
     def query(self, archs: Sequence[Any], with_noise: bool = False,
-              seed: int | np.random.Generator | None = None) -> QueryResult:
+              seed: int | np.random.Generator | None = None,
+              epochs: int | None = None) -> QueryResult:
         """Predicted scores (mean, std), a noisy sample if asked, runtime, params and FLOPs.
 
         ``seed`` (an int >= 0 or a Generator) seeds the noise (same seed, same samples); None
-        draws fresh randomness.
+        draws fresh randomness. ``epochs=None``: the final score after the whole protocol;
+        ``epochs=E`` (an int in ``1..max_epochs``): the validation score after ``E`` epochs, its
+        noisy sample (the run a noisy final query with this seed draws) and the seconds of ``E``
+        epochs as ``runtime`` (:meth:`query_curve`, column ``E - 1``). Out-of-range or
+        non-integer ``E`` raises ``ValueError``; a benchmark without learning curves raises
+        :class:`~surrogates.tabular_curves.NoLearningCurvesError`.
         """
         check_seed(seed, allow_none=True, allow_generator=True)
         objs = self._resolve(archs)
+        if epochs is not None:
+            return query_epochs(self, objs, epochs, with_noise, seed)
         mean, std, noise, seconds = self._predict(objs)
         sample = None
         if with_noise:
@@ -176,6 +199,30 @@ class Benchmark:
         runtime = seconds if self.runtime_model is not None else None
         return QueryResult(mean=mean, std=std, sample=sample, runtime=runtime,
                            params=params, flops=flops)
+
+    @property
+    def curves(self) -> BenchmarkCurves | None:
+        """The learning-curve model (read on first use), or None when there is none."""
+        if not self._curves_read:
+            self._curves = BenchmarkCurves.for_folder(self.folder, self.manifest)
+            self._curves_read = True
+        return self._curves
+
+    @property
+    def max_epochs(self) -> int | None:
+        """The epochs of the protocol's learning curves (``None``: no learning curves)."""
+        curves = self.curves
+        return None if curves is None else curves.max_epochs
+
+    def query_curve(self, archs: Sequence[Any], with_noise: bool = False,
+                    seed: int | np.random.Generator | None = None) -> CurveResult:
+        """The validation score after every epoch: ``.mean``/``.std`` of shape
+        ``(n, max_epochs)``, ``.sample`` (``with_noise``) noisy curves, whole runs that look like
+        real ones (seeded as :meth:`query`: the runs whose final scores a noisy final query with
+        the same seed draws), ``.runtime`` the seconds to the end of each epoch.
+        :class:`~surrogates.tabular_curves.NoLearningCurvesError` without learning curves."""
+        check_seed(seed, allow_none=True, allow_generator=True)
+        return query_curve(self, self._resolve(archs), with_noise, seed)
 
     def predict(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         """``(mean, std)`` of the scores (the surrogate protocol)."""

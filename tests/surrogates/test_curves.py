@@ -1,0 +1,201 @@
+"""Learning-curve surrogates (issue 20): ``Benchmark.query(archs, epochs=E)``, ``query_curve``,
+the shipped curve models, sampled curves against the records, and a tiny fit on real records."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from surrogates import Benchmark
+from surrogates.benchmark.records import load_training_set
+from surrogates.benchmark.store import artifact_dir
+from surrogates.curves import CurveModel, CurveNoise, curve_records, curves_folder, fit_curve_model
+from surrogates.errors import ArtifactError
+from surrogates.tabular_curves import NoLearningCurvesError
+
+TINY_XGB = {"n_members": 2, "n_rounds": 8, "booster_params": {"max_depth": 3}, "noise_folds": 2}
+DARTS_CURVES = {"ecg": 4, "satellite": 8, "darcyflow": 5, "psicov": 6}
+
+
+@pytest.fixture(scope="module")
+def ecg() -> Benchmark:
+    return Benchmark.load("ecg", "darts")
+
+
+@pytest.fixture(scope="module")
+def ecg_records():
+    data = load_training_set("ecg", "darts", "ecg-cpu-v1")
+    return data, curve_records(data.frame["learning_curve"].tolist())
+
+
+@pytest.mark.parametrize(("task", "epochs"), sorted(DARTS_CURVES.items()))
+def test_every_shipped_darts_benchmark_answers_curves(task: str, epochs: int) -> None:
+    bench = Benchmark.load(task, "darts")
+    archs = bench.space.sample_many(7, rng=1)
+    assert bench.max_epochs == epochs
+    curve = bench.query_curve(archs)
+    assert curve.mean.shape == curve.std.shape == curve.runtime.shape == (7, epochs)
+    assert curve.sample is None and np.all(curve.std > 0) and np.all(np.isfinite(curve.mean))
+    final = bench.query(archs)
+    assert np.all(np.diff(curve.runtime, axis=1) > 0)
+    np.testing.assert_allclose(curve.runtime[:, -1], final.runtime)  # E = max: all the seconds
+    for e in (1, epochs):
+        at = bench.query(archs, epochs=e)
+        np.testing.assert_array_equal(at.mean, curve.mean[:, e - 1])
+        np.testing.assert_array_equal(at.std, curve.std[:, e - 1])
+        np.testing.assert_array_equal(at.runtime, curve.runtime[:, e - 1])
+        np.testing.assert_array_equal(at.params, final.params)
+
+
+def test_noisy_curves_are_the_runs_of_the_noisy_final_query(ecg: Benchmark) -> None:
+    archs = ecg.space.sample_many(20, rng=2)
+    curve = ecg.query_curve(archs, with_noise=True, seed=5)
+    assert curve.sample.shape == (20, 4)
+    np.testing.assert_array_equal(curve.sample, ecg.query_curve(archs, with_noise=True, seed=5).sample)
+    assert not np.array_equal(curve.sample, ecg.query_curve(archs, with_noise=True, seed=6).sample)
+    at = ecg.query(archs, epochs=3, with_noise=True, seed=5)
+    np.testing.assert_array_equal(at.sample, curve.sample[:, 2])
+    frame = curve.to_frame(archs)
+    assert list(frame.columns) == ["query", "arch", "epoch", "mean", "std", "sample", "runtime"]
+    assert len(frame) == 80 and frame["epoch"].tolist()[:4] == [1, 2, 3, 4]
+
+
+def test_the_default_query_does_not_change(ecg: Benchmark, tmp_path) -> None:
+    """The final-score query of a benchmark with curves answers exactly as the same benchmark
+    without them, before and after the curves were used, and never reads them."""
+    source = artifact_dir("darts", "ecg", ecg.protocol, "ensemble")
+    copy = tmp_path / "darts" / "ecg" / ecg.protocol / "ensemble"
+    shutil.copytree(source, copy)
+    bare = Benchmark.load("ecg", "darts", None, "ensemble", tmp_path)
+    fresh = Benchmark.load("ecg", "darts")
+    archs = ecg.space.sample_many(25, rng=3)
+    before = fresh.query(archs, with_noise=True, seed=11)
+    assert not fresh._curves_read and bare.max_epochs is None
+    fresh.query_curve(archs, with_noise=True, seed=11)
+    after = fresh.query(archs, with_noise=True, seed=11)
+    reference = bare.query(archs, with_noise=True, seed=11)
+    for result in (before, after):
+        for field in ("mean", "std", "sample", "runtime", "params", "flops"):
+            np.testing.assert_array_equal(getattr(result, field), getattr(reference, field))
+
+
+@pytest.mark.parametrize("epochs", [0, 5, -1, 2.5, 2.0, "2", True, np.float64(3)])
+def test_bad_epochs_raise_naming_the_value_and_the_range(ecg: Benchmark, epochs) -> None:
+    with pytest.raises(ValueError, match=r"1\.\.4") as info:
+        ecg.query(ecg.space.sample_many(2, rng=0), epochs=epochs)
+    assert repr(epochs) in str(info.value)
+
+
+def test_numpy_integer_epochs_are_accepted(ecg: Benchmark) -> None:
+    archs = ecg.space.sample_many(3, rng=0)
+    np.testing.assert_array_equal(ecg.query(archs, epochs=np.int64(2)).mean, ecg.query(archs, epochs=2).mean)
+
+
+def test_a_table_without_curves_says_so() -> None:
+    bench = Benchmark.load("ninapro", "nb201")
+    assert bench.max_epochs is None
+    with pytest.raises(NoLearningCurvesError, match="final scores only"):
+        bench.query([0, 1], epochs=1)
+    with pytest.raises(NoLearningCurvesError, match="query_curve"):
+        bench.query_curve([0, 1])
+
+
+def _records_steps(val: np.ndarray) -> tuple[float, float]:
+    steps = np.diff(val, axis=1)
+    return float(np.std(steps)), float(np.mean(steps < 0))
+
+
+@pytest.mark.parametrize("task", ["ecg", "darcyflow"])
+def test_sampled_curves_move_from_epoch_to_epoch_as_real_runs_do(task: str) -> None:
+    """Over the recorded architectures, a noisy curve's epoch-to-epoch changes have the spread
+    of the real curves' changes and improve about as often (not a smooth mean)."""
+    bench = Benchmark.load(task, "darts")
+    data = load_training_set(task, "darts", bench.protocol)
+    val = curve_records(data.frame["learning_curve"].tolist()).val[:400]
+    archs = data.archs[:400]
+    sampled = bench.query_curve(archs, with_noise=True, seed=0)
+    real_std, real_share = _records_steps(val)
+    sample_std, sample_share = _records_steps(sampled.sample)
+    mean_std, _ = _records_steps(sampled.mean)
+    assert 0.75 < sample_std / real_std < 1.33
+    assert abs(sample_share - real_share) < 0.1
+    assert np.std(sampled.sample - sampled.mean) > 0.5 * np.std(sampled.mean - np.mean(sampled.mean, axis=0))
+    assert mean_std < sample_std  # the noise is not smoothed away
+
+
+def test_curve_noise_measures_repeats_and_conditions_on_the_final_draw() -> None:
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(60), 3)
+    shared = rng.standard_normal(180)
+    val = np.column_stack([rng.standard_normal(180), shared + 0.1 * rng.standard_normal(180)])
+    final = 2.0 * shared
+    noise = CurveNoise.from_runs(val, final, groups)
+    assert noise.max_epochs == 2 and 1.5 < noise.final_std < 2.5
+    corr = np.asarray(noise.correlation)
+    assert abs(corr[0, 2]) < 0.3 and corr[1, 2] > 0.9
+    assert CurveNoise.from_dict(noise.to_dict()) == noise
+    drawn = noise.sample(np.full(4000, 1.0), np.random.default_rng(1))  # final one std up
+    np.testing.assert_allclose(drawn.mean(axis=0), corr[:2, 2] * np.asarray(noise.stds), atol=0.05)
+    np.testing.assert_allclose(drawn.std(axis=0), np.sqrt(1 - corr[:2, 2] ** 2) * noise.stds, atol=0.05)
+    assert CurveNoise.from_runs(val[:5], final[:5], groups[:5]) is None  # too few repeats
+
+
+def test_a_tiny_fit_on_real_records_saves_loads_and_answers(ecg_records, tmp_path) -> None:
+    data, curves = ecg_records
+    rows = np.arange(120)
+    archs = [data.archs[i] for i in rows]
+    model = fit_curve_model(archs, curves.val[rows], data.scores[rows], data.groups[rows],
+                            space="darts", seconds=curves.seconds[rows], params=TINY_XGB, folds=3)
+    assert model.max_epochs == 4 and model.beta.shape == model.residual_var.shape == (4,)
+    assert np.all(np.isfinite(model.beta)) and np.all(model.residual_var >= 0)
+    assert model.time_fraction[-1] == 1.0 and np.all(np.diff(model.time_fraction) > 0)
+    model.save(tmp_path / "curves", {"note": "test"})
+    loaded = CurveModel.load(tmp_path / "curves")
+    final = Benchmark.load("ecg", "darts")
+    objs = final.space.sample_many(6, rng=4)
+    mean, std = final.predict(objs)
+    for a, b in zip(model.predict(final.space, objs, mean, std), loaded.predict(final.space, objs, mean, std),
+                    strict=True):
+        np.testing.assert_allclose(a, b)
+    bench = Benchmark.from_model(final.model, task="ecg", space="darts", protocol=final.protocol,
+                                 run_noise=final.run_noise, curve_model=loaded)
+    assert bench.query_curve(objs, with_noise=True, seed=0).sample.shape == (6, 4)
+    (tmp_path / "curves" / "epoch_2" / "manifest.json").write_text("{}")
+    with pytest.raises(ArtifactError):
+        CurveModel.load(tmp_path / "curves")
+
+
+def test_fit_curves_binds_the_model_to_its_benchmark(ecg: Benchmark, tmp_path) -> None:
+    from surrogates.curves import fit_curves
+
+    source = artifact_dir("darts", "ecg", ecg.protocol, "ensemble")
+    shutil.copytree(source, tmp_path / "darts" / "ecg" / ecg.protocol / "ensemble")
+    folder = fit_curves("ecg", "darts", artifacts=tmp_path, params=TINY_XGB)
+    assert folder == curves_folder(tmp_path / "darts" / "ecg" / ecg.protocol / "ensemble")
+    with pytest.raises(FileExistsError):
+        fit_curves("ecg", "darts", artifacts=tmp_path, params=TINY_XGB)
+    bench = Benchmark.load("ecg", "darts", None, "ensemble", tmp_path)
+    assert bench.max_epochs == 4
+    assert bench.curves.model.manifest["training_data"]["n_records"] == ecg.manifest["evaluation"]["n_fit"]
+    other = Benchmark.load("ecg", "darts", None, "ensemble", tmp_path)  # as if the benchmark were refit
+    other.manifest = {**other.manifest, "manifest_sha256": "0" * 64}
+    with pytest.raises(ArtifactError, match="another version"):
+        other.query(ecg.space.sample_many(1, rng=0), epochs=1)
+
+
+def test_querying_epochs_imports_no_heavy_library() -> None:
+    heavy = ("torch", "xgboost", "lightgbm", "scipy", "pandas")
+    code = (
+        "import sys\n"
+        "from surrogates import Benchmark\n"
+        "bench = Benchmark.load('darcyflow', space='darts')\n"
+        "archs = bench.space.sample_many(10, rng=0)\n"
+        "bench.query(archs, epochs=2, with_noise=True, seed=0)\n"
+        "bench.query_curve(archs, with_noise=True, seed=0)\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
