@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from graph_encodings.resolve import resolve_archs
+from graph_encodings.resolve import resolve_archs, show
 
 
 def check_targets(y: Any, n: int, what: str = "y") -> np.ndarray:
@@ -18,10 +18,11 @@ def check_targets(y: Any, n: int, what: str = "y") -> np.ndarray:
     try:
         arr = np.asarray(y)
     except ValueError as err:  # ragged nesting
-        raise ValueError(f"{what} must be a flat sequence of {n} scores ({err})") from None
+        raise ValueError(f"{what} must be a flat sequence of {n} scores, got {show(y)} ({err})") from None
     if arr.ndim != 1 or arr.shape[0] != n:
-        raise ValueError(f"{what} has shape {arr.shape}; expected ({n},), one score per architecture")
-    if arr.dtype.kind not in "iuf":
+        raise ValueError(f"{what} has shape {arr.shape}; expected ({n},), one score per "
+                         f"architecture, got {show(y)}")
+    if arr.dtype.kind not in "iuf" or not isinstance(y, np.ndarray):  # a list may hide bools
         for i, value in enumerate(y.tolist() if isinstance(y, np.ndarray) else list(y)):
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise ValueError(f"{what} must be numbers (one score per architecture); "
@@ -38,7 +39,8 @@ def check_groups(groups: Any, n: int, what: str = "noise_groups") -> np.ndarray:
     """``groups`` as an array of ``n`` labels (``ValueError`` otherwise)."""
     arr = np.asarray(groups)
     if arr.ndim != 1 or arr.shape[0] != n:
-        raise ValueError(f"{what} has shape {arr.shape}; expected ({n},), one label per architecture")
+        raise ValueError(f"{what} has shape {arr.shape}; expected ({n},), one label per "
+                         f"architecture, got {show(groups)}")
     return arr
 
 

@@ -159,7 +159,8 @@ def _space_name(space: SearchSpace | str) -> str:
         return space.name
     if isinstance(space, str):
         return space
-    raise TypeError(f"space must be a SearchSpace or a space name, not {type(space).__name__}")
+    raise TypeError(
+        f"space must be a SearchSpace or a space name, got {type(space).__name__} {space!r}")
 
 
 def _resolve_space(space: SearchSpace | str) -> SearchSpace:
@@ -181,8 +182,8 @@ def _space_entry(name: str) -> tuple[Callable[[Sequence[Any]], Any], dict[str, _
 
 def _encoder(space_name: str, kind: str) -> _Encoder:
     kinds = _space_entry(space_name)[1]
-    if kind in kinds:
+    if isinstance(kind, str) and kind in kinds:
         return kinds[kind]
-    elsewhere = [s for s, (_, ks) in _REGISTRY.items() if kind in ks]
+    elsewhere = [s for s, (_, ks) in _REGISTRY.items() if isinstance(kind, str) and kind in ks]
     hint = f" ({kind!r} is defined only for: {', '.join(elsewhere)})" if elsewhere else ""
     raise UnknownNameError("encoding", kind, sorted(kinds), context=f"for space {space_name!r}{hint}")

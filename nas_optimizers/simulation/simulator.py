@@ -36,6 +36,8 @@ test score); the incumbent is the lowest observed score at any fidelity.
 from __future__ import annotations
 
 import heapq
+import math
+import numbers
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -118,7 +120,7 @@ def _check_seeds(seeds: Any) -> list[int]:
                          f"got {seeds!r}")
     seeds = list(seeds)
     if not seeds:
-        raise ValueError("seeds is empty; pass a non-empty collection of integers >= 0")
+        raise ValueError(f"seeds is empty ({seeds!r}); pass a non-empty collection of integers >= 0")
     return [check_seed(s, f"seeds[{i}]") for i, s in enumerate(seeds)]
 
 
@@ -146,14 +148,24 @@ def _check_arguments(
                         f"got {type(benchmark).__name__}")
     if budget_kind not in BUDGET_KINDS:
         raise ValueError(f"unknown budget_kind {budget_kind!r}; valid: {', '.join(BUDGET_KINDS)}")
-    if not (isinstance(budget, (int, float, np.number)) and np.isfinite(budget) and budget > 0):
+    if not _is_positive_number(budget):
         raise ValueError(f"budget must be a finite number > 0, got {budget!r}")
     if budget_kind == "evaluations" and int(budget) != budget:
         raise ValueError(f"an evaluations budget must be a whole number, got {budget!r}")
-    if not isinstance(workers, (int, np.integer)) or workers < 1:
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
         raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
-    if not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0 or n_jobs < -1:
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0 or n_jobs < -1:
         raise ValueError(f"n_jobs must be -1 or an integer >= 1, got {n_jobs!r}")
+
+
+def _is_positive_number(value: Any) -> bool:
+    """Whether ``value`` is a real number (not a bool), finite and > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    try:
+        return 0 < float(value) < math.inf
+    except OverflowError:  # an int beyond float range
+        return False
 
 
 @dataclass(frozen=True)

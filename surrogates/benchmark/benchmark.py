@@ -47,6 +47,7 @@ from surrogates.benchmark.runtime import flops_seconds
 from surrogates.benchmark.store import read_benchmark_manifest, resolve
 from surrogates.curves.query import BenchmarkCurves, query_curve, query_epochs
 from surrogates.disconnected import DisconnectedCells, disconnected_mask
+from surrogates.hyper_parameters import check_bool
 from surrogates.run_noise import RunNoise
 
 MEMO_LIMIT = 1 << 16  # cached predictions per benchmark (archs repeat in NAS runs and tables)
@@ -181,6 +182,7 @@ class Benchmark:
         :class:`~surrogates.tabular_curves.NoLearningCurvesError`.
         """
         check_seed(seed, allow_none=True, allow_generator=True)
+        check_bool("with_noise", with_noise)
         objs = self._resolve(archs)
         if epochs is not None:
             return query_epochs(self, objs, epochs, with_noise, seed)
