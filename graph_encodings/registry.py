@@ -30,24 +30,32 @@ def closest_match(value: Any, valid: Iterable[str]) -> str | None:
 class UnknownNameError(KeyError, ValueError):
     """A name a registry does not know: ``kind``, the bad ``value``, the ``valid`` names and the
     ``closest`` of them, all in the message (``context``, if any, follows the value). A
-    ``KeyError`` and a ``ValueError``."""
+    ``KeyError`` and a ``ValueError``.
 
-    def __init__(self, kind: str, value: Any, valid: Iterable[str], context: str = "") -> None:
+    ``message`` replaces the default text before the closest match, for lookups that say more
+    (e.g. which folder holds no such benchmark); it must name the value and the valid names.
+    """
+
+    def __init__(self, kind: str, value: Any, valid: Iterable[str], context: str = "",
+                 message: str | None = None) -> None:
         self.kind = kind
         self.value = value
         self.valid = list(valid)
         self.context = context
+        self.message = message
         self.closest = closest_match(value, self.valid)
-        listing = ", ".join(self.valid) if self.valid else "none"
+        if message is None:
+            listing = ", ".join(self.valid) if self.valid else "none"
+            where = f" {context}" if context else ""
+            message = f"unknown {kind} {value!r}{where}; valid names: {listing}"
         hint = f"; closest match: {self.closest!r}" if self.closest is not None else ""
-        where = f" {context}" if context else ""
-        super().__init__(f"unknown {kind} {value!r}{where}; valid names: {listing}{hint}")
+        super().__init__(f"{message}{hint}")
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])
 
     def __reduce__(self) -> tuple[Any, ...]:  # pickles (joblib, Ray) with its fields
-        return (type(self), (self.kind, self.value, self.valid, self.context))
+        return (type(self), (self.kind, self.value, self.valid, self.context, self.message))
 
 
 def summary(obj: Any) -> str:

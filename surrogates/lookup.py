@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from graph_encodings.registry import UnknownNameError
+
 
 def pick_protocol(protocol: str | None, present: Sequence[str], owner: str) -> str:
     """``protocol`` when it is one of ``present``; ``None`` picks the only one present.
 
     ``owner`` names whose protocols ``present`` are, for the messages (e.g. "records of task
-    'ecg'"). ``ValueError`` listing ``present`` when ``protocol`` is not among them, or when it is
+    'ecg'"). ``UnknownNameError`` (a ``ValueError``) listing ``present`` when ``protocol`` is not among them, or when it is
     ``None`` and there are several (or none).
     """
     if protocol is None:
@@ -17,5 +19,6 @@ def pick_protocol(protocol: str | None, present: Sequence[str], owner: str) -> s
         many = "several" if present else "no"
         raise ValueError(f"{owner} have {many} protocols {list(present)}; pass protocol=")
     if protocol not in present:
-        raise ValueError(f"{owner} have no protocol {protocol!r}; present: {list(present)}")
+        raise UnknownNameError("protocol", protocol, present, message=(
+            f"{owner} have no protocol {protocol!r}; present: {list(present)}"))
     return protocol

@@ -75,3 +75,14 @@ def test_encoding_registry_lists_the_kinds_of_every_space() -> None:
 def test_benchmarks_take_a_name_or_its_tuple() -> None:
     key = surrogates.list_benchmarks()[0]
     assert surrogates.describe_benchmark(key) == surrogates.describe_benchmark("/".join(key))
+
+
+def test_benchmark_load_answers_unknown_names_with_the_closest() -> None:
+    with pytest.raises(UnknownNameError, match=r"no model 'gni' .*models: \['ensemble'\]; "
+                                               r"closest match: 'ensemble'"):
+        surrogates.Benchmark.load("ninapro", space="nb201", model="gni")
+    with pytest.raises(UnknownNameError, match=r"no protocol 'nb360-nb201-200'.*closest match: "
+                                               r"'nb360-nb201-200ep'"):
+        surrogates.Benchmark.load("ninapro", space="nb201", protocol="nb360-nb201-200")
+    error = UnknownNameError("benchmark task", "x", ["ecg"], message="no benchmark for task 'x'")
+    assert str(pickle.loads(pickle.dumps(error))) == "no benchmark for task 'x'; closest match: 'ecg'"

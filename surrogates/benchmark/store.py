@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from graph_encodings.registry import UnknownNameError
 from surrogates.artifacts import MANIFEST, read_manifest
 from surrogates.errors import ArtifactError
 from surrogates.lookup import pick_protocol
@@ -71,8 +72,9 @@ def pick_space(task: str, space: str | None = None,
         raise ValueError(f"task {task!r} has benchmarks in several spaces {spaces}; "
                          f"pass space= (--space on the command line)")
     tasks = sorted({b[1] for b in available})
-    raise ValueError(f"no benchmark for task {task!r} under {artifacts_folder(artifacts)}; "
-                     f"tasks with benchmarks: {tasks}")
+    raise UnknownNameError("benchmark task", task, tasks, message=(
+        f"no benchmark for task {task!r} under {artifacts_folder(artifacts)}; "
+        f"tasks with benchmarks: {tasks}"))
 
 
 def resolve(task: str, space: str | None, protocol: str | None, model: str,
@@ -85,15 +87,18 @@ def resolve(task: str, space: str | None, protocol: str | None, model: str,
     where = f"under {artifacts_folder(artifacts)} (space/task/protocol/model: {listing})"
     spaces = sorted({b[0] for b in available})
     if space not in spaces:
-        raise ValueError(f"no benchmark for space {space!r}; spaces with artifacts: {spaces} {where}")
+        raise UnknownNameError("benchmark space", space, spaces, message=(
+            f"no benchmark for space {space!r}; spaces with artifacts: {spaces} {where}"))
     tasks = sorted({b[1] for b in available if b[0] == space})
     if task not in tasks:
-        raise ValueError(f"no {space!r} benchmark for task {task!r}; tasks with artifacts: {tasks} {where}")
+        raise UnknownNameError("benchmark task", task, tasks, message=(
+            f"no {space!r} benchmark for task {task!r}; tasks with artifacts: {tasks} {where}"))
     protocols = sorted({b[2] for b in available if b[:2] == (space, task)})
     protocol = pick_protocol(protocol, protocols, f"the {space!r} benchmarks of task {task!r}")
     models = sorted({b[3] for b in available if b[:3] == (space, task, protocol)})
     if model not in models:
-        raise ValueError(f"no model {model!r} for {space}/{task}/{protocol}; models: {models}")
+        raise UnknownNameError("benchmark model", model, models, message=(
+            f"no model {model!r} for {space}/{task}/{protocol}; models: {models}"))
     return artifact_dir(space, task, protocol, model, artifacts)
 
 
