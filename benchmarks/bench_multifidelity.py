@@ -13,7 +13,8 @@ the multi-fidelity ones (successive halving, Hyperband, ASHA, BOHB; eta 2) train
 epochs. All select on what training shows (the validation curve) and are measured alike: the
 regret of the incumbent's recorded final (test) score over the best final score in the table.
 
-Prints, per task, the mean regret +- standard error over seeds at 25 %, 50 % and 100 % of the
+Prints, per task, how well the recorded validation score after each epoch ranks the final
+scores (Kendall tau over the table's architectures, class means), then the mean regret +- standard error over seeds at 25 %, 50 % and 100 % of the
 budget, and the number of trainings started (mean per seed; a continued trial counts once per
 job). ``--surrogate`` runs the same on each task's shipped surrogate benchmark where it has
 learning curves (``Benchmark.max_epochs``), regret then over the best final score predicted for
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.stats import kendalltau
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmark this checkout's code
 
@@ -124,6 +126,10 @@ def main() -> None:
         budget = args.budget * float(np.median(full_times))
         print(f"\n## {task} ({replay.protocol}: {len(replay)} architectures with records, "
               f"{replay.max_epochs} epochs, median full training {np.median(full_times):.1f} s)")
+        curves = replay.table.curves.means
+        taus = [kendalltau(curves[:, e], replay.table.means)[0] for e in range(replay.max_epochs)]
+        print("Kendall tau, validation score after epoch 1.. vs final score: "
+              + " ".join(f"{t:.2f}" for t in taus))
         frames.append(compare(replay, replay.best_score, budget, args.seeds, args.workers,
                               f"{task} replay"))
         if args.surrogate:
