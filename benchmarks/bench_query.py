@@ -48,12 +48,12 @@ def fresh_process_runs(code: str, repeats: int) -> tuple[float, str]:
     return statistics.median(float(r.stdout.split()[-1]) for r in runs), " ".join(lines[:-1])
 
 
-def cold_figures(task: str, space: str, root: str | None, repeats: int) -> str:
+def cold_figures(task: str, space: str, artifacts: str | None, repeats: int) -> str:
     """``import surrogates``, import + first ``Benchmark.load`` and import + load + a query of
     10 architectures, each in fresh processes, with the heavy libraries the last one imported."""
     clock = "import sys, time; t = time.perf_counter(); "
     load = (f"from surrogates import Benchmark; b = Benchmark.load({task!r}, space={space!r}, "
-            f"root={root!r}); ")
+            f"artifacts={artifacts!r}); ")
     imports, _ = fresh_process_runs(clock + "import surrogates; print(time.perf_counter() - t)",
                                     repeats)
     loaded, _ = fresh_process_runs(clock + load + "print(time.perf_counter() - t)", repeats)
@@ -73,9 +73,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--cold-only", action="store_true", help="print the cold-start figures only")
-    parser.add_argument("--root", default=None, help="artifact root (default: the shipped one)")
+    parser.add_argument("--artifacts", default=None,
+                        help="artifacts folder (default: the shipped artifacts)")
     args = parser.parse_args(argv)
-    print(cold_figures(args.tasks[0], args.space, args.root, args.repeats), flush=True)
+    print(cold_figures(args.tasks[0], args.space, args.artifacts, args.repeats), flush=True)
     if args.cold_only:
         return
     import graph_encodings
@@ -84,14 +85,14 @@ def main(argv: list[str] | None = None) -> None:
     space = graph_encodings.get_space(args.space)
     for task in args.tasks:
         start = time.perf_counter()
-        Benchmark.load(task, space=args.space, root=args.root)
+        Benchmark.load(task, space=args.space, artifacts=args.artifacts)
         cold = time.perf_counter() - start
-        load = median_seconds(lambda t=task: Benchmark.load(t, space=args.space, root=args.root), args.repeats)
+        load = median_seconds(lambda t=task: Benchmark.load(t, space=args.space, artifacts=args.artifacts), args.repeats)
         rng = np.random.default_rng(0)
         batches = [space.sample_many(args.n, rng=rng) for _ in range(args.repeats)]
         fresh, fresh_cpu = [], []
         for archs in batches:
-            bench = Benchmark.load(task, space=args.space, root=args.root)
+            bench = Benchmark.load(task, space=args.space, artifacts=args.artifacts)
             t0, c0 = time.perf_counter(), time.process_time()
             bench.query(archs)
             fresh.append(time.perf_counter() - t0)
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
         fresh, fresh_cpu = fresh[1:] or fresh, fresh_cpu[1:] or fresh_cpu
         cached = median_seconds(lambda b=bench, a=batches[-1]: b.query(a), args.repeats)
         singles = [space.sample(rng) for _ in range(50)]
-        bench = Benchmark.load(task, space=args.space, root=args.root)
+        bench = Benchmark.load(task, space=args.space, artifacts=args.artifacts)
         t_single = []
         for arch in singles:
             t0 = time.perf_counter()

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 import graph_encodings
+from graph_encodings.deprecation import renamed_keywords
 from graph_encodings.resolve import resolve_archs
 from graph_encodings.seeds import as_rng, check_seed
 from surrogates.benchmark.query import CurveResult, QueryResult
@@ -84,9 +85,10 @@ class Benchmark:
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
+    @renamed_keywords(root="artifacts")
     def load(cls, task: str, space: str | None = None, protocol: str | None = None,
-             model: str = "ensemble", root: str | os.PathLike[str] | None = None) -> Benchmark:
-        """The benchmark stored under ``root`` (default: the shipped artifacts).
+             model: str = "ensemble", artifacts: str | os.PathLike[str] | None = None) -> Benchmark:
+        """The benchmark stored under the artifacts folder ``artifacts`` (default: the shipped one).
 
         ``space=None``: the only space with a benchmark for ``task`` (``ValueError`` naming the
         spaces when there are several); ``protocol=None``: the only protocol with artifacts for
@@ -95,7 +97,7 @@ class Benchmark:
         """
         from surrogates.base import SurrogateModel
 
-        folder = resolve(task, space, protocol, model, root)
+        folder = resolve(task, space, protocol, model, artifacts)
         manifest = read_benchmark_manifest(folder)
         fitted = SurrogateModel.load(folder / "model")
         runtime = manifest.get("runtime", {})

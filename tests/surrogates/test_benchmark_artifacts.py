@@ -21,7 +21,7 @@ from surrogates.benchmark.records import (
     training_data_hash,
 )
 from surrogates.metrics import kendall_tau
-from training_data.records import DEFAULT_ROOT, Record, RecordStore
+from training_data.records import DEFAULT_STORE, Record, RecordStore
 
 NB201_PROTOCOL = "nb360-nb201-200ep"
 CHECK = surrogates.checking_parameters("ensemble")
@@ -29,7 +29,7 @@ CHECK = surrogates.checking_parameters("ensemble")
 
 def tiny_nb201_store(root: Path, n: int = 60) -> Path:
     """The first ``n`` shipped NinaPro records as a record store of its own."""
-    RecordStore(root).extend(RecordStore(DEFAULT_ROOT).records("ninapro", NB201_PROTOCOL)[:n])
+    RecordStore(root).extend(RecordStore(DEFAULT_STORE).records("ninapro", NB201_PROTOCOL)[:n])
     return root
 
 
@@ -56,7 +56,7 @@ def darts_store(root: Path, n: int = 40, seeds: int = 1, identity_scores: bool =
 def nb201_artifact(tmp_path_factory) -> tuple[Path, Path]:
     base = tmp_path_factory.mktemp("nb201")
     records = tiny_nb201_store(base / "records")
-    folder = fit_benchmark("ninapro", "nb201", out=base / "art", params=CHECK, records_root=records)
+    folder = fit_benchmark("ninapro", "nb201", artifacts=base / "art", params=CHECK, store=records)
     return base / "art", folder
 
 
@@ -69,9 +69,9 @@ def copy_of(nb201_artifact, tmp_path) -> tuple[Path, Path]:
 
 def test_manifest_records_provenance(nb201_artifact) -> None:
     root, folder = nb201_artifact
-    bench = Benchmark.load("ninapro", "nb201", root=root)
+    bench = Benchmark.load("ninapro", "nb201", artifacts=root)
     m = bench.manifest
-    data = load_training_set("ninapro", "nb201", root=folder.parents[4] / "records")
+    data = load_training_set("ninapro", "nb201", store=folder.parents[4] / "records")
     assert m["training_data"]["n_records"] == 60
     assert m["training_data"]["sha256"] == training_data_hash(data)
     assert m["evaluation"]["method"] == "cross_validation" and "small_data" in m["evaluation"]
@@ -88,10 +88,10 @@ def test_repeated_seeds_become_the_run_noise_of_noisy_samples(tmp_path) -> None:
     from surrogates.run_noise import RunNoise
 
     records = darts_store(tmp_path / "records", n=15, seeds=2)
-    fit_benchmark("ecg", "darts", model="xgb", out=tmp_path / "art",
-                  params=surrogates.checking_parameters("xgb"), records_root=records)
-    bench = Benchmark.load("ecg", model="xgb", root=tmp_path / "art")
-    data = load_training_set("ecg", "darts", root=records)
+    fit_benchmark("ecg", "darts", model="xgb", artifacts=tmp_path / "art",
+                  params=surrogates.checking_parameters("xgb"), store=records)
+    bench = Benchmark.load("ecg", model="xgb", artifacts=tmp_path / "art")
+    data = load_training_set("ecg", "darts", store=records)
     expected = RunNoise.from_runs(data.scores, data.groups)
     assert bench.run_noise == expected and expected.dof == 15 and expected.n_groups == 15
     archs = graph_encodings.get_space("darts").sample_many(50, rng=2)
@@ -107,21 +107,21 @@ MEMORISING_XGB = {"n_members": 1, "n_rounds": 60, "noise_folds": 2, "booster_par
 
 def test_cross_validation_holds_out_whole_architectures(tmp_path) -> None:
     records = darts_store(tmp_path / "records", n=30, seeds=2, identity_scores=True)
-    fit_benchmark("ecg", "darts", model="xgb", out=tmp_path / "art", params=MEMORISING_XGB,
-                  records_root=records)
-    evaluation = Benchmark.load("ecg", model="xgb", root=tmp_path / "art").manifest["evaluation"]
+    fit_benchmark("ecg", "darts", model="xgb", artifacts=tmp_path / "art", params=MEMORISING_XGB,
+                  store=records)
+    evaluation = Benchmark.load("ecg", model="xgb", artifacts=tmp_path / "art").manifest["evaluation"]
     assert evaluation["method"] == "cross_validation" and evaluation["split_unit"] == "architecture"
     assert abs(evaluation["metrics"]["kendall_tau"]) < 0.3  # unseen archs: nothing to predict from
 
 
 def test_holdout_scores_the_shipped_model_on_unseen_architectures(tmp_path) -> None:
     records = darts_store(tmp_path / "records", n=260, seeds=2, identity_scores=True)
-    fit_benchmark("ecg", "darts", model="xgb", out=tmp_path / "art", params=MEMORISING_XGB,
-                  records_root=records)
-    bench = Benchmark.load("ecg", model="xgb", root=tmp_path / "art")
+    fit_benchmark("ecg", "darts", model="xgb", artifacts=tmp_path / "art", params=MEMORISING_XGB,
+                  store=records)
+    bench = Benchmark.load("ecg", model="xgb", artifacts=tmp_path / "art")
     evaluation = bench.manifest["evaluation"]
     assert evaluation["method"] == "holdout" and evaluation["split_unit"] == "architecture"
-    data = load_training_set("ecg", "darts", root=records)
+    data = load_training_set("ecg", "darts", store=records)
     test = held_out_rows(data, evaluation)
     assert len(test) == evaluation["n_test"] == 50 and evaluation["n_fit"] == 520 - 50  # 25 pairs < 10 %
     assert not set(data.groups[test]) & set(np.delete(data.groups, test))
@@ -132,7 +132,7 @@ def test_holdout_scores_the_shipped_model_on_unseen_architectures(tmp_path) -> N
 
 def test_held_out_rows_of_an_older_manifest_are_record_by_record(tmp_path) -> None:
     records = darts_store(tmp_path / "records", n=30, seeds=2)
-    data = load_training_set("ecg", "darts", root=records)
+    data = load_training_set("ecg", "darts", store=records)
     older = {"method": "holdout", "split_seed": 3, "test_fraction": 0.1}
     np.testing.assert_array_equal(held_out_rows(data, older), split_records(60, 3, 0.1)[1])
     np.testing.assert_array_equal(held_out_rows(data, {**older, "split_unit": "architecture"}),
@@ -144,8 +144,8 @@ def test_held_out_rows_of_an_older_manifest_are_record_by_record(tmp_path) -> No
 def test_refuses_to_overwrite(nb201_artifact) -> None:
     root, folder = nb201_artifact
     with pytest.raises(FileExistsError, match="overwrite"):
-        fit_benchmark("ninapro", "nb201", out=root, params=CHECK,
-                      records_root=folder.parents[4] / "records")
+        fit_benchmark("ninapro", "nb201", artifacts=root, params=CHECK,
+                      store=folder.parents[4] / "records")
 
 
 def test_tampered_file_is_named(copy_of) -> None:
@@ -155,14 +155,14 @@ def test_tampered_file_is_named(copy_of) -> None:
     data[-1] ^= 1
     target.write_bytes(bytes(data))
     with pytest.raises(ArtifactError, match="xgb_0.ubj.gz"):
-        Benchmark.load("ninapro", "nb201", root=root)
+        Benchmark.load("ninapro", "nb201", artifacts=root)
 
 
 def test_added_file_is_refused(copy_of) -> None:
     root, folder = copy_of
     (folder / "model" / "extra.pt").write_bytes(b"x")
     with pytest.raises(ArtifactError, match="extra.pt"):
-        Benchmark.load("ninapro", "nb201", root=root)
+        Benchmark.load("ninapro", "nb201", artifacts=root)
 
 
 def _rewrite(folder: Path, change) -> None:
@@ -178,14 +178,14 @@ def test_library_major_version_mismatch(copy_of) -> None:
     root, folder = copy_of
     _rewrite(folder, lambda m: m["library_versions"].update(xgboost="0.90"))
     with pytest.raises(VersionMismatchError, match=r"xgboost 0\.90.*xgboost \d"):
-        Benchmark.load("ninapro", "nb201", root=root)
+        Benchmark.load("ninapro", "nb201", artifacts=root)
 
 
 def test_format_version_mismatch(copy_of) -> None:
     root, folder = copy_of
     _rewrite(folder, lambda m: m.update(benchmark_format_version=99))
     with pytest.raises(ArtifactError, match="benchmark_format_version 99"):
-        Benchmark.load("ninapro", "nb201", root=root)
+        Benchmark.load("ninapro", "nb201", artifacts=root)
 
 
 def test_edited_manifest_is_detected(copy_of) -> None:
@@ -193,20 +193,20 @@ def test_edited_manifest_is_detected(copy_of) -> None:
     path = folder / "manifest.json"
     path.write_text(path.read_text().replace('"n_records": 60', '"n_records": 61'))
     with pytest.raises(ArtifactError, match="modified"):
-        Benchmark.load("ninapro", "nb201", root=root)
+        Benchmark.load("ninapro", "nb201", artifacts=root)
 
 
 def test_empty_root_lists_nothing(tmp_path) -> None:
     assert surrogates.list_benchmarks(tmp_path) == []
     with pytest.raises(ValueError, match=r"spaces with artifacts: \[\]"):
-        Benchmark.load("ninapro", "nb201", root=tmp_path)
+        Benchmark.load("ninapro", "nb201", artifacts=tmp_path)
 
 
 def test_darts_benchmark_with_runtime_surrogate(tmp_path) -> None:
     records = darts_store(tmp_path / "records")
-    fit_benchmark("ecg", "darts", model="xgb", out=tmp_path / "art",
-                  params=surrogates.checking_parameters("xgb"), records_root=records)
-    bench = Benchmark.load("ecg", model="xgb", root=tmp_path / "art")
+    fit_benchmark("ecg", "darts", model="xgb", artifacts=tmp_path / "art",
+                  params=surrogates.checking_parameters("xgb"), store=records)
+    bench = Benchmark.load("ecg", model="xgb", artifacts=tmp_path / "art")
     assert bench.protocol == "ecg-cpu-v1" and bench.manifest["runtime"]["kind"] == "surrogate"
     assert bench.manifest["runtime"]["cross_validation"]["median_ratio_error"] >= 1.0
     space = graph_encodings.get_space("darts")
@@ -215,7 +215,7 @@ def test_darts_benchmark_with_runtime_surrogate(tmp_path) -> None:
     assert result.runtime.shape == (5,) and np.all(result.runtime > 0)
     np.testing.assert_allclose(bench.cost(archs), result.runtime)
     np.testing.assert_array_equal(bench.query(archs[::-1]).runtime, result.runtime[::-1])  # memoised
-    fresh = Benchmark.load("ecg", model="xgb", root=tmp_path / "art")
+    fresh = Benchmark.load("ecg", model="xgb", artifacts=tmp_path / "art")
     np.testing.assert_allclose(fresh.cost(archs[2:]), result.runtime[2:])  # cost alone, no query
     # NB301 ConfigSpace dicts are accepted too
     from graph_encodings.spaces.nb301_configspace import to_configspace_dict
@@ -246,9 +246,9 @@ def test_tuning_runs_inside_the_fitting_pool_and_is_recorded(tmp_path) -> None:
 
     records = tiny_nb201_store(tmp_path / "records", n=600)
     options = TuningOptions(n_trials=3, validation_fraction=0.3)
-    folder = fit_benchmark("ninapro", "nb201", model="xgb", out=tmp_path / "art", records_root=records,
+    folder = fit_benchmark("ninapro", "nb201", model="xgb", artifacts=tmp_path / "art", store=records,
                            params=surrogates.checking_parameters("xgb"), tuning=options)
-    manifest = Benchmark.load("ninapro", "nb201", model="xgb", root=tmp_path / "art").manifest
+    manifest = Benchmark.load("ninapro", "nb201", model="xgb", artifacts=tmp_path / "art").manifest
     tuning = manifest["tuning"]
     assert len(tuning["trials"]) == 3 and tuning["metric"] == "kendall_tau"
     # Tuned within the 90 % pool only (whole twin groups held out: a few records under 60), on
@@ -269,15 +269,15 @@ def test_tuning_is_skipped_on_small_data_with_the_reason(tmp_path) -> None:
     from surrogates.benchmark.fitting import TuningOptions
 
     records = tiny_nb201_store(tmp_path / "records")
-    fit_benchmark("ninapro", "nb201", model="xgb", out=tmp_path / "art", records_root=records,
+    fit_benchmark("ninapro", "nb201", model="xgb", artifacts=tmp_path / "art", store=records,
                   params=surrogates.checking_parameters("xgb"), tuning=TuningOptions(n_trials=2))
-    manifest = Benchmark.load("ninapro", "nb201", model="xgb", root=tmp_path / "art").manifest
+    manifest = Benchmark.load("ninapro", "nb201", model="xgb", artifacts=tmp_path / "art").manifest
     assert "only 60 records" in manifest["tuning"]["skipped"]
 
 
 def test_architecture_means_collapse_seeds_to_one_target(tmp_path) -> None:
     records = darts_store(tmp_path / "records", n=6, seeds=3)
-    data = load_training_set("ecg", "darts", root=records)
+    data = load_training_set("ecg", "darts", store=records)
     archs, means, groups, counts = data.architecture_means(np.arange(len(data)))
     assert len(archs) == len(means) == len(groups) == 6 and counts.tolist() == [3] * 6
     for arch_hash, mean in zip(groups, means, strict=True):
@@ -288,7 +288,7 @@ def test_architecture_means_collapse_seeds_to_one_target(tmp_path) -> None:
 
 def test_imported_isomorphic_twins_stay_separate_targets(tmp_path) -> None:
     records = tiny_nb201_store(tmp_path / "records", n=200)
-    data = load_training_set("ninapro", "nb201", root=records)
+    data = load_training_set("ninapro", "nb201", store=records)
     archs, means, groups, counts = data.architecture_means(np.arange(len(data)))
     assert archs == data.archs and counts.tolist() == [1] * 200  # one row per imported cell
     np.testing.assert_array_equal(means, data.scores)
@@ -297,12 +297,12 @@ def test_imported_isomorphic_twins_stay_separate_targets(tmp_path) -> None:
 
 def test_holdout_reports_metrics_against_single_runs_and_seed_means(tmp_path) -> None:
     records = darts_store(tmp_path / "records", n=200, seeds=3)
-    fit_benchmark("ecg", "darts", model="xgb", out=tmp_path / "art",
-                  params=surrogates.checking_parameters("xgb"), records_root=records)
-    bench = Benchmark.load("ecg", model="xgb", root=tmp_path / "art")
+    fit_benchmark("ecg", "darts", model="xgb", artifacts=tmp_path / "art",
+                  params=surrogates.checking_parameters("xgb"), store=records)
+    bench = Benchmark.load("ecg", model="xgb", artifacts=tmp_path / "art")
     evaluation = bench.manifest["evaluation"]
     assert evaluation["target"] == "per-architecture mean score"
-    data = load_training_set("ecg", "darts", root=records)
+    data = load_training_set("ecg", "darts", store=records)
     test = held_out_rows(data, evaluation)
     seed_mean = evaluation["seed_mean"]
     assert seed_mean["n_archs"] == len(test) // 3 == len(set(data.groups[test]))

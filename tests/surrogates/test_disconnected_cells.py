@@ -11,7 +11,7 @@ from surrogates import Benchmark
 from surrogates.benchmark import fit_benchmark
 from surrogates.disconnected import DisconnectedCells, apply_rule, disconnected_mask
 from surrogates.registry import create
-from training_data.records import DEFAULT_ROOT, RecordStore
+from training_data.records import DEFAULT_STORE, RecordStore
 
 NB201 = graph_encodings.get_space("nb201")
 DEAD = "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|"  # node 1 leads nowhere
@@ -48,7 +48,7 @@ def test_rule_from_records_and_its_manifest_form() -> None:
 
 def nb201_records_with_dead_cells(root: Path, n_connected: int = 120, n_dead: int = 30) -> Path:
     """Shipped CIFAR-100 NB201 records: ``n_connected`` working cells and ``n_dead`` dead ones."""
-    records = RecordStore(DEFAULT_ROOT).records("cifar100", "nb360-nb201-200ep")
+    records = RecordStore(DEFAULT_STORE).records("cifar100", "nb360-nb201-200ep")
     dead = [NB201.is_disconnected(NB201.parse(r.arch)) for r in records]
     chosen = ([r for r, d in zip(records, dead, strict=True) if not d][:n_connected]
               + [r for r, d in zip(records, dead, strict=True) if d][:n_dead])
@@ -58,9 +58,9 @@ def nb201_records_with_dead_cells(root: Path, n_connected: int = 120, n_dead: in
 
 def test_fitted_benchmark_answers_dead_cells_by_rule(tmp_path: Path) -> None:
     records = nb201_records_with_dead_cells(tmp_path / "records")
-    fit_benchmark("cifar100", "nb201", model="xgb", out=tmp_path / "art", params=FIT_PARAMS,
-                  records_root=records)
-    bench = Benchmark.load("cifar100", "nb201", model="xgb", root=tmp_path / "art")
+    fit_benchmark("cifar100", "nb201", model="xgb", artifacts=tmp_path / "art", params=FIT_PARAMS,
+                  store=records)
+    bench = Benchmark.load("cifar100", "nb201", model="xgb", artifacts=tmp_path / "art")
     rule = bench.manifest["disconnected_cells"]  # the table's 99.0 (100 - chance), to float noise
     assert rule["n_records"] == 30 and rule["score"] == pytest.approx(99.0)
     assert rule["std"] == pytest.approx(99e-6)  # the resolution floor: the records differ by ~1e-9
