@@ -151,16 +151,16 @@ def test_bohb_proposals_follow_its_model() -> None:
 def test_a_trial_is_continued_only_after_its_result(name: str) -> None:
     """However many jobs are outstanding, no trial has two at once, and every continuation
     resumes from the epochs the trial was told at."""
-    optimizer = create(name, "darts", seed=2, max_epochs=8)
+    optimizer = create(name, "nb201", seed=2, max_epochs=8)
     rng = np.random.default_rng(0)
     outstanding: list[Job] = []
     told: dict[int, int] = {}
-    for _ in range(200):
+    for _ in range(120):
         while len(outstanding) < 4:
             job = optimizer.ask()
             assert job.trial not in {j.trial for j in outstanding}
             assert job.resume_from == told.get(job.trial, 0) < job.epochs <= 8
-            assert get_space("darts").validate(job.arch) == job.arch
+            assert get_space("nb201").validate(job.arch) == job.arch
             outstanding.append(job)
         job = outstanding.pop(int(rng.integers(len(outstanding))))  # any order
         optimizer.tell(job, float(rng.random()))

@@ -1,5 +1,6 @@
 """The syne-tune backend: configuration spaces, the epoch blackbox, pause and resume, and one of
-syne-tune's schedulers (ASHA) run for real on the replay of the shipped ECG records.
+syne-tune's schedulers (ASHA) run for real on the replay of the shipped ECG records and on the
+shipped ECG surrogate benchmark.
 
 Skipped only where syne-tune is not installed (the 'synetune' extra, which `make test` installs).
 """
@@ -13,7 +14,7 @@ pytest.importorskip("syne_tune", reason="syne-tune is not installed: pip install
                                         "(make test installs it)")
 
 from graph_encodings import get_space  # noqa: E402
-from nas_optimizers.simulation import RecordReplay, toy_benchmark  # noqa: E402
+from nas_optimizers.simulation import RecordReplay, evaluation_seed, toy_benchmark  # noqa: E402
 from nas_optimizers.synetune import (  # noqa: E402
     BenchmarkBackend,
     EpochBlackbox,
@@ -76,8 +77,8 @@ def test_syne_tune_asha_runs_on_the_replay_of_the_shipped_records() -> None:
     frame = run_synetune(
         lambda cs, max_t: ASHA(cs, metric="error", time_attr="epoch", max_t=max_t,
                                reduction_factor=2, random_seed=0),
-        replay, max_wallclock_time=600.0, n_workers=4, seed=0)
-    assert frame["st_tuner_time"].max() <= 600.0 + 30.0  # simulated, not real seconds
+        replay, max_wallclock_time=300.0, n_workers=4, seed=0)
+    assert frame["st_tuner_time"].max() <= 300.0 + 30.0  # simulated, not real seconds
     assert frame["trial_id"].nunique() > 20 and set(frame["epoch"]) == {1, 2, 3, 4}
     per_trial = frame.groupby("trial_id")["epoch"].max()
     assert (per_trial < 4).any() and (per_trial == 4).any()  # ASHA stopped some early
@@ -85,3 +86,24 @@ def test_syne_tune_asha_runs_on_the_replay_of_the_shipped_records() -> None:
     assert all(get_space("darts").parse(a) in archs for a in frame["arch"].unique())
     best = frame.loc[frame["error"].idxmin()]
     assert best["true_final"] == pytest.approx(float(replay.query([best["arch"]]).mean[0]))
+
+
+def test_syne_tune_asha_runs_on_a_shipped_surrogate_benchmark() -> None:
+    """The shipped ECG surrogate (DARTS, learning curves of 4 epochs): syne-tune's ASHA searches
+    the whole DARTS space through the 24-hyper-parameter configuration space."""
+    from syne_tune.optimizer.baselines import ASHA
+
+    from surrogates import Benchmark
+
+    bench = Benchmark.load("ecg", space="darts")
+    assert bench.max_epochs == 4
+    frame = run_synetune(
+        lambda cs, max_t: ASHA(cs, metric="error", time_attr="epoch", max_t=max_t,
+                               reduction_factor=2, random_seed=1),
+        bench, max_wallclock_time=150.0, n_workers=4, seed=1)
+    assert frame["trial_id"].nunique() > 10 and set(frame["epoch"]) == {1, 2, 3, 4}
+    trial = frame[frame["epoch"] == 4].iloc[0]
+    rows = frame[frame["trial_id"] == trial["trial_id"]].sort_values("epoch")
+    curve = bench.query_curve([trial["arch"]], with_noise=True,
+                              seed=evaluation_seed(1, int(trial["trial_id"]))).sample[0]
+    np.testing.assert_allclose(rows["error"], curve)  # the trial's noisy curve, epoch by epoch
