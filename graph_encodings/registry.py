@@ -17,14 +17,15 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 
 
+CLOSE_ENOUGH = 0.6  # difflib's similarity ratio below which a name is not offered as a match
+
+
 def closest_match(value: Any, valid: Iterable[str]) -> str | None:
-    """The name of ``valid`` most similar to ``value`` (difflib, case-insensitive); None if empty."""
-    names = list(valid)
-    if not names:
-        return None
-    lowered = {name.lower(): name for name in reversed(names)}  # first spelling wins
-    match = difflib.get_close_matches(str(value).lower(), list(lowered), n=1, cutoff=0.0)
-    return lowered[match[0]] if match else names[0]
+    """The name of ``valid`` most similar to ``value`` (difflib, case-insensitive), or None when
+    none is similar enough (ratio < ``CLOSE_ENOUGH``: no far-fetched suggestion)."""
+    lowered = {name.lower(): name for name in reversed(list(valid))}  # first spelling wins
+    match = difflib.get_close_matches(str(value).lower(), list(lowered), n=1, cutoff=CLOSE_ENOUGH)
+    return lowered[match[0]] if match else None
 
 
 class UnknownNameError(KeyError, ValueError):

@@ -62,7 +62,9 @@ def test_unknown_name_error_reads_and_pickles() -> None:
     again = pickle.loads(pickle.dumps(error))
     assert type(again) is UnknownNameError and str(again) == str(error)
     assert UnknownNameError("task", 3, []).closest is None  # nothing registered: no match
-    assert UnknownNameError("task", None, ["ecg"]).closest == "ecg"  # non-strings too
+    assert UnknownNameError("task", "Ecg ", ["ecg"]).closest == "ecg"  # case and a typo
+    assert UnknownNameError("task", None, ["ecg"]).closest is None  # nothing alike: no suggestion
+    assert UnknownNameError("task", "spherical", ["ecg", "psicov"]).closest is None
     assert UnknownNameError("space", "DARTS", ["darts", "nb201"]).closest == "darts"
 
 
@@ -78,11 +80,11 @@ def test_benchmarks_take_a_name_or_its_tuple() -> None:
 
 
 def test_benchmark_load_answers_unknown_names_with_the_closest() -> None:
-    with pytest.raises(UnknownNameError, match=r"no model 'gni' .*models: \['ensemble'\]; "
+    with pytest.raises(UnknownNameError, match=r"no model 'ensembel' .*models: \['ensemble'\]; "
                                                r"closest match: 'ensemble'"):
-        surrogates.Benchmark.load("ninapro", space="nb201", model="gni")
+        surrogates.Benchmark.load("ninapro", space="nb201", model="ensembel")
     with pytest.raises(UnknownNameError, match=r"no protocol 'nb360-nb201-200'.*closest match: "
                                                r"'nb360-nb201-200ep'"):
         surrogates.Benchmark.load("ninapro", space="nb201", protocol="nb360-nb201-200")
-    error = UnknownNameError("benchmark task", "x", ["ecg"], message="no benchmark for task 'x'")
-    assert str(pickle.loads(pickle.dumps(error))) == "no benchmark for task 'x'; closest match: 'ecg'"
+    error = UnknownNameError("benchmark task", "ecgg", ["ecg"], message="no benchmark for task 'ecgg'")
+    assert str(pickle.loads(pickle.dumps(error))) == "no benchmark for task 'ecgg'; closest match: 'ecg'"
