@@ -30,8 +30,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from surrogates.aleatoric import aleatoric_variance, pooled_group_variance, residual_excess_variance
-from surrogates.base import SurrogateModel
+from surrogates.base import SurrogateModel, canonical_forms
 from surrogates.estimators.trees import TreeEnsembleRegressor
+from surrogates.features import FEATURE_SETS, graph_features
 from surrogates.hyper_parameters import check_choice, check_int, check_real
 from surrogates.models.lazy_estimator import LazyEstimatorFiles
 from surrogates.registry import register
@@ -77,6 +78,7 @@ class TreeModel(LazyEstimatorFiles, SurrogateModel):
         "val_fraction": 0.1,
         "noise_folds": 5,
         "n_jobs": 1,
+        "features": None,  # None or "graf": data-free graph features appended (surrogates.features)
     }
 
     @classmethod
@@ -97,6 +99,7 @@ class TreeModel(LazyEstimatorFiles, SurrogateModel):
         check_real("val_fraction", hp["val_fraction"], 0.0, 1.0, high_open=True)
         check_int("noise_folds", hp["noise_folds"], 0)
         check_int("n_jobs", hp["n_jobs"], 1)
+        check_choice("features", hp["features"], [None, *FEATURE_SETS])
 
     def _estimator(self, seed: int) -> TreeEnsembleRegressor:
         hp = self.hp
@@ -109,7 +112,8 @@ class TreeModel(LazyEstimatorFiles, SurrogateModel):
 
     def _fit_z(self, space: Any, archs: list[Any], z: np.ndarray, groups: np.ndarray) -> None:
         self.encoding_ = self.hp["encoding"] or self.auto_encoding(space.name)
-        X = np.asarray(self._encode(space, archs, self.encoding_), dtype=np.float32)
+        self.features_ = self.hp["features"]
+        X = self._inputs(space, archs)
         seed = int(self.hp["seed"])
         est = self._estimator(seed).fit(X, z)
         if est.has_oob:
@@ -121,6 +125,14 @@ class TreeModel(LazyEstimatorFiles, SurrogateModel):
         self.repeat_noise_dof_ = dof
         self.noise_var_ = aleatoric_variance(repeat_var, dof, excess)
         self.estimator_ = est
+
+    def _inputs(self, space: Any, archs: list[Any]) -> np.ndarray:
+        """The trees' input rows: the flat encoding, then the graph features if any."""
+        X = np.asarray(self._encode(space, archs, self.encoding_), dtype=np.float32)
+        if self.features_ is None:
+            return X
+        forms = canonical_forms(space, archs) if self.hp["canonical"] else archs
+        return np.concatenate([X, graph_features(space, forms)], axis=1)
 
     def _out_of_fold_excess(self, X: np.ndarray, z: np.ndarray, seed: int) -> float | None:
         k = min(int(self.hp["noise_folds"]), len(z))
@@ -140,16 +152,17 @@ class TreeModel(LazyEstimatorFiles, SurrogateModel):
 
     def _predict_z_noise(self, space: Any, archs: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Noise: the learnt aleatoric term (:mod:`surrogates.aleatoric`), constant over archs."""
-        X = np.asarray(self._encode(space, archs, self.encoding_), dtype=np.float32)
+        X = self._inputs(space, archs)
         mean, var = self.estimator_.predict(X)
         return mean, var + self.noise_var_, np.full(len(mean), self.noise_var_)
 
     def _state(self) -> dict[str, Any]:
-        return {"encoding": self.encoding_, "noise_var": self.noise_var_,
+        return {"encoding": self.encoding_, "features": self.features_, "noise_var": self.noise_var_,
                 "repeat_noise_var": self.repeat_noise_var_, "repeat_noise_dof": self.repeat_noise_dof_}
 
     def _set_state(self, state: dict[str, Any]) -> None:
         self.encoding_ = str(state["encoding"])
+        self.features_ = state.get("features")  # artifacts saved before graph features: none
         self.noise_var_ = float(state["noise_var"])
         self.repeat_noise_var_ = float(state["repeat_noise_var"])
         self.repeat_noise_dof_ = int(state["repeat_noise_dof"])
