@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from surrogates.curves.records import curve_records
+
 
 class NoLearningCurvesError(ValueError):
     """A benchmark was asked for a score after ``E`` epochs but has no learning curves."""
@@ -80,22 +82,11 @@ def curves_from_records(
     """The records' ``learning_curve`` column grouped by class (``order`` sorts the rows by
     class, ``bounds`` splits them), or ``None`` when a run has no curve, curves differ in
     length or a validation score is missing or not finite (tables imported without curves)."""
-    seconds: np.ndarray | None = None
-    lengths = {len(c) if isinstance(c, (list, tuple)) else -1 for c in curves}
-    if len(lengths) != 1 or min(lengths) < 1:
+    arrays = curve_records(curves)
+    if arrays is None:
         return None
-    try:
-        scores = np.array([[float(e["val_score"]) for e in c] for c in curves])
-    except (KeyError, TypeError, ValueError):
-        return None
-    if not np.isfinite(scores).all():
-        return None
-    try:
-        epoch_seconds = np.array([[float(e["seconds"]) for e in c] for c in curves])
-        if np.isfinite(epoch_seconds).all() and (epoch_seconds > 0).all():
-            seconds = np.cumsum(epoch_seconds, axis=1)
-    except (KeyError, TypeError, ValueError):
-        seconds = None
+    scores = arrays.val
+    seconds = None if arrays.seconds is None else np.cumsum(arrays.seconds, axis=1)
     split_scores = np.split(scores[order], bounds)
     split_seconds = None if seconds is None else np.split(seconds[order], bounds)
     return RecordedCurves(split_scores, split_seconds)

@@ -17,6 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_folder_option(parser, "--artifacts", SHIPPED_ARTIFACTS_HELP, old=("--out",))
     parser.add_argument("--threads", type=int, default=None, help="torch threads while fitting")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing benchmark")
+    parser.add_argument("--no-curves", action="store_true",
+                        help="skip the learning-curve model (fitted by default where the records "
+                             "have learning curves)")
     parser.add_argument("--tune-trials", type=int, default=0,
                         help="tune the hyper-parameters first: random-search trials (0 = off)")
     parser.add_argument("--tune-budget-s", type=float, default=None, help="time budget of tuning")
@@ -40,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
                             metric=args.tune_metric) if args.tune_trials > 0 else None)
     folder = fit_benchmark(args.task, args.space, args.protocol, args.model, artifacts=args.artifacts,
                            params=params, store=args.store, seed=args.seed,
-                           overwrite=args.overwrite, tuning=tuning)
+                           overwrite=args.overwrite, tuning=tuning, curves=not args.no_curves)
     manifest = read_benchmark_manifest(folder)
     evaluation = manifest["evaluation"]
     metrics = evaluation["metrics"]
@@ -56,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
               + "  ".join(f"{k}={seed_mean['metrics'][k]:.4g}" for k in shown))
     elif seed_mean:
         print(f"  against seed means: {seed_mean['note']}")
+    from surrogates.curves import curves_folder
+
+    if (curves_folder(folder) / "manifest.json").is_file():
+        print(f"learning curves: {curves_folder(folder)} (validation: benchmarks/bench_curves.py)")
     if manifest.get("tuning"):
         tuned = manifest["tuning"]
         print("tuning: " + (tuned["skipped"] if "skipped" in tuned else

@@ -35,7 +35,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -46,10 +46,12 @@ from graph_encodings.seeds import as_rng, check_seed
 from surrogates.benchmark.query import CurveResult, QueryResult
 from surrogates.benchmark.runtime import flops_seconds
 from surrogates.benchmark.store import read_benchmark_manifest, resolve
-from surrogates.curves.query import BenchmarkCurves, query_curve, query_epochs
 from surrogates.disconnected import DisconnectedCells, disconnected_mask
 from surrogates.hyper_parameters import check_bool
 from surrogates.run_noise import RunNoise
+
+if TYPE_CHECKING:  # the curve machinery is imported on the first question about epochs
+    from surrogates.curves.query import BenchmarkCurves
 
 MEMO_LIMIT = 1 << 16  # cached predictions per benchmark (archs repeat in NAS runs and tables)
 
@@ -80,8 +82,9 @@ class Benchmark:
         self._complexity: Any = None
         self._memo: dict[Any, tuple[float, float, float]] = {}
         self.folder: Path | None = None
-        self._curves: Any = None if curve_model is None else BenchmarkCurves(curve_model)
-        self._curves_read = curve_model is not None
+        self._curve_model = curve_model
+        self._curves: BenchmarkCurves | None = None
+        self._curves_read = False
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -187,6 +190,8 @@ class Benchmark:
         check_bool("with_noise", with_noise)
         objs = self._resolve(archs)
         if epochs is not None:
+            from surrogates.curves.query import query_epochs
+
             return query_epochs(self, objs, epochs, with_noise, seed)
         mean, std, noise, seconds = self._predict(objs)
         sample = None
@@ -208,7 +213,10 @@ class Benchmark:
     def curves(self) -> BenchmarkCurves | None:
         """The learning-curve model (read on first use), or None when there is none."""
         if not self._curves_read:
-            self._curves = BenchmarkCurves.for_folder(self.folder, self.manifest)
+            from surrogates.curves.query import BenchmarkCurves
+
+            self._curves = (BenchmarkCurves(self._curve_model) if self._curve_model is not None
+                            else BenchmarkCurves.for_folder(self.folder, self.manifest))
             self._curves_read = True
         return self._curves
 
@@ -225,6 +233,8 @@ class Benchmark:
         real ones (seeded as :meth:`query`: the runs whose final scores a noisy final query with
         the same seed draws), ``.runtime`` the seconds to the end of each epoch.
         :class:`~surrogates.tabular_curves.NoLearningCurvesError` without learning curves."""
+        from surrogates.curves.query import query_curve
+
         check_seed(seed, allow_none=True, allow_generator=True)
         return query_curve(self, self._resolve(archs), with_noise, seed)
 

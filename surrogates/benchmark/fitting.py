@@ -259,7 +259,7 @@ def fit_benchmark(
     task: str, space: str = "darts", protocol: str | None = None, model: str = "ensemble", *,
     artifacts: str | os.PathLike[str] | None = None, params: dict[str, Any] | None = None,
     store: str | os.PathLike[str] | None = None, seed: int = 0, overwrite: bool = False,
-    tuning: TuningOptions | None = None,
+    tuning: TuningOptions | None = None, curves: bool | dict[str, Any] = False,
 ) -> Path:
     """Fit ``model`` on the ok records of ``task``/``space``/``protocol`` and write the artifacts.
 
@@ -267,7 +267,10 @@ def fit_benchmark(
     folder (default: the shipped ``surrogates/artifacts``); the benchmark goes to
     ``artifacts/<space>/<task>/<protocol>/<model>/``. ``params``: hyper-parameters (default:
     :func:`surrogates.benchmark.shipping.shipped_params`). ``tuning``: tune them first within the
-    fitting pool (module docstring). Returns the folder.
+    fitting pool (module docstring). ``curves``: also fit the learning-curve model where the
+    records have curves (:func:`surrogates.curves.fit_curves`; a dict: its ``xgb`` recipe instead
+    of the shipped one; ``nb360 fit`` does unless ``--no-curves``); a curve model of the replaced
+    benchmark is removed either way (it was fitted against that one). Returns the folder.
     """
     from surrogates.benchmark.shipping import shipped_params
     from surrogates.complexity import NetworkLayout, complexity_table
@@ -314,4 +317,21 @@ def fit_benchmark(
         if folder.exists():
             shutil.rmtree(folder)
         shutil.move(str(staging), str(folder))
+    _refit_curves(folder, data, curves, artifacts, store)
     return folder
+
+
+def _refit_curves(folder: Path, data: TrainingSet, fit: bool | dict[str, Any],
+                  artifacts: str | os.PathLike[str] | None,
+                  store: str | os.PathLike[str] | None) -> None:
+    """Remove the curve model of the benchmark just replaced in ``folder``; with ``fit``, fit a
+    new one (``fit``: a dict is its recipe) where the records have learning curves."""
+    from surrogates.curves import curve_records, curves_folder
+
+    shutil.rmtree(curves_folder(folder), ignore_errors=True)
+    if fit and "learning_curve" in data.frame.columns and curve_records(
+            data.frame["learning_curve"].tolist()) is not None:
+        from surrogates.curves import fit_curves
+
+        fit_curves(data.task, data.space, data.protocol, folder.name, artifacts=artifacts, store=store,
+                   params=fit if isinstance(fit, dict) else None)

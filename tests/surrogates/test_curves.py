@@ -186,16 +186,33 @@ def test_fit_curves_binds_the_model_to_its_benchmark(ecg: Benchmark, tmp_path) -
         other.query(ecg.space.sample_many(1, rng=0), epochs=1)
 
 
-def test_querying_epochs_imports_no_heavy_library() -> None:
+def test_querying_epochs_imports_no_heavy_library_and_the_default_query_no_curve_code() -> None:
     heavy = ("torch", "xgboost", "lightgbm", "scipy", "pandas")
     code = (
         "import sys\n"
         "from surrogates import Benchmark\n"
         "bench = Benchmark.load('darcyflow', space='darts')\n"
         "archs = bench.space.sample_many(10, rng=0)\n"
+        "bench.query(archs, with_noise=True, seed=0)\n"
+        "print('surrogates.curves' in sys.modules)\n"  # the default query never reaches it
         "bench.query(archs, epochs=2, with_noise=True, seed=0)\n"
         "bench.query_curve(archs, with_noise=True, seed=0)\n"
         f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert out.stdout.split("\n")[:2] == ["False", "[]"]
+
+
+def test_fit_benchmark_fits_the_curves_and_drops_stale_ones(tmp_path) -> None:
+    from surrogates.benchmark import fit_benchmark
+
+    art = tmp_path / "art"
+    folder = fit_benchmark("psicov", "darts", "psicov-cpu-v2", model="xgb", artifacts=art,
+                           params=TINY_XGB, curves=TINY_XGB)
+    assert (curves_folder(folder) / "manifest.json").is_file()
+    bench = Benchmark.load("psicov", "darts", None, "xgb", art)
+    assert bench.query_curve(bench.space.sample_many(1, rng=0)).mean.shape == (1, 6)
+    fit_benchmark("psicov", "darts", "psicov-cpu-v2", model="xgb", artifacts=art, params=TINY_XGB,
+                  overwrite=True)
+    assert not curves_folder(folder).exists()
+    assert Benchmark.load("psicov", "darts", None, "xgb", art).max_epochs is None
