@@ -17,12 +17,18 @@ Tables printed:
 3. realism of sampled curves: std of the epoch-to-epoch change and the share of changes that
    improve the score, records vs the surrogate's noisy curves.
 
+``--speed`` prints instead what the curves cost a fresh process in CPU seconds (steadier than wall
+time on a shared machine; medians of 3): loading a benchmark
+and a default query of 10 architectures, the first ``query_curve`` (reads the curve model), a
+memoised ``query(epochs=E)`` and ``query_curve`` of 500 new architectures.
+
 ``--compare`` adds the method comparison that chose the model (mean Kendall tau over the 4
 epochs, holdout benchmarks): final score + mean offset, SVD (NAS-Bench-x11: 2 coefficients of the
 standardised curve, one tree model each), one tree model per epoch, and per epoch with the
 ensemble's transfer (shipped).
 
     .venv/bin/python benchmarks/bench_curves.py [--task ecg ...] [--compare] [--draws 20]
+    .venv/bin/python benchmarks/bench_curves.py --speed [--task satellite]
 """
 from __future__ import annotations
 
@@ -190,6 +196,40 @@ def _print_tables(results: list[HeldOut], draws: int) -> None:
                 print(f"| {h.task} | {name} | {' / '.join(f'{x:.3f}' for x in taus)} | {np.mean(taus):.3f} |")
 
 
+SPEED_CODE = """
+import time
+t0 = time.process_time()
+from surrogates import Benchmark
+bench = Benchmark.load({task!r}, 'darts')
+archs = bench.space.sample_many(10, rng=0)
+bench.query(archs)
+t1 = time.process_time()
+bench.query_curve(archs, with_noise=True, seed=0)
+t2 = time.process_time()
+bench.query(archs, epochs=bench.max_epochs, with_noise=True, seed=1)
+t3 = time.process_time()
+more = bench.space.sample_many(500, rng=1)
+t4 = time.process_time()
+bench.query_curve(more)
+t5 = time.process_time()
+print(t1 - t0, t2 - t1, t3 - t2, t5 - t4)
+"""
+
+
+def speed(task: str, repeats: int = 3) -> None:
+    """Fresh-process timings of the curve queries (module docstring), medians of ``repeats``."""
+    import subprocess
+    import sys
+
+    runs = [subprocess.run([sys.executable, "-c", SPEED_CODE.format(task=task)], capture_output=True,
+                           text=True, check=True).stdout.split() for _ in range(repeats)]
+    load, first, memo, batch = np.median(np.array(runs, dtype=float), axis=0)
+    print(f"{task} (CPU time): load + default query of 10 archs {load:.2f} s; first query_curve of them (reads "
+          f"the curve model) {first:.2f} s; memoised query(epochs=E) {memo * 1e3:.1f} ms; "
+          f"query_curve of 500 new archs {batch:.2f} s [medians of {repeats}, load average "
+          f"{os.getloadavg()[0]:.1f}]", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     from surrogates.benchmark.store import artifact_dir, list_benchmarks
     from surrogates.curves import curves_folder
@@ -199,9 +239,14 @@ def main(argv: list[str] | None = None) -> None:
                         "benchmark with a shipped curve model)")
     parser.add_argument("--draws", type=int, default=20, help="noisy draws per held-out run")
     parser.add_argument("--compare", action="store_true", help="also the method comparison")
+    parser.add_argument("--speed", action="store_true", help="only the fresh-process timings")
     args = parser.parse_args(argv)
     tasks = args.task or [t for s, t, p, m in list_benchmarks() if s == "darts" and m == "ensemble"
                           and (curves_folder(artifact_dir(s, t, p, m)) / "manifest.json").is_file()]
+    if args.speed:
+        for task in tasks:
+            speed(task)
+        return
     results = []
     for task in tasks:
         start = time.perf_counter()
