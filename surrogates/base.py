@@ -23,6 +23,7 @@ from graph_encodings.resolve import resolve_archs
 from graph_encodings.seeds import check_seed
 from surrogates.archs import fit_inputs
 from surrogates.artifacts import read_manifest, write_manifest
+from surrogates.calibration import GAUSSIAN, Prediction
 from surrogates.errors import ArtifactError, NotFittedError
 from surrogates.hyper_parameters import check_bool, check_choice
 
@@ -121,10 +122,15 @@ class SurrogateModel:
         self.space_ = space.name
         return self
 
-    def predict(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
-        """Predictive mean and std (float64, shape ``(n,)``, std >= 0) of the scores of ``archs``."""
+    def predict(self, archs: Sequence[Any]) -> Prediction:
+        """Predictive mean and std (float64, shape ``(n,)``, std >= 0) of the scores of ``archs``.
+
+        A :class:`~surrogates.calibration.Prediction`: it unpacks as ``mean, std`` and carries
+        how the intervals were calibrated (``.calibration``; a model without conformal
+        calibration says ``none``: Gaussian intervals from ``std``) and ``.interval(level)``.
+        """
         mean, std, _ = self.predict_with_noise(archs)
-        return mean, std
+        return Prediction(mean, std, getattr(self, "calibration_", GAUSSIAN))
 
     def predict_with_noise(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(mean, std, noise_std)``: :meth:`predict` plus the learnt training-noise std.

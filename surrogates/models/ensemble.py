@@ -32,10 +32,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 from graph_encodings.resolve import resolve_archs
-from surrogates.aleatoric import COVERAGE_LEVEL, interval_scale
 from surrogates.base import SurrogateModel
-from surrogates.hyper_parameters import check_bool, check_real
+from surrogates.calibration import Calibration, normalised_residuals
+from surrogates.hyper_parameters import check_bool, check_choice, check_int, check_real
 from surrogates.registry import checking_parameters, create, register
+from surrogates.splits import group_folds
 
 DEFAULT_MEMBERS: list[dict[str, Any]] = [
     {"name": "gin", "params": {}},
@@ -45,6 +46,13 @@ DEFAULT_WEIGHTS: list[float] | None = [0.75, 0.25]
 MIN_CALIBRATION_ARCHS = 10  # fewer held-out architectures than this: no calibration
 TARGET_CALIBRATION_ARCHS = 30  # small data: the held-out share grows towards this many ...
 MAX_CALIBRATION_FRACTION = 0.3  # ... but never past this share
+# Fewer architectures than this: ``calibration_method="auto"`` calibrates by cross-conformal
+# prediction (every architecture calibrates once, out of fold) instead of a held-out share.
+CROSS_CONFORMAL_BELOW = 1500
+CALIBRATION_METHODS = ("auto", "split", "cross")
+# Random architectures of the space on which a fitted mixture's typical (median) spread is read:
+# residuals are normalised by the spread relative to it (see ``_out_of_sample``).
+REFERENCE_ARCHS = 256
 
 
 def mixture(
@@ -68,15 +76,40 @@ def _checking() -> dict[str, Any]:
     return {"members": _checking_members(), "weights": DEFAULT_WEIGHTS}
 
 
-def calibration_mask(groups: np.ndarray, fraction: float, seed: int, whole_groups: bool = False) -> np.ndarray | None:
-    """Rows held out to calibrate the intervals: about ``fraction`` of them, chosen at random.
+def calibration_candidates(groups: np.ndarray, whole_groups: bool = True) -> np.ndarray:
+    """Rows that may calibrate the intervals: the stand-ins for architectures a fit never saw.
+
+    Row by row (``whole_groups=False``) every row. By whole groups, the architectures that occur
+    once in the data when they are at least half of its architectures (data drawn at random, as
+    a table's cells or a collection's samples), else every architecture (repeats by design, e.g.
+    every architecture trained with 3 seeds). Why: in data drawn at random, a new architecture
+    whose canonical class the data lack is exchangeable with an architecture the data hold once
+    (the Good-Turing argument); architectures held several times are the large isomorphism
+    classes of degenerate cells (NB201: cells whose ops are cut off by ``none`` edges), whose
+    errors say little about a new architecture and widened the intervals (CIFAR-100 NB201 at
+    2,000 training cells: 90 % intervals covered 95-99 % of unseen cells calibrated on all
+    held-out classes, 91-92 % on the singletons; ``benchmarks/bench_calibration.py``).
+    """
+    groups = np.asarray(groups)
+    if not whole_groups:
+        return np.ones(len(groups), dtype=bool)
+    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    single = counts[inverse] == 1
+    return single if np.sum(counts == 1) >= 0.5 * len(counts) else np.ones(len(groups), dtype=bool)
+
+
+def calibration_mask(groups: np.ndarray, fraction: float, seed: int, whole_groups: bool = False,
+                     candidates: np.ndarray | None = None) -> np.ndarray | None:
+    """Rows held out to calibrate the intervals: about ``fraction`` of them, chosen at random
+    among the ``candidates`` (default: every row).
 
     Small data hold out more (towards :data:`TARGET_CALIBRATION_ARCHS`, at most
     :data:`MAX_CALIBRATION_FRACTION`); ``None`` when ``fraction`` is 0 or fewer than
-    :data:`MIN_CALIBRATION_ARCHS` rows would be held out. By default rows are drawn one by one (a
-    repeat of a fitted architecture can land on the other side); ``whole_groups`` keeps every
-    noise group (repeated seeds, isomorphic twins) on one side, calibrating for architectures the
-    members never saw, as ``nb360 fit`` and :func:`surrogates.evaluate_surrogate` hold them out.
+    :data:`MIN_CALIBRATION_ARCHS` rows would be held out. ``whole_groups=False`` draws rows one by
+    one (a repeat of a fitted architecture can land on the other side, and the intervals then
+    under-cover new architectures); ``whole_groups`` keeps every noise group (repeated seeds,
+    isomorphic twins) on one side, calibrating for architectures the members never saw, as
+    ``nb360 fit`` and :func:`surrogates.evaluate_surrogate` hold them out.
     """
     if not 0.0 <= fraction < 1.0:
         raise ValueError(f"calibration_fraction must be in [0, 1), got {fraction!r}")
@@ -86,7 +119,12 @@ def calibration_mask(groups: np.ndarray, fraction: float, seed: int, whole_group
     share = min(max(fraction, TARGET_CALIBRATION_ARCHS / n), max(fraction, MAX_CALIBRATION_FRACTION))
     labels, inverse = (np.unique(groups, return_inverse=True) if whole_groups
                        else (np.arange(n), np.arange(n)))
+    if candidates is not None:  # groups with a row outside the candidates are never drawn
+        outside = np.unique(inverse[~np.asarray(candidates, dtype=bool)])
+    else:
+        outside = np.zeros(0, dtype=np.int64)
     order = np.random.default_rng([seed, 11]).permutation(len(labels))
+    order = order[~np.isin(order, outside)]
     sizes = np.bincount(inverse, minlength=len(labels))[order]
     chosen = order[: int(np.searchsorted(np.cumsum(sizes), share * n, side="right"))]
     mask = np.isin(inverse, chosen)
@@ -100,11 +138,25 @@ class CombinedEnsemble(SurrogateModel):
     """Weighted mixture of surrogates from different families.
 
     ``members`` is a list of ``{"name": registered name, "params": {hyper-parameters}}``;
-    ``weights`` their mixture weights (normalised; None = equal). ``calibration_fraction`` of the
-    architectures (see :func:`calibration_mask`) are held out once to fit a factor on the mixture's
-    std that makes 90 % intervals cover 90 % of them (``calibration_groups``: hold out whole noise
-    groups); with ``calibration_refit`` the members are then refitted on all the data (twice the
-    fitting time), else the held-out share is left out.
+    ``weights`` their mixture weights (normalised; None = equal).
+
+    Intervals are calibrated conformally (:mod:`surrogates.calibration`) on architectures the
+    predicting members never saw: ``calibration_groups`` (default) holds out whole noise groups
+    (an architecture's repeated seeds and isomorphic twins together); ``False`` row by row.
+    ``calibration_method``:
+
+    * ``split``: ``calibration_fraction`` of the architectures (see :func:`calibration_mask`) are
+      held out once; with ``calibration_refit`` the members are then refitted on all the data
+      (twice the fitting time), else the held-out share is left out;
+    * ``cross``: ``calibration_folds`` folds of whole architectures, each predicted by members
+      fitted on the others, then the members fitted on all the data (folds + 1 fits);
+    * ``auto`` (default): ``cross`` below :data:`CROSS_CONFORMAL_BELOW` architectures when
+      ``calibration_refit`` is set (small data: a held-out share would give few, noisy
+      residuals), else ``split``.
+
+    ``calibration_fraction=0`` switches calibration off. ``calibration_`` (a
+    :class:`~surrogates.calibration.Calibration`) says what was done; ``predict`` returns it
+    with the intervals (:class:`~surrogates.calibration.Prediction`).
     """
 
     def _weights(self) -> np.ndarray | None:
@@ -128,7 +180,10 @@ class CombinedEnsemble(SurrogateModel):
         "weights": DEFAULT_WEIGHTS,
         "calibration_fraction": 0.1,
         "calibration_refit": True,
-        "calibration_groups": False,
+        "calibration_groups": True,
+        "calibration_method": "auto",
+        "calibration_folds": 5,
+        "calibration_reference": REFERENCE_ARCHS,
     }
 
     def _member_specs(self) -> list[dict[str, Any]]:
@@ -156,22 +211,82 @@ class CombinedEnsemble(SurrogateModel):
         check_real("calibration_fraction", self.hp["calibration_fraction"], 0.0, 1.0, high_open=True)
         check_bool("calibration_refit", self.hp["calibration_refit"])
         check_bool("calibration_groups", self.hp["calibration_groups"])
+        check_choice("calibration_method", self.hp["calibration_method"], list(CALIBRATION_METHODS))
+        check_int("calibration_folds", self.hp["calibration_folds"], 2)
+        check_int("calibration_reference", self.hp["calibration_reference"], 0)
+
+    def _calibration_method(self, groups: np.ndarray) -> str:
+        """``split``, ``cross`` or ``none`` for these noise groups (class docstring)."""
+        hp = self.hp
+        if float(hp["calibration_fraction"]) == 0.0:
+            return "none"
+        candidates = calibration_candidates(groups, bool(hp["calibration_groups"]))
+        n_units = (len(np.unique(groups[candidates])) if hp["calibration_groups"]
+                   else int(candidates.sum()))
+        folds = int(hp["calibration_folds"])
+        can_cross = n_units >= max(folds, MIN_CALIBRATION_ARCHS)
+        method = hp["calibration_method"]
+        if method == "auto":
+            small = n_units < CROSS_CONFORMAL_BELOW and bool(hp["calibration_refit"])
+            method = "cross" if small and can_cross else "split"
+        if method == "cross" and not can_cross:
+            return "none"
+        return method
 
     def _fit_z(self, space: Any, archs: list[Any], z: np.ndarray, groups: np.ndarray) -> None:
         self._weights()  # fail before the expensive fits
-        held_out = calibration_mask(groups, float(self.hp["calibration_fraction"]), int(self.hp["seed"]),
-                                    whole_groups=bool(self.hp["calibration_groups"]))
-        self.calibration_scale_, self.calibration_n_ = 1.0, 0
-        if held_out is None:
-            self.members_ = self._fit_members(space, archs, z, groups)
-            return
-        fit_rows = np.flatnonzero(~held_out)
+        method = self._calibration_method(groups)
+        unit = "architecture" if self.hp["calibration_groups"] else "row"
+        members, ratios, cal_groups, folds = None, np.zeros(0), groups[:0], 0
+        whole = bool(self.hp["calibration_groups"])
+        candidates = calibration_candidates(groups, whole)
+        if method == "split":
+            held_out = calibration_mask(groups, float(self.hp["calibration_fraction"]),
+                                        int(self.hp["seed"]), whole_groups=whole, candidates=candidates)
+            if held_out is not None:
+                members, ratios = self._out_of_sample(space, archs, z, groups, held_out)
+                cal_groups = groups[held_out]
+        elif method == "cross":  # folds of the candidates; the other rows are fitted in every fold
+            folds = int(self.hp["calibration_folds"])
+            units = groups[candidates] if whole else np.flatnonzero(candidates)
+            fold = np.full(len(groups), -1)
+            fold[candidates] = group_folds(units, folds, np.random.default_rng([int(self.hp["seed"]), 13]))
+            ratios = np.concatenate([self._out_of_sample(space, archs, z, groups, fold == f)[1]
+                                     for f in range(folds)])
+            cal_groups = groups[candidates]
+        keep = members is not None and not self.hp["calibration_refit"]
+        self.members_ = members if keep else self._fit_members(space, archs, z, groups)
+        self.calibration_ = (Calibration.from_ratios(
+            ratios, f"{method}_conformal", len(np.unique(cal_groups)), unit=unit, folds=folds,
+            reference=self._reference_spread(space, self.members_)) if len(ratios) else Calibration())
+        self.calibration_scale_, self.calibration_n_ = self.calibration_.scale, self.calibration_.n
+
+    def _reference_spread(self, space: Any, members: list[SurrogateModel]) -> float:
+        """The median raw spread of ``members``' mixture over :data:`REFERENCE_ARCHS` random
+        architectures of ``space`` (seeded), or 1 with ``calibration_reference=0``.
+
+        Residuals are normalised by the spread relative to this, so a refit (or a fold's fit)
+        whose spread is wider or narrower throughout - the trees' learnt noise and the GIN's
+        variance heads change from fit to fit - is calibrated by the shape of its spread, not its
+        level.
+        """
+        n = int(self.hp["calibration_reference"])
+        if n == 0:
+            return 1.0
+        archs = space.sample_many(n, np.random.default_rng([int(self.hp["seed"]), 17]))
+        _, var, _ = self._mixture_of(members, space, archs)
+        spread = float(np.median(np.sqrt(var)))
+        return spread if spread > 0 else 1.0
+
+    def _out_of_sample(self, space: Any, archs: list[Any], z: np.ndarray, groups: np.ndarray,
+                       held_out: np.ndarray) -> tuple[list[SurrogateModel], np.ndarray]:
+        """Members fitted on the rows outside ``held_out``, and the normalised residuals
+        ``|z - mean| / std`` of their (uncalibrated) mixture on the ``held_out`` rows."""
+        fit_rows, cal_rows = np.flatnonzero(~held_out), np.flatnonzero(held_out)
         members = self._fit_members(space, [archs[i] for i in fit_rows], z[fit_rows], groups[fit_rows])
-        cal_rows = np.flatnonzero(held_out)
         mean, var, _ = self._mixture_of(members, space, [archs[i] for i in cal_rows])
-        self.calibration_scale_ = interval_scale(z[cal_rows], mean, np.sqrt(var), COVERAGE_LEVEL)
-        self.calibration_n_ = len(cal_rows)
-        self.members_ = self._fit_members(space, archs, z, groups) if self.hp["calibration_refit"] else members
+        spread = np.sqrt(var) / self._reference_spread(space, members)
+        return members, normalised_residuals(z[cal_rows], mean, spread)
 
     def _fit_members(self, space: Any, archs: list[Any], z: np.ndarray, groups: np.ndarray) -> list[SurrogateModel]:
         members = []
@@ -226,13 +341,18 @@ class CombinedEnsemble(SurrogateModel):
 
     def _state(self) -> dict[str, Any]:
         return {"n_members": len(self.members_), "calibration_scale": self.calibration_scale_,
-                "calibration_n": self.calibration_n_}
+                "calibration_n": self.calibration_n_, "calibration": self.calibration_.to_dict()}
 
     def _set_state(self, state: dict[str, Any]) -> None:
         self._n_members = int(state["n_members"])
-        # Artifacts saved before interval calibration existed hold uncalibrated mixtures.
+        # Artifacts saved before interval calibration existed hold uncalibrated mixtures; those
+        # saved before per-level quantiles one 90 % factor (their std answers as before).
         self.calibration_scale_ = float(state.get("calibration_scale", 1.0))
         self.calibration_n_ = int(state.get("calibration_n", 0))
+        if "calibration" in state:
+            self.calibration_ = Calibration.from_dict(state["calibration"])
+        else:
+            self.calibration_ = Calibration.std_scale(self.calibration_scale_, self.calibration_n_)
 
     def _write_files(self, folder: Path) -> None:
         for i, member in enumerate(self.members_):
