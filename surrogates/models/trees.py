@@ -163,6 +163,7 @@ class TreeModel(LazyEstimatorFiles, SurrogateModel):
     def _set_state(self, state: dict[str, Any]) -> None:
         self.encoding_ = str(state["encoding"])
         self.features_ = state.get("features")  # artifacts saved before graph features: none
+        self.hp["features"] = self.features_  # their hyper-parameters predate the choice too
         self.noise_var_ = float(state["noise_var"])
         self.repeat_noise_var_ = float(state["repeat_noise_var"])
         self.repeat_noise_dof_ = int(state["repeat_noise_dof"])
@@ -176,10 +177,17 @@ _CHECK_ENSEMBLE = {**_CHECK_TREES, "n_members": 2}
 
 
 class _DeepEnsemble(TreeModel):
-    """Tuned deep ensemble: 5 members (seed + 80 % row subsample), 1,200 rounds each."""
+    """Tuned deep ensemble: 5 members (seed + 80 % row subsample), 1,200 rounds each, on the
+    one-hot encoding plus the graph features (:mod:`surrogates.features`).
+
+    The graph features raise XGBoost's Kendall tau on architectures it never saw (1,000
+    training cells of the NB201 tables; ``python benchmarks/bench_graph_features.py``, figures in
+    docs/results.md).
+    """
 
     defaults: ClassVar[dict[str, Any]] = {
         **TreeModel.defaults, "n_rounds": 1200, "n_members": 5, "row_subsample": 0.8,
+        "features": "graf",
     }
 
 

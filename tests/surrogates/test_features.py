@@ -62,11 +62,13 @@ def test_trees_take_the_features_and_old_artifacts_do_without(tmp_path):
     loaded = surrogates.SurrogateModel.load(tmp_path / "m")
     assert loaded.features_ == "graf"
     np.testing.assert_allclose(loaded.predict(archs[:30])[0], model.predict(archs[:30])[0])
-    plain = surrogates.create("xgb", **params).fit(archs, y)
+    assert surrogates.create("xgb").hp["features"] == "graf"  # the tuned tree ensembles take them
+    assert surrogates.create("xgb_default_onehot").hp["features"] is None  # baselines stay as published
+    plain = surrogates.create("xgb", features=None, **params).fit(archs, y)
     assert plain.features_ is None and plain._state()["features"] is None
-    state = plain._state()
+    state = model._state()
     del state["features"]  # saved before graph features existed
-    plain._set_state(state)
-    assert plain.features_ is None
+    model._set_state(state)
+    assert model.features_ is None and model.get_params()["features"] is None
     with pytest.raises(ValueError, match="features"):
         surrogates.create("xgb", features="synflow")
