@@ -14,7 +14,7 @@ from surrogates.benchmark.records import load_training_set
 
 
 @pytest.mark.parametrize(("task", "protocol"), [("darcyflow", "darcyflow-cpu-v1"),
-                                                 ("psicov", "psicov-cpu-v2")])
+                                                 ("ecg", "ecg-cpu-v1")])
 def test_noisy_queries_spread_like_repeated_seeds(task: str, protocol: str) -> None:
     bench = surrogates.Benchmark.load(task, space="darts", protocol=protocol)
     # Stores only grow by appending: the benchmark's noise model saw the first n_records records.
