@@ -3,8 +3,8 @@
 For each table (``--tables``) and split: ``--n`` records drawn at random train, the test set is
 up to ``--n-test`` records of architectures the training set lacks (as in
 ``bench_calibration.py``). Fitted with their defaults, once each: ``gin``, ``xgb`` and
-``xgb_default_onehot`` without and with ``features="graf"``. Printed: the Kendall tau of each on
-the test set and of the GIN + XGB mixture (``surrogates.models.ensemble.mixture``) at the GIN
+``xgb_default_onehot`` with ``features=None`` and ``features="graf"``. Printed: the Kendall tau
+of each on the test set and of the GIN + XGB mixture (``surrogates.models.ensemble.mixture``) at the GIN
 weights ``--weights``, with the plain and the graf XGB; the median over splits at the end.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_graph_features.py --tables cifar100 ninapro darcyflow --n 1000 --splits 3
@@ -21,8 +21,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 PROTOCOL = "nb360-nb201-200ep"
-TREES = (("xgb", {}), ("xgb", {"features": "graf"}), ("xgb_default_onehot", {}),
-         ("xgb_default_onehot", {"features": "graf"}))
+TREES = tuple((name, {"features": features}) for name in ("xgb", "xgb_default_onehot")
+              for features in (None, "graf"))
 
 
 def run_split(task: str, n: int, split: int, n_test: int, weights: list[float]) -> dict:
@@ -43,7 +43,7 @@ def run_split(task: str, n: int, split: int, n_test: int, weights: list[float]) 
     for name, params in (("gin", {}), *TREES):
         model = surrogates.create(name, seed=split, **params).fit(fit, y[train])
         mean, var, _ = model._predict_units(space, test_archs)
-        preds[name + ("+graf" if params else "")] = (mean, var)
+        preds[name + ("+graf" if params.get("features") else "")] = (mean, var)
     row = {"task": task, "n": n, "split": split, "n_test": len(test)}
     row.update({f"tau:{k}": kendall_tau(y[test], m) for k, (m, _) in preds.items()})
     for xgb in ("xgb", "xgb+graf"):

@@ -21,7 +21,7 @@ from surrogates.calibration import (
 )
 from surrogates.models.ensemble import calibration_candidates, calibration_mask
 
-SMALL_XGB = {"name": "xgb", "params": {"n_members": 3, "n_rounds": 150,
+SMALL_XGB = {"name": "xgb", "params": {"n_members": 3, "n_rounds": 150, "features": None,
                                        "booster_params": {"max_depth": 6, "learning_rate": 0.1}}}
 
 
