@@ -121,8 +121,8 @@ def cifar100_cells():
 @pytest.mark.parametrize("seed", [0, 1])
 def test_intervals_cover_unseen_cells_of_a_real_table(cifar100_cells, seed):
     """600 random CIFAR-100 NB201 cells train; every level covers its share of 2,000 cells whose
-    architecture the fit never saw, within 0.05. Calibrated row by row as before issue 22 (twins
-    of training cells among the calibration rows), the 50 % intervals covered 36 % / 26 %."""
+    architecture the fit never saw, within 0.05. (How the row-by-row calibration before issue 22
+    under-covered is a finding, measured by benchmarks/bench_calibration_mechanisms.py.)"""
     archs, y, groups = cifar100_cells
     order = np.random.default_rng([seed, 22]).permutation(len(y))
     train, rest = order[:600], order[600:]
@@ -136,8 +136,6 @@ def test_intervals_cover_unseen_cells_of_a_real_table(cifar100_cells, seed):
     assert pred.calibration.method == "cross_conformal"
     for level in LEVELS:
         assert pred.coverage(y[test], level) == pytest.approx(level, abs=0.05), level
-    by_rows = fitted(calibration_groups=False, calibration_method="split")
-    assert by_rows.coverage(y[test], 0.5) < 0.4
 
 
 def _strip_calibration(folder):
