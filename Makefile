@@ -9,6 +9,9 @@ BIN := $(VENV)/bin
 # importable torch is kept).
 TORCH_SPEC ?= torch==2.13.0
 EXTRAS ?= test,ray,slurm,notebooks,synetune
+# pytest processes (pytest-xdist; one test file per process at a time, so a file's tests share
+# their fixtures): one per core of the 2-core CI machine
+TEST_WORKERS ?= 2
 # pip without progress, notices or warnings (errors still print)
 PIP := $(BIN)/python -m pip --quiet --quiet --disable-pip-version-check --no-input
 
@@ -36,7 +39,7 @@ demo: $(BIN)/.installed-core
 	@$(BIN)/python -m nb360_cli.main demo
 
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=20 tests
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

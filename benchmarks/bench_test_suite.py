@@ -5,7 +5,7 @@ This runs the README's test command's pytest step (not the install) in a subproc
 the wall time, pytest's own summary line and the slowest tests, so a regression shows up as a
 figure rather than as a timed unit test.
 
-    python benchmarks/bench_test_suite.py [--slowest 15] [PYTEST_ARGS ...]
+    python benchmarks/bench_test_suite.py [--slowest 15] [--workers 2] [PYTEST_ARGS ...]
 
 Extra arguments go to pytest (e.g. a folder to time one part: ``tests/surrogates``).
 """
@@ -43,10 +43,15 @@ def summary_line(output: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slowest", type=int, default=15, help="how many of the slowest tests to list")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="pytest-xdist processes, as `make test` runs (TEST_WORKERS); 0: one process")
     args, pytest_args = parser.parse_known_args(argv)
     if args.slowest < 0:
         parser.error(f"--slowest must be >= 0, got {args.slowest}")
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+    if args.workers < 0:
+        parser.error(f"--workers must be >= 0, got {args.workers}")
+    parallel = ["-n", str(args.workers), "--dist", "loadfile"] if args.workers else []
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *parallel,
                f"--durations={max(args.slowest, 1)}", *(pytest_args or ["tests"])]
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)

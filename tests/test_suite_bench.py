@@ -40,3 +40,16 @@ def test_a_failing_suite_gives_pytests_exit_code(tmp_path: Path) -> None:
 def test_negative_slowest_is_refused() -> None:
     done = _run("--slowest", "-2")
     assert done.returncode == 2 and "--slowest must be >= 0, got -2" in done.stderr
+
+
+def test_negative_workers_are_refused() -> None:
+    done = _run("--workers", "-1")
+    assert done.returncode == 2 and "--workers must be >= 0, got -1" in done.stderr
+
+
+def test_runs_the_suite_in_parallel_processes(tmp_path: Path) -> None:
+    suite = _write_suite(tmp_path / "suite", "import os\n\ndef test_worker():\n"
+                                             "    assert os.environ.get('PYTEST_XDIST_WORKER')\n")
+    done = _run("--workers", "2", str(suite))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "-n 2 --dist loadfile" in done.stdout and "1 passed" in done.stdout
