@@ -32,7 +32,13 @@ from graph_encodings import check_seed
 from graph_encodings.resolve import resolve_arch
 from graph_encodings.spaces.base import SearchSpace
 from training_data.networks import build_network, count_flops, count_params
-from training_data.protocols import Protocol, network_io, training_protocol, training_seed
+from training_data.protocols import (
+    Protocol,
+    network_io,
+    repeat_seeds,
+    training_protocol,
+    training_seed,
+)
 from training_data.records.provenance import git_sha, package_version, utc_now_iso
 from training_data.records.schema import Record
 from training_data.tasks import get_task
@@ -166,6 +172,7 @@ class _Run:
         self.test_score: float | None = None
         self.data_on_gpu = False
         self.step: TrainStep | None = None
+        self.repeats: dict[str, Any] = {}  # per-network seeds and scores of a repeats > 1 run
 
     def score(self, model: torch.nn.Module, split: Split, x: torch.Tensor, precision: Precision) -> float:
         pred = predict(model, x, self.r.protocol.eval_batch_size, self.r.device, precision)
@@ -191,12 +198,29 @@ class _Run:
         return facts
 
     def execute(self) -> None:
+        """Train the protocol's ``repeats`` networks; the run's scores are their means."""
+        seeds = repeat_seeds(self.r.protocol, self.torch_seed)
+        curves, val_scores, test_scores = [], [], []
+        for torch_seed in seeds:
+            curve, test_score = self.train_network(torch_seed)
+            curves.append(curve)
+            val_scores.append(curve[-1]["val_score"])
+            test_scores.append(test_score)
+        self.curve = curves[0] if len(seeds) == 1 else mean_curve(curves)
+        self.val_score = self.curve[-1]["val_score"]
+        self.test_score = float(np.mean(test_scores))
+        if len(seeds) > 1:
+            self.repeats = {"repeat_torch_seeds": seeds, "repeat_test_scores": test_scores,
+                            "repeat_val_scores": val_scores}
+
+    def train_network(self, torch_seed: int) -> tuple[list[dict[str, Any]], float]:
+        """Train one network from ``torch_seed``: its learning curve and finite test score."""
         r, p, data = self.r, self.r.protocol, self.data
         input_shape, n_outputs = network_io(p, r.task)
         check_data_shape(data, input_shape, p, r.task.family)
-        torch.manual_seed(self.torch_seed)
+        torch.manual_seed(torch_seed)
         model = build_network(
-            r.arch, r.task.family, input_shape[0], n_outputs, seed=self.torch_seed,
+            r.arch, r.task.family, input_shape[0], n_outputs, seed=torch_seed,
             **network_settings(p, r.space),
         )
         self.params = int(count_params(model))
@@ -216,7 +240,9 @@ class _Run:
             average = WeightAverage(model, p.weight_averaging)
             self.step, scored = AveragedStep(self.step, average), average.module
         augment = get_augmentation(p.augmentation, r.task.family)
-        generator = torch.Generator().manual_seed(self.torch_seed)
+        generator = torch.Generator().manual_seed(torch_seed)
+        curve: list[dict[str, Any]] = []
+        self.curve = curve  # a failure reports the epochs done so far
         for epoch in range(p.epochs):
             start = time.perf_counter()
             lr = optimizer.param_groups[0]["lr"]
@@ -232,14 +258,23 @@ class _Run:
             seconds = time.perf_counter() - start
             self.train_seconds += seconds
             val_score = self.score(scored, data.val, val.x, precision)
-            self.curve.append({"epoch": epoch + 1, "train_loss": loss, "val_score": _finite(val_score),
-                               "seconds": seconds, "lr": lr})
+            curve.append({"epoch": epoch + 1, "train_loss": loss, "val_score": _finite(val_score),
+                          "seconds": seconds, "lr": lr})
             if not np.isfinite(val_score):
                 raise DivergedError(f"epoch {epoch + 1}: validation score became {val_score}")
-        self.val_score = self.curve[-1]["val_score"]
-        self.test_score = _finite(self.score(scored, data.test, test.x, precision))
-        if self.test_score is None:
+        test_score = _finite(self.score(scored, data.test, test.x, precision))
+        if test_score is None:
             raise DivergedError("test score is not finite")
+        return curve, test_score
+
+
+def mean_curve(curves: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Per epoch: the mean training loss and validation score of several networks' curves, and
+    their summed seconds (the run's cost)."""
+    return [{"epoch": rows[0]["epoch"], "train_loss": float(np.mean([r["train_loss"] for r in rows])),
+             "val_score": float(np.mean([r["val_score"] for r in rows])),
+             "seconds": float(sum(r["seconds"] for r in rows)), "lr": rows[0]["lr"]}
+            for rows in zip(*curves, strict=True)]
 
 
 def check_data_shape(data: TaskData, input_shape: tuple[int, ...], protocol: Protocol, family: str) -> None:
@@ -368,6 +403,7 @@ def _record(run: _Run, status: str, message: str, sampler: str, data: TaskData) 
             "torch_version": torch.__version__,
             **({"cpu_kernels": cpu_kernels()} if r.device.type == "cpu" else {}),
             **run.cuda_graph_facts(),
+            **run.repeats,
         },
     )
 

@@ -8,7 +8,13 @@ import pytest
 
 from graph_encodings import get_space
 from training_data import evaluate
-from training_data.protocols import get_protocol, list_protocols, network_io, training_seed
+from training_data.protocols import (
+    get_protocol,
+    list_protocols,
+    network_io,
+    repeat_seeds,
+    training_seed,
+)
 from training_data.protocols.protocol import Protocol
 from training_data.tasks import get_task
 
@@ -56,6 +62,8 @@ def test_v1_protocol_hashes_do_not_see_the_fields_added_for_v2() -> None:
     ("input_shape", (1, 0, 52), "input_shape=.* must be positive"),
     ("n_outputs", 0, "n_outputs=0 must be a positive integer"),
     ("weight_averaging", 1.0, r"weight_averaging=1.0 must be in \(0, 1\)"),
+    ("repeats", 0, "repeats=0 must be > 0"),
+    ("repeats", 2.0, "repeats=2.0 must be a positive integer"),
 ])
 def test_new_protocol_fields_are_validated(field: str, value: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -103,3 +111,30 @@ def test_shipped_v2_records_trained_from_their_own_streams() -> None:
         assert r.extra["torch_seed"] == training_seed(get_protocol(r.protocol), r.arch_hash, r.seed), r.key
     streams = [(r.protocol, r.extra["torch_seed"]) for r in records]
     assert len(set(streams)) == len(streams)  # no two runs of a protocol share a stream
+
+
+def test_repeats_train_from_independent_streams_and_leave_older_hashes_alone() -> None:
+    v2 = get_protocol("satellite-cpu-v2")
+    assert v2.repeats == 1 and repeat_seeds(v2, 123) == [123]
+    three = dataclasses.replace(v2, repeats=3)
+    assert three.hash() != v2.hash()
+    seeds = repeat_seeds(three, 123)
+    assert seeds[0] == 123 and len(set(seeds)) == 3 and all(0 <= s < 2**31 for s in seeds)
+    other_run = repeat_seeds(three, 124)
+    assert not set(seeds) & set(other_run)  # two runs' networks never share a stream
+
+
+@pytest.mark.needs_shared_data
+def test_a_repeated_run_scores_the_mean_of_its_networks(shared_data) -> None:
+    arch = SPACE.sample_many(1, rng=7)[0]
+    protocol = dataclasses.replace(get_protocol("darcyflow-tiny-v2"), repeats=2)
+    record = evaluate(arch, "darcyflow", protocol, seed=0, device="cpu", n_threads=1, data_root=shared_data)
+    assert record.status == "ok", record.message
+    scores = record.extra["repeat_test_scores"]
+    assert len(scores) == 2 and scores[0] != scores[1]  # two networks, two streams
+    assert record.score == pytest.approx(np.mean(scores))
+    assert record.extra["repeat_torch_seeds"] == repeat_seeds(protocol, record.extra["torch_seed"])
+    single = evaluate(arch, "darcyflow", get_protocol("darcyflow-tiny-v2"), seed=0, device="cpu",
+                      n_threads=1, data_root=shared_data)
+    assert single.score == pytest.approx(scores[0])  # the first network is the run's own stream
+    assert record.learning_curve[-1]["val_score"] == pytest.approx(np.mean(record.extra["repeat_val_scores"]))

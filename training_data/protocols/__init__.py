@@ -1,7 +1,13 @@
 """Named, versioned training protocols (recipes) per task; see :mod:`.registry` for the list."""
 from __future__ import annotations
 
-from training_data.protocols.protocol import ImportedProtocol, Protocol, network_io, training_seed
+from training_data.protocols.protocol import (
+    ImportedProtocol,
+    Protocol,
+    network_io,
+    repeat_seeds,
+    training_seed,
+)
 from training_data.protocols.registry import (
     describe_protocol,
     get_protocol,
@@ -16,6 +22,7 @@ __all__ = [
     "get_protocol",
     "list_protocols",
     "network_io",
+    "repeat_seeds",
     "training_protocol",
     "training_seed",
 ]

@@ -26,7 +26,7 @@ SEED_POLICIES: tuple[str, ...] = ("shared", "per_architecture")
 # Fields added after the v1 protocols were registered: left out of :meth:`Protocol.hash` while
 # they hold their default, so every earlier protocol (and its records) keeps its hash.
 _LATER_FIELDS: dict[str, object] = {"seed_policy": "shared", "input_shape": None, "n_outputs": None,
-                                     "weight_averaging": None}
+                                     "weight_averaging": None, "repeats": 1}
 
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*-v(\d+)$")
 
@@ -54,6 +54,9 @@ class Protocol:
     spaced samples per group there (cheaper votes over more records). ``data_options`` are
     passed to ``task.load``.
     ``drop_path_prob`` is ramped linearly from 0 over the epochs, as DARTS/NB360 do.
+    ``repeats`` > 1 makes one run train that many networks of the architecture from independent
+    random streams (:func:`repeat_seeds`) and score their mean (curves averaged per epoch): a
+    lower-variance estimate of the architecture's score per run, at ``repeats`` times the cost.
     ``amp`` (mixed precision with ``amp_dtype``) applies on CUDA only. ``deterministic`` turns
     on ``torch.use_deterministic_algorithms`` and turns off ``cudnn.benchmark``.
     """
@@ -90,6 +93,7 @@ class Protocol:
     input_shape: tuple[int, ...] | None = None
     n_outputs: int | None = None
     weight_averaging: float | None = None
+    repeats: int = 1
     description: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -116,12 +120,14 @@ class Protocol:
             raise ValueError(f"protocol field n_outputs={self.n_outputs!r} must be a positive integer")
         for space in self.spaces:
             _check_choice("spaces", space, SPACES)
-        for name in ("epochs", "C", "layers", "batch_size", "eval_batch_size", "stem_multiplier"):
+        for name in ("epochs", "C", "layers", "batch_size", "eval_batch_size", "stem_multiplier", "repeats"):
             _check_positive(name, getattr(self, name))
         _check_positive("lr", self.lr)
         _check_positive("grad_clip", self.grad_clip, allow_none=True)
         for name in ("n_train", "n_val", "n_test", "group_cap"):
             _check_positive(name, getattr(self, name), allow_none=True)
+        if isinstance(self.repeats, bool) or not isinstance(self.repeats, int):
+            raise ValueError(f"protocol field repeats={self.repeats!r} must be a positive integer")
         if self.weight_averaging is not None and not 0.0 < self.weight_averaging < 1.0:
             raise ValueError(f"protocol field weight_averaging={self.weight_averaging!r} must be in (0, 1) or None")
         if not 0.0 <= self.drop_path_prob < 1.0:
@@ -235,6 +241,16 @@ def training_seed(protocol: Protocol, arch_hash: str, seed: int) -> int:
         return seed
     digest = hashlib.sha256(f"{arch_hash}/{seed}".encode()).digest()
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def repeat_seeds(protocol: Protocol, torch_seed: int) -> list[int]:
+    """The random streams of a run's ``protocol.repeats`` networks: the run's own first, then
+    31 bits of sha256 of the run's stream and the repeat index (independent of other runs)."""
+    seeds = [int(torch_seed)]
+    for k in range(1, protocol.repeats):
+        digest = hashlib.sha256(f"{torch_seed}/repeat/{k}".encode()).digest()
+        seeds.append(int.from_bytes(digest[:4], "big") & 0x7FFFFFFF)
+    return seeds
 
 
 def network_io(protocol: Protocol, task: Any) -> tuple[tuple[int, ...], int]:
