@@ -231,7 +231,7 @@ def speed(task: str, repeats: int = 3) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from surrogates.benchmark.store import artifact_dir, list_benchmarks
+    from surrogates.benchmark.artifact_folders import artifact_dir, list_benchmarks
     from surrogates.curves import curves_folder
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

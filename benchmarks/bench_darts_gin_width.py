@@ -11,8 +11,8 @@ import time
 import torch
 
 from surrogates.benchmark import fit_benchmark
+from surrogates.benchmark.artifact_folders import read_benchmark_manifest
 from surrogates.benchmark.shipping import shipped_params
-from surrogates.benchmark.store import read_benchmark_manifest
 
 
 def main() -> None:

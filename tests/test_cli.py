@@ -239,8 +239,8 @@ def test_data_pack_prints_sizes_and_enforces_the_limit(tmp_path, capsys) -> None
 
 
 def test_benchmarks_lists_every_shipped_benchmark(capsys, tmp_path: Path) -> None:
+    from surrogates.benchmark.artifact_folders import list_benchmarks
     from surrogates.benchmark.ship_table import table
-    from surrogates.benchmark.store import list_benchmarks
 
     assert main(["benchmarks"]) == 0
     out = capsys.readouterr().out

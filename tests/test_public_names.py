@@ -59,3 +59,34 @@ def test_the_guard_sees_a_clash() -> None:
     assert clashes({"Benchmark": [("surrogates", Benchmark), ("surrogates.benchmark", same)]}) == {}
     assert clashes({"Benchmark": [("surrogates", Benchmark), ("simulation", BenchmarkLike)]}) == {
         "Benchmark": ["surrogates", "simulation"]}
+
+
+# Module names shared on purpose: the same job for different objects, one module per subpackage.
+# ``registry``/``base``: every package's registry and abstract base (one shape by design);
+# ``fitting``/``query``/``records``: a benchmark's surrogate and its curve model, each fitted,
+# queried and fed from records; ``gin``/``trees``: an estimator and the surrogate model wrapping
+# it; ``query``: also the ``nb360 query`` command; ``calibration``: a surrogate's conformal
+# intervals and the validation study of ranking calibration (named alike, jobs apart: to rename).
+SHARED_MODULE_NAMES = {"__init__", "registry", "base", "fitting", "query", "records", "gin",
+                       "trees", "calibration"}
+
+
+def module_names(packages: tuple[str, ...] = (*PACKAGES, "nb360_cli")) -> dict[str, list[str]]:
+    """Module file name (without ``.py``) -> every dotted module of ``packages`` with that name."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for top in packages:
+        module = importlib.import_module(top)
+        for info in pkgutil.walk_packages(module.__path__, f"{top}.", onerror=lambda _: None):
+            found["__init__" if info.ispkg else info.name.rsplit(".", 1)[1]].append(info.name)
+    return found
+
+
+def test_no_two_modules_share_a_name_for_different_jobs() -> None:
+    """``store`` was both the record store and the artifacts layout, ``metrics`` both the tasks'
+    scores and a surrogate's held-out metrics: one name, one job."""
+    names = module_names()
+    assert names["artifact_folders"] == ["surrogates.benchmark.artifact_folders"]
+    assert names["task_metrics"] == ["training_data.tasks.scores.task_metrics"]
+    shared = {name: where for name, where in names.items()
+              if len(where) > 1 and name not in SHARED_MODULE_NAMES}
+    assert not shared, f"modules named alike in different places: {shared}"

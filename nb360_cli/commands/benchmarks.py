@@ -14,8 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from surrogates.benchmark.artifact_folders import artifacts_folder, list_benchmarks
     from surrogates.benchmark.ship_table import table
-    from surrogates.benchmark.store import artifacts_folder, list_benchmarks
 
     if not list_benchmarks(args.artifacts):
         print(f"no benchmarks under {artifacts_folder(args.artifacts)}")

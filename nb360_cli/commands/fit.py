@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from surrogates.benchmark import fit_benchmark
-    from surrogates.benchmark.store import read_benchmark_manifest
+    from surrogates.benchmark.artifact_folders import read_benchmark_manifest
 
     params = parse_params(args.params)
     if args.threads is not None:

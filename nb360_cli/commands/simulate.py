@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     csv, plot = output_file(args.csv, "--csv"), output_file(args.plot, "--plot", ".png")
     if args.table:
         from surrogates import TabularBenchmark
-        from surrogates.benchmark.store import pick_space
+        from surrogates.benchmark.artifact_folders import pick_space
 
         bench = TabularBenchmark.from_records(args.task, space=pick_space(args.task, args.space),
                                               protocol=args.protocol)

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from surrogates.benchmark.artifact_folders import VersionMismatchError, list_benchmarks
 from surrogates.benchmark.benchmark import Benchmark
 from surrogates.benchmark.catalog import benchmark_names, describe_benchmark
 from surrogates.benchmark.query import QueryResult
-from surrogates.benchmark.store import VersionMismatchError, list_benchmarks
 
 __all__ = ["Benchmark", "QueryResult", "VersionMismatchError", "benchmark_names",
            "describe_benchmark", "fit_benchmark", "list_benchmarks"]

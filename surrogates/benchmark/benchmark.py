@@ -43,9 +43,9 @@ import graph_encodings
 from graph_encodings.deprecation import renamed_keywords
 from graph_encodings.resolve import resolve_archs
 from graph_encodings.seeds import as_rng, check_seed
+from surrogates.benchmark.artifact_folders import read_benchmark_manifest, resolve
 from surrogates.benchmark.query import CurveResult, QueryResult
 from surrogates.benchmark.runtime import flops_seconds
-from surrogates.benchmark.store import read_benchmark_manifest, resolve
 from surrogates.disconnected import DisconnectedCells, disconnected_mask
 from surrogates.hyper_parameters import check_bool
 from surrogates.run_noise import RunNoise

@@ -1,6 +1,6 @@
 """The benchmarks as a registry: ``describe_benchmark(name)`` for a name ``space/task/protocol/model``.
 
-:func:`~surrogates.benchmark.store.list_benchmarks` lists them as ``(space, task, protocol, model)``
+:func:`~surrogates.benchmark.artifact_folders.list_benchmarks` lists them as ``(space, task, protocol, model)``
 tuples; :func:`benchmark_names` as the ``/``-joined names :func:`describe_benchmark` takes (a tuple
 works too). An unknown name raises :class:`~graph_encodings.registry.UnknownNameError`.
 """
@@ -13,8 +13,8 @@ from pathlib import Path
 
 from graph_encodings.registry import Registry
 from surrogates.artifacts import MANIFEST
+from surrogates.benchmark.artifact_folders import artifact_dir, list_benchmarks
 from surrogates.benchmark.ship_table import _held_out
-from surrogates.benchmark.store import artifact_dir, list_benchmarks
 
 
 def benchmark_names(artifacts: str | os.PathLike[str] | None = None) -> list[str]:

@@ -35,6 +35,12 @@ import numpy as np
 from graph_encodings.deprecation import renamed_keywords
 from surrogates.aleatoric import MIN_REPEAT_DOF
 from surrogates.artifacts import write_manifest
+from surrogates.benchmark.artifact_folders import (
+    BENCHMARK_FORMAT_VERSION,
+    BENCHMARK_KIND,
+    artifact_dir,
+    required_libraries,
+)
 from surrogates.benchmark.records import (
     HOLDOUT_FRACTION,
     SPLIT_UNIT_ARCHITECTURE,
@@ -42,12 +48,6 @@ from surrogates.benchmark.records import (
     load_training_set,
     split_architectures,
     training_data_hash,
-)
-from surrogates.benchmark.store import (
-    BENCHMARK_FORMAT_VERSION,
-    BENCHMARK_KIND,
-    artifact_dir,
-    required_libraries,
 )
 from surrogates.disconnected import DisconnectedCells, apply_rule, disconnected_mask
 from surrogates.metrics import regression_metrics

@@ -1,7 +1,7 @@
 """The README's table of shipped benchmarks, generated from the artifacts' manifests.
 
 ``python -m surrogates.benchmark.ship_table`` prints a markdown table with one row per shipped
-``(space, task, protocol, model)`` (:func:`~surrogates.benchmark.store.list_benchmarks`): the
+``(space, task, protocol, model)`` (:func:`~surrogates.benchmark.artifact_folders.list_benchmarks`): the
 number of records it was fitted on, how it was scored and its held-out Kendall tau, R2, MAE and
 90 % interval coverage, read from each verified benchmark manifest (``evaluation.metrics``), plus
 the Kendall tau against the mean of architectures with >= 3 seeds where the manifest has one
@@ -16,7 +16,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from surrogates.benchmark.store import artifact_dir, list_benchmarks, read_benchmark_manifest
+from surrogates.benchmark.artifact_folders import (
+    artifact_dir,
+    list_benchmarks,
+    read_benchmark_manifest,
+)
 
 START = "<!-- ship-table:start -->"
 END = "<!-- ship-table:end -->"

@@ -107,8 +107,8 @@ def fit_curves(task: str, space: str | None = None, protocol: str | None = None,
     """Fit the curve model of the benchmark ``task``/``space``/``protocol``/``model`` under
     ``artifacts`` (default: the shipped ones) from the records in ``store`` and write it to
     :func:`~surrogates.curves.model.curves_folder`; returns that folder (module docstring)."""
+    from surrogates.benchmark.artifact_folders import read_benchmark_manifest, resolve
     from surrogates.benchmark.records import held_out_rows, load_training_set, training_data_hash
-    from surrogates.benchmark.store import read_benchmark_manifest, resolve
 
     bench_folder = resolve(task, space, protocol, model, artifacts)
     manifest = read_benchmark_manifest(bench_folder)
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--store", default=None, help="record store (default: the shipped records)")
     parser.add_argument("--overwrite", action="store_true")
     args = parser.parse_args(argv)
-    from surrogates.benchmark.store import list_benchmarks
+    from surrogates.benchmark.artifact_folders import list_benchmarks
 
     if args.all:
         targets = [(t, p) for s, t, p, m in list_benchmarks(args.artifacts)

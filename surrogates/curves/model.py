@@ -127,7 +127,7 @@ class CurveModel:
         """The curve model saved in ``folder``, every file's sha256 checked (model files are
         read on first use)."""
         from surrogates.base import SurrogateModel
-        from surrogates.benchmark.store import check_versions
+        from surrogates.benchmark.artifact_folders import check_versions
 
         folder = Path(folder)
         manifest = read_manifest(folder)

@@ -80,7 +80,7 @@ def test_numpy_trees_equal_xgboost() -> None:
 
 
 def _shipped_xgb_members() -> list:
-    from surrogates.benchmark.store import DEFAULT_ARTIFACTS
+    from surrogates.benchmark.artifact_folders import DEFAULT_ARTIFACTS
 
     return sorted(DEFAULT_ARTIFACTS.glob("*/*/*/ensemble/model/member_1/xgb_*.ubj.gz"))
 

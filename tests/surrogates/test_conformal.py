@@ -177,6 +177,6 @@ def test_a_shipped_artifact_loads_with_its_single_factor():
 
 
 def bench_folder(bench):
-    from surrogates.benchmark.store import resolve
+    from surrogates.benchmark.artifact_folders import resolve
 
     return resolve(bench.task, bench.space.name, bench.protocol, "ensemble", None)

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from surrogates import Benchmark
+from surrogates.benchmark.artifact_folders import artifact_dir
 from surrogates.benchmark.records import load_training_set
-from surrogates.benchmark.store import artifact_dir
 from surrogates.curves import CurveModel, CurveNoise, curve_records, curves_folder, fit_curve_model
 from surrogates.errors import ArtifactError
 from surrogates.tabular_curves import NoLearningCurvesError

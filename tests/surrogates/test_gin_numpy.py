@@ -16,7 +16,7 @@ from test_benchmark_inference import tiny_gin_and_each_net
 import graph_encodings
 import surrogates
 from graph_encodings.encodings import graph_arrays
-from surrogates.benchmark.store import DEFAULT_ARTIFACTS, list_benchmarks
+from surrogates.benchmark.artifact_folders import DEFAULT_ARTIFACTS, list_benchmarks
 from surrogates.errors import ArtifactError
 from surrogates.estimators.gin import DenseGraphs, GINNet, GINRegressor
 from surrogates.estimators.gin_numpy import GINMembers, StackedGIN

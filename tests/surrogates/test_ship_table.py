@@ -19,7 +19,7 @@ def test_readme_table_is_current() -> None:
 
 
 def test_every_shipped_benchmark_has_a_row() -> None:
-    from surrogates.benchmark.store import list_benchmarks
+    from surrogates.benchmark.artifact_folders import list_benchmarks
 
     rows = ship_table.table().splitlines()[2:]
     assert len(rows) == len(list_benchmarks()) > 0

@@ -7,7 +7,8 @@ from training_data.tasks.scores.losses import (
     RelativeL2Loss,
     create_loss,
 )
-from training_data.tasks.scores.metrics import (
+from training_data.tasks.scores.normaliser import GaussianNormaliser
+from training_data.tasks.scores.task_metrics import (
     auroc,
     auroc_error,
     average_precision,
@@ -20,7 +21,6 @@ from training_data.tasks.scores.metrics import (
     vote_f1_error,
     zero_one_error,
 )
-from training_data.tasks.scores.normaliser import GaussianNormaliser
 
 __all__ = [
     "LOSSES",
