@@ -14,12 +14,21 @@ def test_none_picks_the_only_protocol() -> None:
     assert pick_protocol(None, ["a-v1"], "the records") == "a-v1"
 
 
+def test_none_picks_the_newest_version_and_older_ones_stay_reachable_by_name() -> None:
+    present = ["ecg-cpu-v1", "ecg-gpu-v1", "ecg-cpu-v2"]
+    assert pick_protocol(None, present, "the records") == "ecg-cpu-v2"
+    assert pick_protocol("ecg-cpu-v1", present, "the records") == "ecg-cpu-v1"
+    assert pick_protocol(None, ["x-v10", "x-v9"], "the records") == "x-v10"  # numbers, not text
+
+
 @pytest.mark.parametrize(
     ("protocol", "present", "message"),
     [
         ("c-v1", ["a-v1", "b-v1"], r"the records of task 'x' have no protocol 'c-v1'; present: \['a-v1', 'b-v1'\]"),
         (None, ["a-v1", "b-v1"], r"the records of task 'x' have several protocols \['a-v1', 'b-v1'\]; pass protocol="),
         (None, [], r"the records of task 'x' have no protocols \[\]"),
+        (None, ["a-v1", "a-v2", "b-v2"],
+         r"have several protocols \['a-v1', 'a-v2', 'b-v2'\] \(2 of the newest version\); pass protocol="),
     ],
 )
 def test_errors_name_the_protocol_and_what_is_present(protocol, present, message) -> None:
