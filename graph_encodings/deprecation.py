@@ -1,5 +1,5 @@
-"""Renamed keyword arguments and command-line flags: the old spelling keeps working for a while,
-with a warning.
+"""Renamed keyword arguments, attributes and command-line flags: the old spelling keeps working
+for a while, with a warning.
 
 Shared by every package (as :mod:`graph_encodings.seeds` is): ``graph_encodings`` is the one
 package all the others import.
@@ -40,6 +40,36 @@ def renamed_keywords(**renames: str) -> Callable[[F], F]:
         return inner  # type: ignore[return-value]
 
     return wrap
+
+
+class renamed_attribute:  # noqa: N801 - spelt like ``property``, which it stands beside
+    """A class attribute that is the deprecated spelling of the attribute ``new``.
+
+    ``root = renamed_attribute("folder")`` in a class body makes ``obj.root`` read (and write)
+    ``obj.folder``, with a ``FutureWarning`` naming both.
+    """
+
+    def __init__(self, new: str) -> None:
+        self.new = new
+        self.old = ""
+        self.owner = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.old, self.owner = name, owner.__name__
+
+    def _warn(self) -> None:
+        warnings.warn(f"{self.owner}.{self.old} is deprecated; use {self.owner}.{self.new}",
+                      FutureWarning, stacklevel=3)
+
+    def __get__(self, obj: object, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        self._warn()
+        return getattr(obj, self.new)
+
+    def __set__(self, obj: object, value: Any) -> None:
+        self._warn()
+        setattr(obj, self.new, value)
 
 
 class _RenamedFlag(argparse.Action):

@@ -28,7 +28,7 @@
 #   then it follows, as `follow` does. A campaign's summary line gives its runs per device-hour.
 # follow: waits until the collector finishes or CALL_S seconds pass, then copies the records
 #   ($OUT/records/<task>/<task>-$KIND.jsonl, two folders down so they come back) and the log.
-#   Merge them here: nb360 data merge <files>/records --into training_data/data/records
+#   Merge them here: nb360 data merge <files>/records --store training_data/data/records
 # The live store is RUN_DIR/records (ignored, so it stays on the warm machine between calls),
 # seeded with the checkout's committed <task>-$KIND records, so campaigns resume across leases.
 set -euo pipefail

@@ -40,13 +40,49 @@ def test_data_freeze(tmp_path, capsys) -> None:
 
     store = RecordStore(tmp_path / "records")
     store.extend([synthetic_record(i) for i in range(4)])
-    assert main(["data", "freeze", "--store", str(store.root), "--task", "ecg"]) == 0
+    assert main(["data", "freeze", "--store", str(store.folder), "--task", "ecg"]) == 0
     assert "ecg/synthetic-v1: 4 records moved into the frozen file" in capsys.readouterr().out
-    assert len(RecordStore(store.root)) == 4 and (store.root / "ecg" / "synthetic-v1.jsonl.gz").is_file()
-    assert main(["data", "freeze", "--store", str(store.root), "--task", "satellite"]) == 0
+    assert len(RecordStore(store.folder)) == 4 and (store.folder / "ecg" / "synthetic-v1.jsonl.gz").is_file()
+    assert main(["data", "freeze", "--store", str(store.folder), "--task", "satellite"]) == 0
     assert "nothing to freeze" in capsys.readouterr().out
     assert main(["data", "freeze", "--store", str(tmp_path / "missing")]) == 2
     assert "record store folder" in (err := capsys.readouterr().err) and "missing does not exist" in err
+
+
+def test_data_merge_into_store(tmp_path, capsys) -> None:
+    from training_data.records.store import RecordStore
+    from training_data.records.synthetic import synthetic_record
+
+    a, b = RecordStore(tmp_path / "a"), RecordStore(tmp_path / "b")
+    a.extend([synthetic_record(i) for i in range(3)])
+    b.extend([synthetic_record(i) for i in range(2, 5)])
+    into = tmp_path / "merged"
+    assert main(["data", "merge", str(a.folder), str(b.folder), "--store", str(into)]) == 0
+    assert f"merged 5 new records into {into}" in (out := capsys.readouterr()).out
+    assert out.err == "" and len(RecordStore(into)) == 5
+    b.append(synthetic_record(5))
+    assert main(["data", "merge", str(b.folder), "--into", str(into)]) == 0  # the old spelling
+    out = capsys.readouterr()
+    assert "merged 1 new records" in out.out and len(RecordStore(into)) == 6
+    assert "warning: --into is deprecated; use --store" in out.err
+    assert main(["data", "merge", str(a.folder)]) == 2
+    assert "--store is required" in capsys.readouterr().err
+
+
+def test_collect_defaults_to_the_shipped_store_wherever_it_runs(tmp_path, monkeypatch, capsys) -> None:
+    """Without --store, collect appends to training_data.records.DEFAULT_STORE (the shipped
+    records, an absolute path), not to a folder relative to the working directory."""
+    import training_data.collection
+    from training_data.records import DEFAULT_STORE
+
+    stores = []
+    monkeypatch.setattr(training_data.collection, "collect",
+                        lambda task, protocol, n, store, **_: stores.append(store) or "collected")
+    monkeypatch.chdir(tmp_path)
+    argv = ["collect", "--task", "satellite", "--protocol", "satellite-tiny-v1", "--n", "1"]
+    assert main(argv) == 0 and main([*argv, "--store", "mine"]) == 0
+    assert stores == [DEFAULT_STORE, "mine"] and DEFAULT_STORE.is_absolute()
+    assert capsys.readouterr().out == "collected\ncollected\n"
 
 
 def test_fit_then_query_own_artifacts(records, tmp_path, capsys) -> None:
@@ -64,6 +100,9 @@ def test_fit_then_query_own_artifacts(records, tmp_path, capsys) -> None:
                  "--artifacts", str(tmp_path), ARCH, "7"]) == 0
     out = capsys.readouterr().out
     assert "mean" in out and ARCH in out and "params" in out
+    assert main(["simulate", "--task", "ninapro", "--model", "xgb", "--artifacts", str(tmp_path),
+                 "--optimizers", "random_search", "--budget", "4", "--seeds", "1"]) == 0
+    assert "1 optimizers x 1 seeds on ninapro/nb201 (surrogate)" in capsys.readouterr().out
 
 
 def test_fit_with_tuning_reports_it(records, tmp_path, capsys) -> None:
@@ -109,6 +148,9 @@ def test_evaluate_prints_metrics(records, capsys) -> None:
     (["simulate", "--task", "ninapro", "--optimizer-option", "pop"], "--optimizer-option 'pop'"),
     (["query", "--task", "darcyflow", "0"], "several spaces ['darts', 'nb201']"),
     (["simulate", "--task", "darcyflow", "--table"], "several spaces ['darts', 'nb201']"),
+    (["simulate", "--task", "ninapro", "--artifacts", "no-such-folder"],
+     "no benchmark for task 'ninapro' under no-such-folder"),
+    (["simulate", "--task", "ninapro", "--table", "--artifacts", "x"], "takes no --artifacts"),
     (["query", "--task", "spherical", "0"], "no benchmark for task 'spherical'"),
 ])
 def test_errors_exit_2_with_a_message(argv, message, capsys) -> None:

@@ -77,13 +77,14 @@ def _flags(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> dic
 
 def test_one_name_per_folder_across_commands() -> None:
     """The record store is --store and the fitted benchmarks' folder --artifacts in every command:
-    no command shows an old spelling (--records, --root; --out only where it is no store)."""
+    no command shows an old spelling (--records, --root, --into; --out only where it is no
+    store)."""
     flags = _flags(build_parser())
     for command, shown in flags.items():
-        assert not shown & {"--records", "--root", "--records-root"}, command
+        assert not shown & {"--records", "--root", "--records-root", "--into"}, command
     assert "--out" not in flags[("train",)] and "--out" not in flags[("fit",)]
     for command in [("train",), ("collect",), ("fit",), ("evaluate",), ("data", "summary"),
-                    ("data", "freeze"), ("data", "reproduce")]:
+                    ("data", "freeze"), ("data", "reproduce"), ("data", "merge")]:
         assert "--store" in flags[command], command
-    for command in [("fit",), ("query",), ("benchmarks",)]:
+    for command in [("fit",), ("query",), ("benchmarks",), ("simulate",)]:
         assert "--artifacts" in flags[command], command

@@ -28,7 +28,7 @@ def test_archs_stops_each_task_at_its_distinct_architecture_count(shared_data: P
     store = RecordStore(tmp_path / "records")
     full = [synthetic_record(i, task="ecg", protocol="ecg-tiny-v1", seed=0) for i in range(2)]
     store.extend(full)
-    env = {"PYTHON": sys.executable, "NB360_DATA_ROOT": str(shared_data), "STORE": str(store.root),
+    env = {"PYTHON": sys.executable, "NB360_DATA_ROOT": str(shared_data), "STORE": str(store.folder),
            "KIND": "tiny-v1", "TASKS": "ecg satellite", "SAMPLERS": "random", "ARCHS": "2", "START": "1"}
 
     done = run_script(env, "10", "1", "1", "0")  # TARGET 10, STEP 1, 1 worker, no repeats

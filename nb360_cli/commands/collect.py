@@ -4,9 +4,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nb360_cli.commands._options import parse_options, seed_arg
-
-DEFAULT_STORE = "training_data/data/records"
+from nb360_cli.commands._options import (
+    SHIPPED_STORE_HELP,
+    add_folder_option,
+    parse_options,
+    seed_arg,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="fraction of architectures also trained with more seeds")
     parser.add_argument("--repeat-seeds", type=int, default=3)
     parser.add_argument("--shard", default=None, help="i/k: this machine's share of a random campaign")
-    parser.add_argument("--store", default=DEFAULT_STORE, help="record store folder")
+    add_folder_option(parser, "--store", SHIPPED_STORE_HELP)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--data-root", default=None)
     parser.add_argument("--slurm-folder", default="slurm_logs", help="submitit log folder (slurm)")
@@ -58,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from training_data.collection import CollectionEnvironmentError, collect
+    from training_data.records import DEFAULT_STORE
 
     sampler: object = args.sampler
     if args.sampler != "random":
@@ -76,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             args.task,
             args.protocol,
             args.n,
-            args.store,
+            DEFAULT_STORE if args.store is None else args.store,
             space=args.space,
             sampler=sampler,
             executor=args.executor,

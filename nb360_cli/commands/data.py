@@ -25,8 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     summary.set_defaults(run=run_summary)
     merge = actions.add_parser("merge", help="merge record stores from several machines into one")
-    merge.add_argument("sources", nargs="+", help="record store folders to merge in")
-    merge.add_argument("--into", required=True, help="the record store folder to merge into")
+    merge.add_argument("sources", nargs="+",
+                       help="record store folders (or record files) to merge in")
+    add_folder_option(merge, "--store", "the record store folder to merge into (required)",
+                      old=("--into",))
     merge.set_defaults(run=run_merge)
     freeze = actions.add_parser(
         "freeze", help="move live records into the compressed frozen files (no collection running)"
@@ -88,8 +90,10 @@ def run_summary(args: argparse.Namespace) -> int:
 def run_merge(args: argparse.Namespace) -> int:
     from training_data.records.store import RecordStore
 
-    added = RecordStore(args.into).merge(args.sources)
-    print(f"merged {added} new records into {args.into}")
+    if args.store is None:  # not required= : its deprecated spelling --into may give it
+        raise ValueError("--store is required: the record store folder to merge into")
+    added = RecordStore(args.store).merge(args.sources)
+    print(f"merged {added} new records into {args.store}")
     return 0
 
 
@@ -100,7 +104,7 @@ def run_freeze(args: argparse.Namespace) -> int:
     store = RecordStore(store_folder(args.store))  # FileNotFoundError naming a missing folder
     moved = store.freeze(task=args.task, protocol=args.protocol)
     if not moved:
-        print(f"nothing to freeze in {store.root} (task {args.task or 'any'}, protocol "
+        print(f"nothing to freeze in {store.folder} (task {args.task or 'any'}, protocol "
               f"{args.protocol or 'any'}; groups there: {store.groups() or 'none'})")
     for (task, protocol), count in moved.items():
         size = store.frozen_for(task, protocol).path.stat().st_size

@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import argparse
 
-from nb360_cli.commands._options import count_arg, output_file, parse_options
+from nb360_cli.commands._options import (
+    SHIPPED_ARTIFACTS_HELP,
+    add_folder_option,
+    count_arg,
+    output_file,
+    parse_options,
+)
 
 DEFAULT_OPTIMIZERS = ("random_search", "regularized_evolution", "local_search")
 
@@ -15,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="search space, darts or nb201 (default: the only one with a benchmark "
                              "for the task)")
     parser.add_argument("--protocol", default=None)
+    parser.add_argument("--model", default="ensemble", help="the benchmark's surrogate")
+    add_folder_option(parser, "--artifacts", SHIPPED_ARTIFACTS_HELP)
     parser.add_argument("--table", action="store_true",
                         help="use the true tabular benchmark built from the records instead of the surrogate")
     parser.add_argument("--optimizers", nargs="+", default=list(DEFAULT_OPTIMIZERS))
@@ -59,6 +67,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"unknown optimizer(s) {unknown}; valid: {', '.join(list_optimizers())}")
     kwargs = optimizer_options(args.optimizers,
                                parse_options(args.optimizer_option, "--optimizer-option"))
+    if args.table and (args.artifacts is not None or args.model != "ensemble"):
+        raise ValueError("--table simulates on the records' true table: it takes no --artifacts "
+                         "or --model (those name a surrogate benchmark)")
     csv, plot = output_file(args.csv, "--csv"), output_file(args.plot, "--plot", ".png")
     if args.table:
         from surrogates import TabularBenchmark
@@ -69,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         from surrogates import Benchmark
 
-        bench = Benchmark.load(args.task, space=args.space, protocol=args.protocol)
+        bench = Benchmark.load(args.task, args.space, args.protocol, args.model, args.artifacts)
     frames = [
         simulate(name, bench, args.budget, workers=args.workers, seeds=range(args.seeds),
                  budget_kind="seconds" if args.seconds else "evaluations",

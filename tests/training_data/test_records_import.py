@@ -100,6 +100,19 @@ def test_rebuild_gives_the_shipped_gzip_bytes(shared_data, tmp_path, capsys):
     assert capsys.readouterr().out.count(": identical (rebuild sha256") == 3
 
 
+def test_write_and_check_take_the_store_as_store_and_out_as_its_old_spelling(tmp_path):
+    from training_data.records.synthetic import synthetic_record
+
+    records = [synthetic_record(i) for i in range(3)]
+    assert write_store(records, store=tmp_path / "a") == [tmp_path / "a" / "ecg" / "synthetic-v1.jsonl.gz"]
+    with pytest.warns(FutureWarning, match=r"write_store\(out=\.\.\.\) is deprecated; use store="):
+        write_store(records, out=tmp_path / "b")
+    assert [line.split(": ")[1].split(" ")[0] for line in check_store(records, store=tmp_path / "b")] == [
+        "identical"]
+    with pytest.warns(FutureWarning, match=r"check_store\(out=\.\.\.\) is deprecated; use store="):
+        check_store(records, out=tmp_path / "a")
+
+
 @pytest.mark.slow
 @pytest.mark.needs_shared_data
 def test_check_reports_a_differing_or_missing_file(imported, tmp_path):

@@ -65,15 +65,24 @@ def test_layout_one_sorted_key_json_line_per_record(tmp_path):
     assert len(store) == 0 and list(store) == []  # a missing folder is an empty store
     assert store.append(synthetic_record(0)) is True
     assert store.append(synthetic_record(1, task="satellite", protocol="sat-v2")) is True
-    assert sorted(p.relative_to(store.root).as_posix() for p in store.root.rglob("*.jsonl")) == [
+    assert sorted(p.relative_to(store.folder).as_posix() for p in store.folder.rglob("*.jsonl")) == [
         "ecg/synthetic-v1.jsonl",
         "satellite/sat-v2.jsonl",
     ]
-    line = _data_file(store.root).read_text()
+    line = _data_file(store.folder).read_text()
     assert line.endswith("\n") and line.count("\n") == 1
     assert line == json.dumps(synthetic_record(0).to_dict(), sort_keys=True, separators=(",", ":")) + "\n"
     assert store.groups() == [("ecg", "synthetic-v1"), ("satellite", "sat-v2")]
     assert [r.task for r in store.records(task="satellite")] == ["satellite"]
+
+
+def test_the_store_folder_is_folder_and_root_is_its_deprecated_spelling(tmp_path, recwarn):
+    """``root`` is the data root elsewhere (``NB360_DATA_ROOT``, ``--data-root``)."""
+    store = RecordStore(tmp_path / "store")
+    assert store.folder == tmp_path / "store" and repr(store) == f"RecordStore({str(tmp_path / 'store')!r})"
+    assert not recwarn.list
+    with pytest.warns(FutureWarning, match=r"RecordStore\.root is deprecated; use RecordStore\.folder"):
+        assert store.root == store.folder
 
 
 def test_dedup_in_one_process(tmp_path):
@@ -267,9 +276,9 @@ def test_merge_combines_stores_and_files_without_duplicates(tmp_path):
     b.append(synthetic_record(0, task="satellite"))
     single = tmp_path / "single.jsonl"
     RecordFile(single).append_many([synthetic_record(i) for i in (9, 10, 11)])
-    assert c.merge([a.root, b.root, single]) == 6 + 4 + 1 + 2
-    assert c.merge([a.root]) == 0
-    assert c.merge([c.root]) == 0
+    assert c.merge([a.folder, b.folder, single]) == 6 + 4 + 1 + 2
+    assert c.merge([a.folder]) == 0
+    assert c.merge([c.folder]) == 0
     assert len(c) == 13
     assert sorted(r.extra["i"] for r in c.records(task="ecg")) == list(range(12))
     with pytest.raises(FileNotFoundError, match="no-such-store"):

@@ -282,7 +282,7 @@ def collect(
         raise ValueError("shard is only valid for the uniform 'random' sampler (an optimizer's "
                          "proposals depend on all earlier results)")
     record_store = store if isinstance(store, RecordStore) else RecordStore(store)
-    summary = CollectionSummary(task=task, protocol=protocol, sampler=sampler_name, store=str(record_store.root))
+    summary = CollectionSummary(task=task, protocol=protocol, sampler=sampler_name, store=str(record_store.folder))
     start = time.perf_counter()
     deadline = None if time_budget_s is None else start + time_budget_s
     job_options = {"device": device, "data_root": None if data_root is None else str(data_root),

@@ -107,7 +107,7 @@ def load_records(
     selected = [(t, p) for t, p in groups if task in (None, t) and protocol in (None, p)]
     if validate:
         records = [r for t, p in selected for r in records_store.group(t, p).records]
-        check_arch_hashes(records, f"record store {records_store.root}")
+        check_arch_hashes(records, f"record store {records_store.folder}")
         dicts = [vars(r) for r in records]
     else:
         dicts = [d for t, p in selected for d in records_store.group(t, p).read_dicts()]

@@ -51,6 +51,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from graph_encodings.deprecation import renamed_keywords
 from training_data.records.provenance import package_version
 from training_data.records.schema import Record
 from training_data.records.store import RecordStore
@@ -250,25 +251,28 @@ def table_for_file(path: str | os.PathLike[str]) -> SourceTable:
     )
 
 
-def write_store(records: list[Record], out: str | os.PathLike[str]) -> list[Path]:
-    """Write ``records`` as the frozen files of the store at ``out``, replacing those files if
-    present (each swapped in atomically); return the written paths.
+@renamed_keywords(out="store")
+def write_store(records: list[Record], store: str | os.PathLike[str]) -> list[Path]:
+    """Write ``records`` as the frozen files of the record store ``store``, replacing those files
+    if present (each swapped in atomically); return the written paths.
 
     A live ``<protocol>.jsonl`` holding any of the keys (e.g. the table in its former,
     uncompressed form) is refused with ``ValueError`` naming it: remove it first.
     """
-    return RecordStore(out).write_frozen(records)
+    return RecordStore(store).write_frozen(records)
 
 
-def check_store(records: list[Record], out: str | os.PathLike[str]) -> list[str]:
+@renamed_keywords(out="store")
+def check_store(records: list[Record], store: str | os.PathLike[str]) -> list[str]:
     """Rebuild ``records`` in a temporary folder and compare them byte for byte with the frozen
-    files under ``out``; return one line per file (``identical``, ``DIFFERS`` or ``MISSING``)."""
-    out_dir = Path(out)
+    files of the record store ``store``; return one line per file (``identical``, ``DIFFERS`` or
+    ``MISSING``)."""
+    folder = Path(store)
     lines = []
     with tempfile.TemporaryDirectory() as tmp:
         for built in write_store(records, tmp):
             rel = built.relative_to(tmp)
-            target = out_dir / rel
+            target = folder / rel
             if not target.is_file():
                 verdict = "MISSING"
             else:

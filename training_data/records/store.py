@@ -2,8 +2,8 @@
 
 Layout::
 
-    <root>/<task>/<protocol>.jsonl      live: append-only   e.g. records/ecg/ecg-cpu-v1.jsonl
-    <root>/<task>/<protocol>.jsonl.gz   frozen: read-only   e.g. records/ninapro/nb360-nb201-200ep.jsonl.gz
+    <folder>/<task>/<protocol>.jsonl      live: append-only   e.g. records/ecg/ecg-cpu-v1.jsonl
+    <folder>/<task>/<protocol>.jsonl.gz   frozen: read-only   e.g. records/ninapro/nb360-nb201-200ep.jsonl.gz
 
 One group per (task, protocol) keeps files small and diffs local, lets a reader load just the
 tasks it needs, and keeps writers of different tasks off each other's locks. A group has a live
@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from graph_encodings.deprecation import renamed_attribute
 from training_data.records.frozen_file import FrozenRecordFile, frozen_bytes, replace_file
 from training_data.records.group import RecordGroup
 from training_data.records.record_file import RecordFile
@@ -52,21 +53,25 @@ def _check_name(kind: str, value: str) -> str:
 class RecordStore:
     """Crash-safe, deduplicated store of :class:`Record` under a folder ``path`` (see the module).
 
-    The folder is created by the first append; a store over a missing folder is empty. A store
-    object caches what it has read and picks up other processes' appends on each access.
+    The folder (:attr:`folder`) is created by the first append; a store over a missing folder is
+    empty. A store object caches what it has read and picks up other processes' appends on each
+    access.
     """
 
+    # "root" is the data root (``NB360_DATA_ROOT``, ``--data-root``) everywhere else.
+    root = renamed_attribute("folder")
+
     def __init__(self, path: str | os.PathLike[str]):
-        self.root = Path(path)
-        if self.root.exists() and not self.root.is_dir():
+        self.folder = Path(path)
+        if self.folder.exists() and not self.folder.is_dir():
             raise NotADirectoryError(
-                f"record store path {self.root} is a file; a store is a folder of "
+                f"record store path {self.folder} is a file; a store is a folder of "
                 f"<task>/<protocol>{SUFFIX} (and {FROZEN_SUFFIX}) files"
             )
         self._groups: dict[tuple[str, str], RecordGroup] = {}
 
     def __repr__(self) -> str:
-        return f"RecordStore({str(self.root)!r})"
+        return f"RecordStore({str(self.folder)!r})"
 
     # -- files ------------------------------------------------------------------------------
     def group(self, task: str, protocol: str) -> RecordGroup:
@@ -74,7 +79,7 @@ class RecordStore:
         ident = (_check_name("task", task), _check_name("protocol", protocol))
         if ident not in self._groups:
             expect = {"task": task, "protocol": protocol}
-            folder = self.root / task
+            folder = self.folder / task
             self._groups[ident] = RecordGroup(
                 FrozenRecordFile(folder / f"{protocol}{FROZEN_SUFFIX}", expect=expect),
                 RecordFile(folder / f"{protocol}{SUFFIX}", expect=expect),
@@ -96,7 +101,7 @@ class RecordStore:
             return []
         found = set()
         for suffix in (SUFFIX, FROZEN_SUFFIX):
-            for path in self.root.glob(f"{task if task is not None else '*'}/*{suffix}"):
+            for path in self.folder.glob(f"{task if task is not None else '*'}/*{suffix}"):
                 name = path.name[: -len(suffix)]
                 if path.is_file() and _NAME_RE.match(path.parent.name) and _NAME_RE.match(name):
                     found.add((path.parent.name, name))
@@ -201,7 +206,7 @@ class RecordStore:
                 incoming = RecordFile(path).records
             else:
                 raise FileNotFoundError(f"cannot merge {path}: no such record store or file")
-            if path.resolve() == self.root.resolve():
+            if path.resolve() == self.folder.resolve():
                 continue
             added += self.extend(incoming)
         return added
