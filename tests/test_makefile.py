@@ -17,10 +17,10 @@ else:  # pragma: no cover - Python 3.10
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def dry_run(target: str, venv: Path) -> list[str]:
+def dry_run(target: str, venv: Path, *settings: str) -> list[str]:
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    out = subprocess.run(["make", "-n", "-C", str(ROOT), f"VENV={venv}", target], check=True,
+    out = subprocess.run(["make", "-n", "-C", str(ROOT), f"VENV={venv}", *settings, target], check=True,
                          capture_output=True, text=True).stdout
     return [line for line in out.splitlines() if not line.startswith("make")]
 
@@ -36,7 +36,9 @@ def test_demo_installs_the_core_quietly_and_test_adds_the_extras(tmp_path) -> No
     extras = [line for line in test if " install -e " in line and "[" in line]
     assert len(extras) == 1 and all(name in extras[0] for name in ("test", "ray", "slurm", "notebooks"))
     assert test.index(installs[-1]) < test.index(extras[0])  # the extras go on top of the core
-    assert test[-1].endswith("pytest -q -p no:cacheprovider tests")
+    assert "-m pytest -q -p no:cacheprovider" in test[-1] and test[-1].endswith(" tests")
+    assert "-n 2 --dist loadfile" in test[-1]  # one pytest process per core of the 2-core CI machine
+    assert "-n 1 " in dry_run("test", venv, "TEST_WORKERS=1")[-1]
 
 
 def test_license_is_an_spdx_string() -> None:
