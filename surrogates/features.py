@@ -60,7 +60,7 @@ PARAM_WEIGHTS: dict[str, dict[str, float]] = {
               "sep_conv_3x3": 2 * (9 / _C + 1), "sep_conv_5x5": 2 * (25 / _C + 1),
               "dil_conv_3x3": 9 / _C + 1, "dil_conv_5x5": 25 / _C + 1},
 }
-FEATURE_SETS = ("graf",)  # the ``features`` hyper-parameter of the tree models
+FEATURE_SETS = ("graf",)  # the named feature sets of the tree models' ``features``
 MEMO_LIMIT = 1 << 17  # feature rows kept per space
 _MEMO: dict[str, dict[Any, np.ndarray]] = {}
 
@@ -162,6 +162,31 @@ def _compute(space: str, archs: Sequence[Any]) -> tuple[list[str], np.ndarray]:
         names += [f"{cell}:{name}" for name in cell_names]
         blocks.append(values)
     return names, np.concatenate(blocks, axis=1)
+
+
+def feature_parts(spec: Any) -> tuple[bool, tuple[str, ...]]:
+    """Read the tree models' ``features`` hyper-parameter: ``None``, or parts joined by ``+``,
+    each ``graf`` (:func:`graph_features`) or a zero-cost proxy (:mod:`surrogates.proxies`,
+    e.g. ``"graf+synflow"``). Returns (graph features?, proxy names in the order given).
+    ``ValueError`` for a value that is not such a string; an unknown part raises
+    :class:`graph_encodings.UnknownNameError` naming it and every valid part.
+    """
+    if spec is None:
+        return False, ()
+    if not isinstance(spec, str) or not spec:
+        raise ValueError(f"features must be None or a string such as 'graf' or 'graf+synflow', "
+                         f"got {spec!r}")
+    from graph_encodings.registry import UnknownNameError
+    from surrogates.proxies import list_proxies
+
+    parts = spec.split("+")
+    valid = [*FEATURE_SETS, *list_proxies()]
+    for part in parts:
+        if part not in valid:
+            raise UnknownNameError("features part", part, valid, context=f"in features={spec!r}")
+    if len(set(parts)) != len(parts):
+        raise ValueError(f"features {spec!r} names a part twice")
+    return "graf" in parts, tuple(p for p in parts if p != "graf")
 
 
 def feature_names(space: str) -> list[str]:

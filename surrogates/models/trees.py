@@ -32,7 +32,7 @@ import numpy as np
 from surrogates.aleatoric import aleatoric_variance, pooled_group_variance, residual_excess_variance
 from surrogates.base import SurrogateModel, canonical_forms
 from surrogates.estimators.trees import TreeEnsembleRegressor
-from surrogates.features import FEATURE_SETS, graph_features
+from surrogates.features import feature_parts, graph_features
 from surrogates.hyper_parameters import check_choice, check_int, check_real
 from surrogates.models.lazy_estimator import LazyEstimatorFiles
 from surrogates.registry import register
@@ -78,7 +78,10 @@ class TreeModel(LazyEstimatorFiles, SurrogateModel):
         "val_fraction": 0.1,
         "noise_folds": 5,
         "n_jobs": 1,
-        "features": None,  # None or "graf": data-free graph features appended (surrogates.features)
+        # None, "graf" (data-free graph features, surrogates.features), or parts joined by "+":
+        # "graf" and zero-cost proxies (surrogates.proxies), e.g. "graf+synflow"
+        "features": None,
+        "proxy_task": None,  # the task whose proxy network the proxies of ``features`` run on
     }
 
     @classmethod
@@ -99,7 +102,15 @@ class TreeModel(LazyEstimatorFiles, SurrogateModel):
         check_real("val_fraction", hp["val_fraction"], 0.0, 1.0, high_open=True)
         check_int("noise_folds", hp["noise_folds"], 0)
         check_int("n_jobs", hp["n_jobs"], 1)
-        check_choice("features", hp["features"], [None, *FEATURE_SETS])
+        _, proxies = feature_parts(hp["features"])
+        if hp["proxy_task"] is not None:
+            from training_data.tasks import get_task
+
+            hp["proxy_task"] = get_task(hp["proxy_task"]).name
+        elif proxies:
+            raise ValueError(
+                f"features {hp['features']!r} includes zero-cost proxies {list(proxies)}, which are "
+                f"computed on a task's network: pass proxy_task (e.g. proxy_task='cifar100')")
 
     def _estimator(self, seed: int) -> TreeEnsembleRegressor:
         hp = self.hp
@@ -127,12 +138,21 @@ class TreeModel(LazyEstimatorFiles, SurrogateModel):
         self.estimator_ = est
 
     def _inputs(self, space: Any, archs: list[Any]) -> np.ndarray:
-        """The trees' input rows: the flat encoding, then the graph features if any."""
+        """The trees' input rows: the flat encoding, then the graph features and the zero-cost
+        proxies (computed on canonical forms, cached: :mod:`surrogates.proxies`) if any."""
         X = np.asarray(self._encode(space, archs, self.encoding_), dtype=np.float32)
-        if self.features_ is None:
+        graf, proxies = feature_parts(self.features_)
+        if not graf and not proxies:
             return X
+        blocks = [X]
         forms = canonical_forms(space, archs) if self.hp["canonical"] else archs
-        return np.concatenate([X, graph_features(space, forms)], axis=1)
+        if graf:
+            blocks.append(graph_features(space, forms))
+        if proxies:
+            from surrogates.proxies import proxy_features
+
+            blocks.append(proxy_features(proxies, space, self.hp["proxy_task"], forms))
+        return np.concatenate(blocks, axis=1)
 
     def _out_of_fold_excess(self, X: np.ndarray, z: np.ndarray, seed: int) -> float | None:
         k = min(int(self.hp["noise_folds"]), len(z))
