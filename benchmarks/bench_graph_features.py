@@ -25,6 +25,14 @@ TREES = tuple((name, {"features": features}) for name in ("xgb", "xgb_default_on
               for features in (None, "graf"))
 
 
+def held_out_split(groups: np.ndarray, n: int, split: int, n_test: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices (train, test): ``n`` random records train, the test set is up to ``n_test``
+    records of architectures (canonical hashes ``groups``) the training set lacks."""
+    order = np.random.default_rng([split, 22]).permutation(len(groups))
+    train, rest = order[:n], order[n:]
+    return train, rest[~np.isin(groups[rest], groups[train])][:n_test]
+
+
 def run_split(task: str, n: int, split: int, n_test: int, weights: list[float]) -> dict:
     import surrogates
     from graph_encodings.resolve import resolve_archs
@@ -34,9 +42,7 @@ def run_split(task: str, n: int, split: int, n_test: int, weights: list[float]) 
 
     data = load_training_set(task, "nb201", PROTOCOL)
     archs, y, groups = data.archs, data.scores, data.groups
-    order = np.random.default_rng([split, 22]).permutation(len(y))
-    train, rest = order[:n], order[n:]
-    test = rest[~np.isin(groups[rest], groups[train])][:n_test]
+    train, test = held_out_split(groups, n, split, n_test)
     space, test_archs = resolve_archs([archs[i] for i in test], "nb201")
     fit = [archs[i] for i in train]
     preds = {}
