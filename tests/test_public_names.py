@@ -65,10 +65,9 @@ def test_the_guard_sees_a_clash() -> None:
 # ``registry``/``base``: every package's registry and abstract base (one shape by design);
 # ``fitting``/``query``/``records``: a benchmark's surrogate and its curve model, each fitted,
 # queried and fed from records; ``gin``/``trees``: an estimator and the surrogate model wrapping
-# it; ``query``: also the ``nb360 query`` command; ``calibration``: a surrogate's conformal
-# intervals and the validation study of ranking calibration (named alike, jobs apart: to rename).
+# it; ``query``: also the ``nb360 query`` command.
 SHARED_MODULE_NAMES = {"__init__", "registry", "base", "fitting", "query", "records", "gin",
-                       "trees", "calibration"}
+                       "trees"}
 
 
 def module_names(packages: tuple[str, ...] = (*PACKAGES, "nb360_cli")) -> dict[str, list[str]]:
@@ -83,10 +82,13 @@ def module_names(packages: tuple[str, ...] = (*PACKAGES, "nb360_cli")) -> dict[s
 
 def test_no_two_modules_share_a_name_for_different_jobs() -> None:
     """``store`` was both the record store and the artifacts layout, ``metrics`` both the tasks'
-    scores and a surrogate's held-out metrics: one name, one job."""
+    scores and a surrogate's held-out metrics, ``calibration`` both a surrogate's conformal
+    intervals and the validation study's check of ranking calibration: one name, one job."""
     names = module_names()
     assert names["artifact_folders"] == ["surrogates.benchmark.artifact_folders"]
     assert names["task_metrics"] == ["training_data.tasks.scores.task_metrics"]
+    assert names["calibration"] == ["surrogates.calibration"]
+    assert names["ranking_calibration"] == ["nas_optimizers.validation.ranking_calibration"]
     shared = {name: where for name, where in names.items()
               if len(where) > 1 and name not in SHARED_MODULE_NAMES}
     assert not shared, f"modules named alike in different places: {shared}"

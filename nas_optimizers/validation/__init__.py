@@ -3,12 +3,12 @@
 ``python -m nas_optimizers.validation --task ninapro --fraction 0.1`` runs the study and writes its
 figures and ``results.md`` (see :mod:`nas_optimizers.validation.study` and ``report``).
 """
-from nas_optimizers.validation.calibration import (
+from nas_optimizers.validation.compare import Comparison, add_true_regret, compare, final_regret
+from nas_optimizers.validation.ranking_calibration import (
     CalibrationResult,
     PrecomputedPredictor,
     ranking_calibration,
 )
-from nas_optimizers.validation.compare import Comparison, add_true_regret, compare, final_regret
 from nas_optimizers.validation.study import (
     OPTIMIZERS,
     Diagnostics,

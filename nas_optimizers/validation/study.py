@@ -8,7 +8,8 @@ benchmark (``Benchmark.from_model``; noisy draws = mean + the run-to-run noise m
 twins among its training records, :class:`~surrogates.run_noise.RunNoise`, or, with too few
 twins, + its learnt training-noise std x N(0, 1)). Every run, on either benchmark, is scored with the table
 (:mod:`nas_optimizers.validation.compare`). The fitted surrogate also feeds the ranking
-calibration check (:mod:`nas_optimizers.validation.calibration`) on the architectures it never saw.
+calibration check (:mod:`nas_optimizers.validation.ranking_calibration`) on the architectures it
+never saw.
 
 It lives in ``nas_optimizers`` (the top layer) because it needs both the simulator and the
 surrogates.
@@ -24,12 +25,12 @@ import numpy as np
 import pandas as pd
 
 import surrogates
-from nas_optimizers.validation.calibration import (
+from nas_optimizers.validation.compare import Comparison, add_true_regret, compare, final_regret
+from nas_optimizers.validation.ranking_calibration import (
     CalibrationResult,
     PrecomputedPredictor,
     ranking_calibration,
 )
-from nas_optimizers.validation.compare import Comparison, add_true_regret, compare, final_regret
 from surrogates import metrics
 from surrogates.run_noise import GAUSSIAN_MAD, RunNoise
 from surrogates.tabular import TabularBenchmark
