@@ -151,6 +151,10 @@ def test_evaluate_prints_metrics(records, capsys) -> None:
     (["simulate", "--task", "ninapro", "--artifacts", "no-such-folder"],
      "no benchmark for task 'ninapro' under no-such-folder"),
     (["simulate", "--task", "ninapro", "--table", "--artifacts", "x"], "takes no --artifacts"),
+    (["simulate", "--task", "ninapro", "--table", "--model", "ensemble"], "or --model"),
+    (["simulate", "--task", "ninapro", "--store", "x"], "--store is the record store of --table"),
+    (["simulate", "--task", "ninapro", "--table", "--store", "no-such-folder"],
+     "record store folder no-such-folder does not exist"),
     (["query", "--task", "spherical", "0"], "no benchmark for task 'spherical'"),
 ])
 def test_errors_exit_2_with_a_message(argv, message, capsys) -> None:
@@ -215,6 +219,33 @@ def test_simulate_writes_trajectories_and_plot(table, tmp_path, capsys) -> None:
     assert set(runs["optimizer"]) == {"random_search", "local_search"}
     assert runs.groupby(["optimizer", "seed"]).size().eq(20).all()
     assert png.stat().st_size > 0
+
+
+def test_simulate_table_from_a_record_store_of_ones_own(records, tmp_path, capsys) -> None:
+    """``--table --store``: the true table of that store's records (its only space when --space is
+    not given), not the shipped one. Here the shipped NinaPro records scored 1,000 worse."""
+    import dataclasses
+
+    from training_data.records import DEFAULT_STORE
+    from training_data.records.store import RecordStore
+
+    shipped = RecordStore(DEFAULT_STORE).records("ninapro")
+    worse = RecordStore(tmp_path / "worse")
+    worse.write_frozen(dataclasses.replace(r, score=r.score + 1000) for r in shipped)
+    csv = tmp_path / "runs.csv"
+    argv = ["simulate", "--task", "ninapro", "--table", "--optimizers", "random_search",
+            "--budget", "10", "--seeds", "1", "--workers", "1", "--csv", str(csv)]
+    assert main(argv + ["--store", str(worse.folder)]) == 0
+    assert "ninapro/nb201 (table)" in capsys.readouterr().out
+    runs = pd.read_csv(csv)
+    assert len(runs) == 10 and (runs["incumbent_true"] > 1000).all()
+    # a table holds only its store's architectures: the optimizers sample the whole space, so a
+    # store of a few records fails at the first architecture it lacks
+    assert main(argv + ["--store", str(records)]) == 2
+    assert "is not in the 'ninapro' table of protocol 'nb360-nb201-200ep' (57 classes)" in (
+        capsys.readouterr().err)
+    assert main(["simulate", "--task", "ecg", "--table", "--store", str(records)]) == 2
+    assert "task 'ecg' matches no records; tasks present: ['ninapro']" in capsys.readouterr().err
 
 
 def test_simulate_checks_output_paths_before_simulating(tmp_path, capsys, monkeypatch) -> None:

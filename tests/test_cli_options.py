@@ -84,7 +84,7 @@ def test_one_name_per_folder_across_commands() -> None:
         assert not shown & {"--records", "--root", "--records-root", "--into"}, command
     assert "--out" not in flags[("train",)] and "--out" not in flags[("fit",)]
     for command in [("train",), ("collect",), ("fit",), ("evaluate",), ("data", "summary"),
-                    ("data", "freeze"), ("data", "reproduce"), ("data", "merge")]:
+                    ("data", "freeze"), ("data", "reproduce"), ("data", "merge"), ("simulate",)]:
         assert "--store" in flags[command], command
     for command in [("fit",), ("query",), ("benchmarks",), ("simulate",)]:
         assert "--artifacts" in flags[command], command

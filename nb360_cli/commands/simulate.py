@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from nb360_cli.commands._options import (
     SHIPPED_ARTIFACTS_HELP,
+    SHIPPED_STORE_HELP,
     add_folder_option,
     count_arg,
     output_file,
     parse_options,
 )
+
+if TYPE_CHECKING:
+    from surrogates import TabularBenchmark
 
 DEFAULT_OPTIMIZERS = ("random_search", "regularized_evolution", "local_search")
 
@@ -21,10 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="search space, darts or nb201 (default: the only one with a benchmark "
                              "for the task)")
     parser.add_argument("--protocol", default=None)
-    parser.add_argument("--model", default="ensemble", help="the benchmark's surrogate")
+    parser.add_argument("--model", default=None, help="the benchmark's surrogate (default: ensemble)")
     add_folder_option(parser, "--artifacts", SHIPPED_ARTIFACTS_HELP)
     parser.add_argument("--table", action="store_true",
                         help="use the true tabular benchmark built from the records instead of the surrogate")
+    add_folder_option(parser, "--store", f"with --table: {SHIPPED_STORE_HELP}")
     parser.add_argument("--optimizers", nargs="+", default=list(DEFAULT_OPTIMIZERS))
     parser.add_argument("--optimizer-option", action="append", default=[], metavar="KEY=VALUE",
                         help="hyper-parameter for every listed optimizer that takes it, "
@@ -57,6 +63,34 @@ def optimizer_options(names: list[str], options: dict[str, object]) -> dict[str,
     return {name: {k: v for k, v in options.items() if k in taken[name]} for name in names}
 
 
+def table_benchmark(task: str, space: str | None, protocol: str | None,
+                    store: str | None) -> TabularBenchmark:
+    """The true table of ``task`` built from the record store folder ``store``.
+
+    ``store=None``: the shipped records, and ``space=None`` the only space with a shipped benchmark
+    for the task. A store of one's own: ``space=None`` is the only space among its records of the
+    task; ``ValueError`` naming the spaces when there are several (``FileNotFoundError`` for a
+    missing folder, ``ValueError`` listing what is there for a task, space or protocol it lacks).
+    """
+    from surrogates import TabularBenchmark
+
+    if store is None:
+        from surrogates.benchmark.artifact_folders import pick_space
+
+        return TabularBenchmark.from_records(task, space=pick_space(task, space), protocol=protocol)
+    from training_data import load_records
+
+    records = load_records(task=task, protocol=protocol, space=space, store=store)
+    spaces = sorted(set(records["space"])) if len(records) else []
+    if not spaces:
+        raise ValueError(f"no records for task {task!r} in the record store {store}")
+    if space is None and len(spaces) > 1:
+        raise ValueError(f"task {task!r} has records in several spaces {spaces} in the record "
+                         f"store {store}; pass --space")
+    return TabularBenchmark.from_records(task, space=space or spaces[0], protocol=protocol,
+                                         records=records)
+
+
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -67,20 +101,20 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"unknown optimizer(s) {unknown}; valid: {', '.join(list_optimizers())}")
     kwargs = optimizer_options(args.optimizers,
                                parse_options(args.optimizer_option, "--optimizer-option"))
-    if args.table and (args.artifacts is not None or args.model != "ensemble"):
+    if args.table and (args.artifacts is not None or args.model is not None):
         raise ValueError("--table simulates on the records' true table: it takes no --artifacts "
                          "or --model (those name a surrogate benchmark)")
+    if not args.table and args.store is not None:
+        raise ValueError("--store is the record store of --table's true table: without --table "
+                         "the surrogate benchmark comes from --artifacts")
     csv, plot = output_file(args.csv, "--csv"), output_file(args.plot, "--plot", ".png")
     if args.table:
-        from surrogates import TabularBenchmark
-        from surrogates.benchmark.artifact_folders import pick_space
-
-        bench = TabularBenchmark.from_records(args.task, space=pick_space(args.task, args.space),
-                                              protocol=args.protocol)
+        bench = table_benchmark(args.task, args.space, args.protocol, args.store)
     else:
         from surrogates import Benchmark
 
-        bench = Benchmark.load(args.task, args.space, args.protocol, args.model, args.artifacts)
+        bench = Benchmark.load(args.task, args.space, args.protocol, args.model or "ensemble",
+                               args.artifacts)
     frames = [
         simulate(name, bench, args.budget, workers=args.workers, seeds=range(args.seeds),
                  budget_kind="seconds" if args.seconds else "evaluations",
