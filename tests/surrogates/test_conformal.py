@@ -84,6 +84,14 @@ def test_calibration_candidates_are_the_architectures_seen_once():
     assert mask is not None and not mask[100:].any()
 
 
+@pytest.mark.parametrize(("folds", "n_units", "expected"),
+                         [(None, 50, 20), (None, 100, 20), (None, 200, 10), (None, 400, 5), (None, 5000, 5),
+                          (7, 100, 7), (3, 5000, 3)])
+def test_cross_conformal_folds_grow_as_the_data_shrink(folds, n_units, expected):
+    model = surrogates.create("ensemble", calibration_folds=folds)
+    assert model._folds(n_units) == expected
+
+
 def test_the_ensemble_says_how_it_calibrated(nb201_data):
     archs, y = nb201_data
     members = [{"name": "xgb", "params": surrogates.checking_parameters("xgb")}]
@@ -92,7 +100,8 @@ def test_the_ensemble_says_how_it_calibrated(nb201_data):
     groups = np.array(graph_encodings.get_space("nb201").canonical_hash_many(archs))
     seen_once = calibration_candidates(groups)  # the isomorphic twins among them do not calibrate
     assert 150 < seen_once.sum() < len(archs)
-    assert (cal.method, cal.n, cal.folds, cal.unit) == ("cross_conformal", seen_once.sum(), 5, "architecture")
+    folds = min(20, max(5, -(-2000 // int(seen_once.sum()))))  # about 2,000 rows over all folds
+    assert (cal.method, cal.n, cal.folds, cal.unit) == ("cross_conformal", seen_once.sum(), folds, "architecture")
     assert cal.n_groups == cal.n
     assert cal.levels == LEVELS and cal.scale == cross.calibration_scale_
     pred = cross.predict(archs[:20])
@@ -121,8 +130,11 @@ def cifar100_cells():
 @pytest.mark.parametrize("seed", [0, 1])
 def test_intervals_cover_unseen_cells_of_a_real_table(cifar100_cells, seed):
     """600 random CIFAR-100 NB201 cells train; every level covers its share of 2,000 cells whose
-    architecture the fit never saw, within 0.05. (How the row-by-row calibration before issue 22
-    under-covered is a finding, measured by benchmarks/bench_calibration_mechanisms.py.)"""
+    architecture the fit never saw, within three standard deviations of a conformal interval's
+    coverage (its spread over the m calibration architectures, ~sqrt(l(1 - l) / m), and the test
+    sample's, in quadrature): about 0.08 at 50 % and 0.05 at 90 % for the m ~ 380 here. (How the
+    row-by-row calibration before issue 22 under-covered is a finding, measured by
+    benchmarks/bench_calibration_mechanisms.py.)"""
     archs, y, groups = cifar100_cells
     order = np.random.default_rng([seed, 22]).permutation(len(y))
     train, rest = order[:600], order[600:]
@@ -135,7 +147,8 @@ def test_intervals_cover_unseen_cells_of_a_real_table(cifar100_cells, seed):
     pred = fitted()
     assert pred.calibration.method == "cross_conformal"
     for level in LEVELS:
-        assert pred.coverage(y[test], level) == pytest.approx(level, abs=0.05), level
+        spread = np.sqrt(level * (1 - level) * (1 / pred.calibration.n + 1 / len(test)))
+        assert pred.coverage(y[test], level) == pytest.approx(level, abs=3 * spread), level
 
 
 def _strip_calibration(folder):
