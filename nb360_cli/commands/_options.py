@@ -30,7 +30,7 @@ def add_surrogate_options(parser: argparse.ArgumentParser, params_default: str) 
     parser.add_argument("--task", required=True)
     parser.add_argument("--space", default="darts", help="search space (darts or nb201)")
     parser.add_argument("--protocol", default=None,
-                        help="protocol (default: the only one with records for task and space)")
+                        help="protocol (default: the newest version with records for task and space)")
     parser.add_argument("--model", default="ensemble", help="registered surrogate name")
     parser.add_argument("--params", default=None,
                         help=f"hyper-parameters as JSON (default: {params_default})")

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from graph_encodings.deprecation import renamed_keywords
+from surrogates.lookup import pick_protocol
 from surrogates.splits import group_holdout
 
 HOLDOUT_FRACTION = 0.1
@@ -86,19 +87,15 @@ def load_training_set(
     """The ``ok`` records with a finite score of ``task``/``space``/``protocol`` in the record
     store ``store`` (default: the shipped records).
 
-    ``protocol=None`` picks the one protocol with records; several or none raise ``ValueError``
-    listing what exists.
+    ``protocol=None`` picks the newest protocol with records (:func:`surrogates.lookup.pick_protocol`:
+    the only one, else the only one of the highest version); otherwise ``ValueError`` listing
+    what exists.
     """
     from training_data.records import load_records
 
     if protocol is None:
-        found = protocols_with_records(task, space, store)
-        if len(found) != 1:
-            raise ValueError(
-                f"task {task!r} space {space!r}: {'no' if not found else 'several'} protocols with "
-                f"records ({found}); pass protocol="
-            )
-        protocol = found[0]
+        protocol = pick_protocol(None, protocols_with_records(task, space, store),
+                                 f"the {space!r} records of task {task!r}")
     frame = load_records(task=task, protocol=protocol, store=store)
     if space not in set(frame["space"]):
         raise ValueError(

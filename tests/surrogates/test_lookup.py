@@ -34,3 +34,12 @@ def test_none_picks_the_newest_version_and_older_ones_stay_reachable_by_name() -
 def test_errors_name_the_protocol_and_what_is_present(protocol, present, message) -> None:
     with pytest.raises(ValueError, match=message):
         pick_protocol(protocol, present, "the records of task 'x'")
+
+
+def test_a_training_set_without_a_protocol_is_the_newest_version_of_the_shipped_records() -> None:
+    from surrogates.benchmark.records import load_training_set, protocols_with_records
+
+    present = protocols_with_records("darcyflow", "darts")
+    assert {"darcyflow-cpu-v1", "darcyflow-cpu-v2"} <= set(present)
+    assert load_training_set("darcyflow", "darts").protocol == "darcyflow-cpu-v2"
+    assert load_training_set("darcyflow", "darts", "darcyflow-cpu-v1").protocol == "darcyflow-cpu-v1"
