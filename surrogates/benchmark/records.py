@@ -52,6 +52,11 @@ class TrainingSet:
     def __len__(self) -> int:
         return len(self.frame)
 
+    def first(self, n: int) -> TrainingSet:
+        """The first ``n`` records: what the set held before later records were appended (a
+        record store only grows by appending)."""
+        return TrainingSet(self.space, self.task, self.protocol, self.frame.iloc[:n].reset_index(drop=True))
+
     def architecture_means(self, rows: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
         """The records at ``rows`` collapsed to one row per trained architecture: its text, mean
         score, canonical hash and how many runs the mean is over (first-seen order).

@@ -106,7 +106,11 @@ def fit_curves(task: str, space: str | None = None, protocol: str | None = None,
                overwrite: bool = False) -> Path:
     """Fit the curve model of the benchmark ``task``/``space``/``protocol``/``model`` under
     ``artifacts`` (default: the shipped ones) from the records in ``store`` and write it to
-    :func:`~surrogates.curves.model.curves_folder`; returns that folder (module docstring)."""
+    :func:`~surrogates.curves.model.curves_folder`; returns that folder (module docstring).
+
+    The records are those the benchmark was fitted on (its training-data hash): the store's
+    first ``n_records`` where records were appended since (a collection running beside the fit);
+    ``ValueError`` when the store's records differ otherwise."""
     from surrogates.benchmark.artifact_folders import read_benchmark_manifest, resolve
     from surrogates.benchmark.records import held_out_rows, load_training_set, training_data_hash
 
@@ -117,6 +121,9 @@ def fit_curves(task: str, space: str | None = None, protocol: str | None = None,
         raise FileExistsError(f"{target} already holds a curve model; pass overwrite=True (--overwrite)")
     data = load_training_set(manifest["task"], manifest["space"], manifest["protocol"], store)
     fitted_on = manifest.get("training_data", {}).get("sha256")
+    n_fitted = manifest.get("training_data", {}).get("n_records")
+    if training_data_hash(data) != fitted_on and isinstance(n_fitted, int) and len(data) > n_fitted:
+        data = data.first(n_fitted)  # records appended since the benchmark's fit (e.g. a collection)
     if training_data_hash(data) != fitted_on:
         raise ValueError(f"the records of {task}/{manifest['protocol']} differ from those the benchmark in "
                          f"{bench_folder} was fitted on (training-data hash); refit the benchmark "

@@ -2,6 +2,7 @@
 the shipped curve models, sampled curves against the records, and a tiny fit on real records."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -216,3 +217,27 @@ def test_fit_benchmark_fits_the_curves_and_drops_stale_ones(tmp_path) -> None:
                   overwrite=True)
     assert not curves_folder(folder).exists()
     assert Benchmark.load("psicov", "darts", None, "xgb", art).max_epochs is None
+
+
+def test_curves_fit_on_the_benchmarks_records_when_the_store_grew_since(tmp_path) -> None:
+    """A collection appending records while `nb360 fit` runs must not break the curve fit: the
+    benchmark's records are the store's first n_records."""
+    from surrogates.benchmark import fit_benchmark
+    from surrogates.curves import fit_curves
+    from training_data.records import DEFAULT_STORE
+    from training_data.records.store import RecordStore
+
+    store = tmp_path / "store"
+    shipped = RecordStore(DEFAULT_STORE).records(task="psicov", protocol="psicov-cpu-v2")
+    RecordStore(store).extend(shipped[:60])
+    art = tmp_path / "art"
+    folder = fit_benchmark("psicov", "darts", "psicov-cpu-v2", model="xgb", artifacts=art,
+                           params=TINY_XGB, store=store)
+    RecordStore(store).extend(shipped[60:70])  # appended after the benchmark's fit
+    fit_curves("psicov", "darts", model="xgb", artifacts=art, store=store, params=TINY_XGB, overwrite=True)
+    curves_manifest = json.loads((curves_folder(folder) / "manifest.json").read_text())
+    assert curves_manifest["training_data"]["n_records"] == 60  # cross-validated: all its records
+    RecordStore(tmp_path / "other").extend(shipped[10:70])  # not the benchmark's records at all
+    with pytest.raises(ValueError, match="differ from those the benchmark"):
+        fit_curves("psicov", "darts", model="xgb", artifacts=art, store=tmp_path / "other",
+                   params=TINY_XGB, overwrite=True)
