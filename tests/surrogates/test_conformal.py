@@ -175,18 +175,21 @@ def test_artifacts_without_quantiles_answer_as_before(nb201_data, tmp_path):
     np.testing.assert_allclose(pred.interval(0.5)[1] - pred.mean, z_value(0.5) * pred.std)  # Gaussian
 
 
-def test_a_shipped_artifact_loads_with_its_single_factor():
-    bench = surrogates.Benchmark.load("psicov", space="darts")
+@pytest.mark.parametrize(("space", "task"), [("darts", "psicov"), ("darts", "ecg")])
+def test_shipped_artifacts_load_with_the_calibration_they_were_saved_with(space, task):
+    """Refitted artifacts carry per-level quantiles; older ones one 90 % factor (std_scale)."""
+    bench = surrogates.Benchmark.load(task, space=space)
     model = bench.model
     state = json.loads((bench_folder(bench) / "model" / "manifest.json").read_text())["state"]
-    if "calibration" in state:
-        pytest.skip("the shipped psicov artifact was refitted with per-level quantiles")
-    assert model.calibration_ == Calibration.std_scale(state["calibration_scale"], state["calibration_n"])
     archs = bench.space.sample_many(5, rng=0)
-    space = bench.space
-    mean, var, _ = model._mixture_of(model.members_, space, archs)
+    _, var, _ = model._mixture_of(model.members_, bench.space, archs)
     pred = model.predict(archs)
-    np.testing.assert_allclose(pred.std, state["calibration_scale"] * np.sqrt(var) * model.y_std_)
+    if "calibration" in state:
+        assert model.calibration_ == Calibration.from_dict(state["calibration"])
+        assert model.calibration_.method.endswith("_conformal") and len(model.calibration_.quantiles) == 4
+    else:
+        assert model.calibration_ == Calibration.std_scale(state["calibration_scale"], state["calibration_n"])
+    np.testing.assert_allclose(pred.std, model.calibration_.scale * np.sqrt(var) * model.y_std_)
 
 
 def bench_folder(bench):
