@@ -33,6 +33,14 @@ def held_out_split(groups: np.ndarray, n: int, split: int, n_test: int) -> tuple
     return train, rest[~np.isin(groups[rest], groups[train])][:n_test]
 
 
+def add_split_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--tables --n --splits --n-test``: which NB201 tables and which :func:`held_out_split`s."""
+    parser.add_argument("--tables", nargs="+", default=["cifar100", "ninapro", "darcyflow"])
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--splits", type=int, default=3)
+    parser.add_argument("--n-test", type=int, default=2000)
+
+
 def run_split(task: str, n: int, split: int, n_test: int, weights: list[float]) -> dict:
     import surrogates
     from graph_encodings.resolve import resolve_archs
@@ -63,10 +71,7 @@ def run_split(task: str, n: int, split: int, n_test: int, weights: list[float]) 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tables", nargs="+", default=["cifar100", "ninapro", "darcyflow"])
-    parser.add_argument("--n", type=int, default=1000)
-    parser.add_argument("--splits", type=int, default=3)
-    parser.add_argument("--n-test", type=int, default=2000)
+    add_split_arguments(parser)
     parser.add_argument("--weights", nargs="+", type=float, default=[0.75, 0.5, 0.25])
     parser.add_argument("--out", type=Path, default=None, help="append rows here (JSON lines)")
     parser.add_argument("--report", type=Path, default=None, help="print the medians of this file")

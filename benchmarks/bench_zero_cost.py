@@ -33,7 +33,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_graph_features import PROTOCOL, held_out_split  # noqa: E402
+from bench_graph_features import PROTOCOL, add_split_arguments, held_out_split  # noqa: E402
 
 PROXIES = ("synflow", "params", "flops")
 
@@ -115,10 +115,7 @@ def report(rows: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tables", nargs="+", default=["cifar100", "ninapro", "darcyflow"])
-    parser.add_argument("--n", type=int, default=1000)
-    parser.add_argument("--splits", type=int, default=3)
-    parser.add_argument("--n-test", type=int, default=2000)
+    add_split_arguments(parser)
     parser.add_argument("--models", nargs="+", default=["xgb", "lgb"])
     parser.add_argument("--features", nargs="+", default=["graf", "graf+synflow"],
                         help="the models' features values, one fit each ('none': one-hot alone)")

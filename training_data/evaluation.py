@@ -157,6 +157,18 @@ def _fits_on_gpu(data: TaskData, device: torch.device) -> bool:
     return nbytes <= GPU_DATA_FRACTION * free
 
 
+@dataclass(frozen=True)
+class _NetworkInputs:
+    """What every network of a run trains and is scored on: shapes, loss, data as tensors."""
+
+    input_shape: tuple[int, ...]
+    n_outputs: int
+    loss_fn: torch.nn.Module
+    train: TensorSplit
+    val: TensorSplit
+    test: TensorSplit
+
+
 class _Run:
     """The mutable state of one training run (so a failure can still report what was done)."""
 
@@ -199,10 +211,18 @@ class _Run:
 
     def execute(self) -> None:
         """Train the protocol's ``repeats`` networks; the run's scores are their means."""
-        seeds = repeat_seeds(self.r.protocol, self.torch_seed)
+        r, p, data = self.r, self.r.protocol, self.data
+        input_shape, n_outputs = network_io(p, r.task)
+        check_data_shape(data, input_shape, p, r.task.family)
+        self.data_on_gpu = _fits_on_gpu(data, r.device)
+        loss_fn = task_loss(r.task, data).to(r.device)
+        train = _to_tensors(data.train, r.device, self.data_on_gpu, loss_takes_mask(loss_fn))
+        val, test = (_to_tensors(s, r.device, self.data_on_gpu, False) for s in (data.val, data.test))
+        inputs = _NetworkInputs(input_shape, n_outputs, loss_fn, train, val, test)
+        seeds = repeat_seeds(p, self.torch_seed)
         curves, val_scores, test_scores = [], [], []
         for torch_seed in seeds:
-            curve, test_score = self.train_network(torch_seed)
+            curve, test_score = self.train_network(torch_seed, inputs)
             curves.append(curve)
             val_scores.append(curve[-1]["val_score"])
             test_scores.append(test_score)
@@ -213,23 +233,19 @@ class _Run:
             self.repeats = {"repeat_torch_seeds": seeds, "repeat_test_scores": test_scores,
                             "repeat_val_scores": val_scores}
 
-    def train_network(self, torch_seed: int) -> tuple[list[dict[str, Any]], float]:
+    def train_network(self, torch_seed: int, inputs: _NetworkInputs) -> tuple[list[dict[str, Any]], float]:
         """Train one network from ``torch_seed``: its learning curve and finite test score."""
         r, p, data = self.r, self.r.protocol, self.data
-        input_shape, n_outputs = network_io(p, r.task)
-        check_data_shape(data, input_shape, p, r.task.family)
         torch.manual_seed(torch_seed)
         model = build_network(
-            r.arch, r.task.family, input_shape[0], n_outputs, seed=torch_seed,
+            r.arch, r.task.family, inputs.input_shape[0], inputs.n_outputs, seed=torch_seed,
             **network_settings(p, r.space),
         )
-        self.params = int(count_params(model))
-        self.flops = float(count_flops(model, input_shape))
+        if self.params is None:  # every network of the run is the same architecture
+            self.params = int(count_params(model))
+            self.flops = float(count_flops(model, inputs.input_shape))
         model = model.to(r.device)
-        self.data_on_gpu = _fits_on_gpu(data, r.device)
-        loss_fn = task_loss(r.task, data).to(r.device)
-        train = _to_tensors(data.train, r.device, self.data_on_gpu, loss_takes_mask(loss_fn))
-        val, test = (_to_tensors(s, r.device, self.data_on_gpu, False) for s in (data.val, data.test))
+        loss_fn, train, val, test = inputs.loss_fn, inputs.train, inputs.val, inputs.test
         optimizer = make_optimizer(model, p)
         scheduler = make_scheduler(optimizer, p)
         precision = Precision.for_protocol(p, r.device)

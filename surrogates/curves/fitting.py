@@ -122,9 +122,11 @@ def fit_curves(task: str, space: str | None = None, protocol: str | None = None,
     data = load_training_set(manifest["task"], manifest["space"], manifest["protocol"], store)
     fitted_on = manifest.get("training_data", {}).get("sha256")
     n_fitted = manifest.get("training_data", {}).get("n_records")
-    if training_data_hash(data) != fitted_on and isinstance(n_fitted, int) and len(data) > n_fitted:
+    matches = training_data_hash(data) == fitted_on
+    if not matches and isinstance(n_fitted, int) and len(data) > n_fitted:
         data = data.first(n_fitted)  # records appended since the benchmark's fit (e.g. a collection)
-    if training_data_hash(data) != fitted_on:
+        matches = training_data_hash(data) == fitted_on
+    if not matches:
         raise ValueError(f"the records of {task}/{manifest['protocol']} differ from those the benchmark in "
                          f"{bench_folder} was fitted on (training-data hash); refit the benchmark "
                          f"(nb360 fit), which fits its curves too")

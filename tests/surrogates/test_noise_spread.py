@@ -19,7 +19,7 @@ def test_noisy_queries_spread_like_repeated_seeds(task: str, protocol: str) -> N
     bench = surrogates.Benchmark.load(task, space="darts", protocol=protocol)
     # Stores only grow by appending: the benchmark's noise model saw the first n_records records.
     fitted_on = bench.manifest["training_data"]["n_records"]
-    frame = load_training_set(task, "darts", protocol).frame.iloc[:fitted_on]
+    frame = load_training_set(task, "darts", protocol).first(fitted_on).frame
     runs = frame.groupby("arch_hash")["score"]
     three = runs.size()[runs.size() == 3].index
     assert len(three) >= 40  # the records repeat seeds for these
