@@ -37,7 +37,7 @@ import pandas as pd
 from graph_encodings import get_space
 from training_data.protocols import get_protocol
 from training_data.protocols.protocol import Protocol
-from training_data.summary import architecture_share, repeat_noise, tau_ceiling
+from training_data.summary import architecture_share, architecture_share_interval, repeat_noise, tau_ceiling
 
 
 def parse_setting(text: str, protocol: Protocol) -> tuple[str, Any]:
@@ -115,9 +115,11 @@ def _read(path: Path) -> list[dict[str, Any]]:
 def report(frame: pd.DataFrame) -> dict[str, float]:
     """The signal figures of the runs in ``frame``."""
     share = architecture_share(frame)
+    low, high = architecture_share_interval(frame)
     repeated, mad = repeat_noise(frame)
     ok = frame[frame["status"] == "ok"]
     return {"runs": len(frame), "ok": len(ok), "archs_with_repeats": repeated, "arch_share": share,
+            "arch_share_low": low, "arch_share_high": high,
             "tau_ceiling": tau_ceiling(share), "seed_noise_mad": mad,
             "score_std": float(ok["score"].std()) if len(ok) > 1 else float("nan"),
             "median_train_seconds": statistics.median(ok["train_seconds"]) if len(ok) else float("nan"),
@@ -191,8 +193,9 @@ def _load(task: str, protocol: Protocol, data_root: str | None) -> None:
 def _print_figures(figures: dict[str, float]) -> None:
     print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()))
     if np.isfinite(figures["arch_share"]):
-        print(f"{figures['arch_share']:.0%} of a run's score variance is the architecture's; a perfect "
-              f"surrogate reaches Kendall tau {figures['tau_ceiling']:.2f} against single runs")
+        print(f"{figures['arch_share']:.0%} of a run's score variance is the architecture's (90 % bootstrap "
+              f"interval over architectures {figures['arch_share_low']:.2f}-{figures['arch_share_high']:.2f}); "
+              f"a perfect surrogate reaches Kendall tau {figures['tau_ceiling']:.2f} against single runs")
 
 
 if __name__ == "__main__":

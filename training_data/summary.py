@@ -23,6 +23,8 @@ SUMMARY_COLUMNS = (
     "seed_policy",
     "repeat_noise_mad",
     "arch_share",
+    "arch_share_low",
+    "arch_share_high",
     "tau_ceiling",
 )
 
@@ -46,27 +48,82 @@ def repeat_noise(frame: pd.DataFrame) -> tuple[int, float]:
     return repeated, float(np.median(diffs)) if diffs else float("nan")
 
 
+def _repeated_groups(frame: pd.DataFrame) -> list[np.ndarray]:
+    """The ``ok`` scores of each architecture run two or more times."""
+    ok = frame[frame["status"] == "ok"]
+    return [g.to_numpy(dtype=float) for _, g in ok.groupby("arch_hash")["score"] if len(g) >= 2]
+
+
+def _intraclass_share(groups: list[np.ndarray]) -> float:
+    """The one-way random-effects ANOVA estimate of the between-group share of variance
+    (unbalanced groups), clipped to [0, 1]; NaN with fewer than two groups."""
+    if len(groups) < 2:
+        return float("nan")
+    return float(_weighted_shares(_group_moments(groups), np.ones((1, len(groups))))[0])
+
+
+def _group_moments(groups: list[np.ndarray]) -> np.ndarray:
+    """Per group: size, mean and sum of squared deviations from the mean (rows of a (3, k) array)."""
+    sizes = np.array([len(g) for g in groups], dtype=float)
+    means = np.array([g.mean() for g in groups])
+    squares = np.array([float(((g - g.mean()) ** 2).sum()) for g in groups])
+    return np.stack([sizes, means, squares])
+
+
+def _weighted_shares(moments: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The ANOVA share for each row of ``counts`` (how often each group is taken): one row of
+    ones is the data itself, multinomial rows are bootstrap resamples of whole groups."""
+    sizes, means, squares = moments
+    k = counts.sum(axis=1)
+    n = counts @ sizes
+    grand = counts @ (sizes * means) / n
+    within = counts @ squares / (n - k)
+    weighted = counts @ (sizes * means**2) - 2 * grand * (counts @ (sizes * means)) + grand**2 * n
+    between = np.maximum(weighted, 0.0) / (k - 1)  # sum of n_i (mean_i - grand)^2 over the draws
+    n0 = (n - counts @ sizes**2 / n) / (k - 1)
+    arch_var = np.maximum((between - within) / n0, 0.0)
+    total = arch_var + within
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, arch_var / total, np.nan)
+
+
 def architecture_share(frame: pd.DataFrame) -> float:
     """The share of a single run's score variance that is due to the architecture (the rest is
     seed noise): the intraclass correlation of the ``ok`` runs of architectures run two or more
     times, by the one-way random-effects ANOVA estimator (unbalanced groups), clipped to [0, 1].
     NaN with fewer than two such architectures.
     """
-    ok = frame[frame["status"] == "ok"]
-    groups = [g.to_numpy(dtype=float) for _, g in ok.groupby("arch_hash")["score"] if len(g) >= 2]
+    return _intraclass_share(_repeated_groups(frame))
+
+
+def architecture_share_interval(frame: pd.DataFrame, level: float = 0.9, n_boot: int = 2000,
+                                seed: int = 0) -> tuple[float, float]:
+    """A percentile-bootstrap interval of :func:`architecture_share`: architectures (with all their
+    runs) resampled with replacement ``n_boot`` times, so a screen of 20 architectures x 2 seeds
+    says how far its share may be from the protocol's. (NaN, NaN) with fewer than two
+    architectures run twice."""
+    if not 0 < level < 1:
+        raise ValueError(f"level={level!r} is not valid; choose a probability in (0, 1)")
+    if n_boot < 1:
+        raise ValueError(f"n_boot={n_boot!r} is not valid; choose a positive number of resamples")
+    groups = _repeated_groups(frame)
+    if len(groups) < 2:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    moments = _group_moments(groups)
     k = len(groups)
-    if k < 2:
-        return float("nan")
-    sizes = np.array([len(g) for g in groups], dtype=float)
-    n = sizes.sum()
-    means = np.array([g.mean() for g in groups])
-    grand = np.concatenate(groups).mean()
-    within = sum(float(((g - g.mean()) ** 2).sum()) for g in groups) / (n - k)
-    between = float((sizes * (means - grand) ** 2).sum()) / (k - 1)
-    n0 = (n - (sizes**2).sum() / n) / (k - 1)
-    arch_var = max((between - within) / n0, 0.0)
-    total = arch_var + within
-    return arch_var / total if total > 0 else float("nan")
+    chunk = max(1, 2_000_000 // k)  # resamples per block, to bound memory on large tables
+    shares = np.concatenate([_weighted_shares(moments, _resample_counts(rng, k, min(chunk, n_boot - start)))
+                             for start in range(0, n_boot, chunk)])
+    tail = (1 - level) / 2 * 100
+    low, high = np.nanpercentile(shares, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def _resample_counts(rng: np.random.Generator, k: int, rows: int) -> np.ndarray:
+    """``rows`` bootstrap resamples of ``k`` groups, as how often each group is drawn (rows x k)."""
+    draws = rng.integers(k, size=(rows, k)) + k * np.arange(rows)[:, None]
+    return np.bincount(draws.ravel(), minlength=rows * k).reshape(rows, k).astype(float)
 
 
 def tau_ceiling(share: float) -> float:
@@ -100,7 +157,8 @@ def archs_with_runs(frame: pd.DataFrame, runs: int) -> int:
 
 def summarise(records: pd.DataFrame, by_sampler: bool = False) -> pd.DataFrame:
     """One row per (task, protocol, space) with counts, score range, repeat noise, the share of
-    score variance due to the architecture and the Kendall tau ceiling it implies.
+    score variance due to the architecture (with its 90 % bootstrap interval over architectures,
+    ``arch_share_low`` / ``arch_share_high``) and the Kendall tau ceiling it implies.
 
     ``by_sampler``: one row per sampler too (the campaign that proposed the architecture: a
     repeated seed carries its architecture's sampler), e.g. to plan leave-one-sampler-out tests.
@@ -112,6 +170,7 @@ def summarise(records: pd.DataFrame, by_sampler: bool = False) -> pd.DataFrame:
         ok_scores = frame.loc[frame["status"] == "ok", "score"].astype(float)
         repeated, noise = repeat_noise(frame)
         share = architecture_share(frame)
+        low, high = architecture_share_interval(frame)
         rows.append(
             {
                 **dict(zip(keys, group, strict=True)),
@@ -128,6 +187,8 @@ def summarise(records: pd.DataFrame, by_sampler: bool = False) -> pd.DataFrame:
                 "seed_policy": seed_policy(str(dict(zip(keys, group, strict=True))["protocol"])),
                 "repeat_noise_mad": noise,
                 "arch_share": share,
+                "arch_share_low": low,
+                "arch_share_high": high,
                 "tau_ceiling": tau_ceiling(share),
             }
         )

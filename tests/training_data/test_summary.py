@@ -9,6 +9,7 @@ import pytest
 
 from training_data.summary import (
     architecture_share,
+    architecture_share_interval,
     repeat_noise,
     seed_policy,
     summarise,
@@ -84,6 +85,40 @@ def test_architecture_share_recovers_the_variance_split() -> None:
     assert architecture_share(unbalanced) == pytest.approx(0.5, abs=0.03)
     assert architecture_share(runs(np.zeros(500), 1.0, 3, rng)) == pytest.approx(0.0, abs=0.02)
     assert math.isnan(architecture_share(runs(means[:1], 1.0, 3, rng)))  # one architecture only
+
+
+def test_the_share_interval_is_narrow_on_many_architectures_and_wide_on_a_screen() -> None:
+    rng = np.random.default_rng(2)
+    many = runs(rng.normal(size=2000), 1.0, 3, rng)  # share 0.5
+    low, high = architecture_share_interval(many)
+    assert low < architecture_share(many) < high
+    assert 0.44 < low < 0.5 < high < 0.56
+    screen = runs(rng.normal(size=20), 1.0, 2, rng)  # 20 architectures x 2 seeds
+    low, high = architecture_share_interval(screen)
+    assert low <= architecture_share(screen) <= high and high - low > 0.2
+    unbalanced = pd.concat([runs(rng.normal(size=1000), 1.0, 2, rng), runs(rng.normal(size=1000), 1.0, 4, rng, "b")])
+    low, high = architecture_share_interval(unbalanced)
+    assert low < 0.5 < high and high - low < 0.12
+
+
+def test_the_share_interval_covers_the_true_share_of_small_screens() -> None:
+    rng = np.random.default_rng(3)
+    hits = 0
+    for trial in range(200):
+        low, high = architecture_share_interval(runs(rng.normal(size=40), 1.0, 3, rng), n_boot=400, seed=trial)
+        hits += low <= 0.5 <= high
+    assert 0.8 <= hits / 200 <= 0.97  # a percentile bootstrap of 40 groups: near its 90 %
+
+
+def test_the_share_interval_is_reproducible_and_refuses_bad_settings() -> None:
+    rng = np.random.default_rng(4)
+    screen = runs(rng.normal(size=20), 1.0, 2, rng)
+    assert architecture_share_interval(screen, seed=7) == architecture_share_interval(screen, seed=7)
+    assert all(math.isnan(v) for v in architecture_share_interval(runs(np.zeros(1), 1.0, 3, rng)))
+    with pytest.raises(ValueError, match="level=1.5"):
+        architecture_share_interval(screen, level=1.5)
+    with pytest.raises(ValueError, match="n_boot=0"):
+        architecture_share_interval(screen, n_boot=0)
 
 
 def test_the_tau_ceiling_is_what_a_perfect_model_reaches_on_single_runs() -> None:
