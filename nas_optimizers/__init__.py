@@ -6,7 +6,7 @@ from nas_optimizers.random_forest_bo import RandomForestBO
 from nas_optimizers.random_search import RandomSearch
 from nas_optimizers.registry import create, describe_optimizer, hyper_parameters, list_optimizers
 from nas_optimizers.regularized_evolution import RegularizedEvolution
-from nas_optimizers.simulation import FunctionBenchmark, simulate, toy_benchmark
+from nas_optimizers.simulation import FunctionBenchmark, RecordReplay, simulate, toy_benchmark
 
 
 def plot_anytime(*args, **kwargs):  # noqa: ANN002, ANN003 - matplotlib is imported lazily
@@ -24,6 +24,7 @@ __all__ = [
     "Optimizer",
     "RandomForestBO",
     "RandomSearch",
+    "RecordReplay",
     "RegularizedEvolution",
     "create",
     "describe_optimizer",

@@ -138,6 +138,13 @@ class TabularBenchmark:
         """The number of architecture classes in the table."""
         return len(self._runs)
 
+    @property
+    def covers_space(self) -> bool:
+        """Whether every architecture of the space has a row: an optimizer may then propose any
+        architecture (NB201 tables); a DARTS table is a sample of its space (wrap it in
+        :class:`nas_optimizers.RecordReplay` to search among its rows)."""
+        return self.space.n_classes is not None and len(self) >= self.space.n_classes
+
     def __repr__(self) -> str:
         return (f"TabularBenchmark(task={self.task!r}, space={self.space.name!r}, "
                 f"protocol={self.protocol!r}, classes={len(self)}, runs={int(self.n_runs.sum())})")

@@ -239,13 +239,33 @@ def test_simulate_table_from_a_record_store_of_ones_own(records, tmp_path, capsy
     assert "ninapro/nb201 (table)" in capsys.readouterr().out
     runs = pd.read_csv(csv)
     assert len(runs) == 10 and (runs["incumbent_true"] > 1000).all()
-    # a table holds only its store's architectures: the optimizers sample the whole space, so a
-    # store of a few records fails at the first architecture it lacks
-    assert main(argv + ["--store", str(records)]) == 2
-    assert "is not in the 'ninapro' table of protocol 'nb360-nb201-200ep' (57 classes)" in (
-        capsys.readouterr().err)
+    # a store of a few records holds a sample of the space: it is searched among its architectures
+    assert main(argv + ["--store", str(records), "--budget", "30"]) == 0
+    assert "holds 57 of the nb201 space's architectures: the optimizers search among them" in (
+        capsys.readouterr().out)
+    from graph_encodings import get_space
+    from training_data import load_records
+
+    nb201 = get_space("nb201")
+    def hashes(texts: pd.Series) -> set[str]:
+        return set(nb201.canonical_hash_many([nb201.parse(t) for t in texts]))
+
+    assert hashes(pd.read_csv(csv)["arch"]) <= hashes(load_records(task="ninapro", store=records)["arch"])
     assert main(["simulate", "--task", "ecg", "--table", "--store", str(records)]) == 2
     assert "task 'ecg' matches no records; tasks present: ['ninapro']" in capsys.readouterr().err
+
+
+def test_simulate_on_a_darts_table_searches_among_its_records(tmp_path, capsys) -> None:
+    csv = tmp_path / "runs.csv"
+    argv = ["simulate", "--task", "darcyflow", "--space", "darts", "--protocol", "darcyflow-cpu-v1",
+            "--table", "--optimizers", "random_search", "regularized_evolution", "--budget", "40",
+            "--seeds", "1", "--workers", "1", "--csv", str(csv)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "darcyflow table of darcyflow-cpu-v1 holds 1,002 of the darts space's architectures" in out
+    runs = pd.read_csv(csv)
+    assert runs.groupby("optimizer").size().eq(40).all()
+    assert (runs["incumbent_true"] >= 0.084).all()  # no better than the best recorded score
 
 
 def test_simulate_checks_output_paths_before_simulating(tmp_path, capsys, monkeypatch) -> None:

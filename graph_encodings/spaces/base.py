@@ -24,6 +24,9 @@ class SearchSpace(abc.ABC):
 
     name: str = ""
     arch_type: type = object
+    n_classes: int | None = None
+    """How many architecture classes (canonical forms) the space holds, where it is small enough
+    to enumerate; ``None`` for spaces like DARTS (~10^18 cells), which no table covers."""
 
     # -- generation -------------------------------------------------------------------------
     @abc.abstractmethod

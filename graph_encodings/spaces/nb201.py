@@ -24,6 +24,7 @@ NB201_OPS: tuple[str, ...] = (
 # The 6 edges in NB201 string order, as (target node, source node).
 NB201_EDGES: tuple[tuple[int, int], ...] = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
 N_ARCHS = len(NB201_OPS) ** len(NB201_EDGES)  # 15,625
+N_CLASSES = 6466  # isomorphism classes of the 15,625 (canonical forms; tests/graph_encodings recount)
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class NB201Space(SearchSpace):
 
     name = "nb201"
     arch_type = NB201Arch
+    n_classes = N_CLASSES
 
     # -- generation -------------------------------------------------------------------------
     def sample(self, rng: np.random.Generator | int | None = None) -> NB201Arch:

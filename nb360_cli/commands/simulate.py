@@ -14,6 +14,7 @@ from nb360_cli.commands._options import (
 )
 
 if TYPE_CHECKING:
+    from nas_optimizers import RecordReplay
     from surrogates import TabularBenchmark
 
 DEFAULT_OPTIMIZERS = ("random_search", "regularized_evolution", "local_search")
@@ -29,7 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", default=None, help="the benchmark's surrogate (default: ensemble)")
     add_folder_option(parser, "--artifacts", SHIPPED_ARTIFACTS_HELP)
     parser.add_argument("--table", action="store_true",
-                        help="use the true tabular benchmark built from the records instead of the surrogate")
+                        help="use the true tabular benchmark built from the records instead of the "
+                             "surrogate (a table that lacks architectures of its space, e.g. any "
+                             "DARTS table, is searched among its recorded architectures)")
     add_folder_option(parser, "--store", f"with --table: {SHIPPED_STORE_HELP}")
     parser.add_argument("--optimizers", nargs="+", default=list(DEFAULT_OPTIMIZERS))
     parser.add_argument("--optimizer-option", action="append", default=[], metavar="KEY=VALUE",
@@ -64,37 +67,42 @@ def optimizer_options(names: list[str], options: dict[str, object]) -> dict[str,
 
 
 def table_benchmark(task: str, space: str | None, protocol: str | None,
-                    store: str | None) -> TabularBenchmark:
-    """The true table of ``task`` built from the record store folder ``store``.
+                    store: str | None) -> TabularBenchmark | RecordReplay:
+    """The true table of ``task`` built from the record store folder ``store``; a table that does
+    not hold every architecture of its space (any DARTS table, a partial NB201 store) is replayed
+    (:class:`~nas_optimizers.RecordReplay`: the optimizers search among its architectures).
 
     ``store=None``: the shipped records, and ``space=None`` the only space with a shipped benchmark
     for the task. A store of one's own: ``space=None`` is the only space among its records of the
     task; ``ValueError`` naming the spaces when there are several (``FileNotFoundError`` for a
     missing folder, ``ValueError`` listing what is there for a task, space or protocol it lacks).
     """
+    from nas_optimizers import RecordReplay
     from surrogates import TabularBenchmark
 
     if store is None:
         from surrogates.benchmark.artifact_folders import pick_space
 
-        return TabularBenchmark.from_records(task, space=pick_space(task, space), protocol=protocol)
-    from training_data import load_records
+        table = TabularBenchmark.from_records(task, space=pick_space(task, space), protocol=protocol)
+    else:
+        from training_data import load_records
 
-    records = load_records(task=task, protocol=protocol, space=space, store=store)
-    spaces = sorted(set(records["space"])) if len(records) else []
-    if not spaces:
-        raise ValueError(f"no records for task {task!r} in the record store {store}")
-    if space is None and len(spaces) > 1:
-        raise ValueError(f"task {task!r} has records in several spaces {spaces} in the record "
-                         f"store {store}; pass --space")
-    return TabularBenchmark.from_records(task, space=space or spaces[0], protocol=protocol,
-                                         records=records)
+        records = load_records(task=task, protocol=protocol, space=space, store=store)
+        spaces = sorted(set(records["space"])) if len(records) else []
+        if not spaces:
+            raise ValueError(f"no records for task {task!r} in the record store {store}")
+        if space is None and len(spaces) > 1:
+            raise ValueError(f"task {task!r} has records in several spaces {spaces} in the record "
+                             f"store {store}; pass --space")
+        table = TabularBenchmark.from_records(task, space=space or spaces[0], protocol=protocol,
+                                              records=records)
+    return table if table.covers_space else RecordReplay(table)
 
 
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from nas_optimizers import list_optimizers, plot_anytime, simulate
+    from nas_optimizers import RecordReplay, list_optimizers, plot_anytime, simulate
 
     unknown = [name for name in args.optimizers if name not in list_optimizers()]
     if unknown:
@@ -110,6 +118,10 @@ def run(args: argparse.Namespace) -> int:
     csv, plot = output_file(args.csv, "--csv"), output_file(args.plot, "--plot", ".png")
     if args.table:
         bench = table_benchmark(args.task, args.space, args.protocol, args.store)
+        if isinstance(bench, RecordReplay):
+            print(f"the {bench.task} table of {bench.protocol} holds {len(bench.table):,} of the "
+                  f"{bench.table.space.name} space's architectures: the optimizers search among them "
+                  f"(a mutation moves to one of the {bench.space.n_neighbours} nearest recorded ones)")
     else:
         from surrogates import Benchmark
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph_encodings.spaces import NB201Arch, get_space
-from graph_encodings.spaces.nb201 import N_ARCHS, NB201_OPS, functional_key
+from graph_encodings.spaces.nb201 import N_ARCHS, N_CLASSES, NB201_OPS, functional_key
 
 SPACE = get_space("nb201")
 TABLE = Path("nb201_nb360") / "nb201_nb360.parquet"
@@ -121,6 +121,11 @@ def nb201_table(shared_data: Path) -> pd.DataFrame:
     return pd.read_parquet(path, columns=["arch_idx", "arch_str", "iso_rep_idx"])
 
 
+def test_the_space_counts_its_isomorphism_classes() -> None:
+    every = [SPACE.from_index(i) for i in range(N_ARCHS)]
+    assert SPACE.n_classes == len(set(SPACE.canonical_hash_many(every))) == N_CLASSES
+
+
 @pytest.mark.needs_shared_data
 def test_index_order_matches_table(nb201_table: pd.DataFrame) -> None:
     assert len(nb201_table) == N_ARCHS
@@ -135,8 +140,8 @@ def test_isomorphism_classes_equal_table(nb201_table: pd.DataFrame) -> None:
     archs = [SPACE.parse(t) for t in nb201_table.arch_str]
     hashes = [SPACE.canonical_hash(a) for a in archs]
     reps = nb201_table.iso_rep_idx.to_numpy()
-    assert len(set(hashes)) == 6466 == len(set(reps))
+    assert len(set(hashes)) == N_CLASSES == len(set(reps))
     # same partition: hash -> rep and rep -> hash are both functions
-    assert len(set(zip(hashes, reps, strict=True))) == 6466
+    assert len(set(zip(hashes, reps, strict=True))) == N_CLASSES
     assert [SPACE.iso_rep_index(a) for a in archs] == reps.tolist()
     assert NB201_OPS[0] == "none"
