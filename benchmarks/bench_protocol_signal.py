@@ -37,7 +37,12 @@ import pandas as pd
 from graph_encodings import get_space
 from training_data.protocols import get_protocol
 from training_data.protocols.protocol import Protocol
-from training_data.summary import architecture_share, architecture_share_interval, repeat_noise, tau_ceiling
+from training_data.summary import (
+    architecture_share,
+    architecture_share_interval,
+    repeat_noise,
+    tau_ceiling,
+)
 
 
 def parse_setting(text: str, protocol: Protocol) -> tuple[str, Any]:
