@@ -88,7 +88,27 @@ def test_no_two_modules_share_a_name_for_different_jobs() -> None:
     assert names["artifact_folders"] == ["surrogates.benchmark.artifact_folders"]
     assert names["task_metrics"] == ["training_data.tasks.scores.task_metrics"]
     assert names["calibration"] == ["surrogates.calibration"]
-    assert names["ranking_calibration"] == ["nas_optimizers.validation.ranking_calibration"]
+    assert names["ranking_coverage"] == ["nas_optimizers.validation.ranking_coverage"]
     shared = {name: where for name, where in names.items()
               if len(where) > 1 and name not in SHARED_MODULE_NAMES}
     assert not shared, f"modules named alike in different places: {shared}"
+
+
+def shadowed_modules() -> list[str]:
+    """Public names of a package that are also one of its submodules' names but another object:
+    ``from package import name`` and ``import package.name`` would then mean different things."""
+    found = []
+    for name in _packages():
+        package = importlib.import_module(name)
+        submodules = {info.name for info in pkgutil.iter_modules(package.__path__)}
+        for public in getattr(package, "__all__", ()):
+            if public in submodules and getattr(package, public) is not importlib.import_module(
+                    f"{name}.{public}"):
+                found.append(f"{name}.{public}")
+    return found
+
+
+def test_no_public_name_shadows_a_module_of_its_package() -> None:
+    """``nas_optimizers.validation.ranking_calibration`` was both a module and the function its
+    package exports; the module is ``ranking_coverage`` now."""
+    assert shadowed_modules() == []

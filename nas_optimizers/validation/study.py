@@ -7,8 +7,8 @@ random ``fraction`` of the table's records; every optimizer then runs ``seeds`` 
 benchmark (``Benchmark.from_model``; noisy draws = mean + the run-to-run noise measured on the
 twins among its training records, :class:`~surrogates.run_noise.RunNoise`, or, with too few
 twins, + its learnt training-noise std x N(0, 1)). Every run, on either benchmark, is scored with the table
-(:mod:`nas_optimizers.validation.compare`). The fitted surrogate also feeds the ranking
-calibration check (:mod:`nas_optimizers.validation.ranking_calibration`) on the architectures it
+(:mod:`nas_optimizers.validation.regret_comparison`). The fitted surrogate also feeds the ranking
+calibration check (:mod:`nas_optimizers.validation.ranking_coverage`) on the architectures it
 never saw.
 
 It lives in ``nas_optimizers`` (the top layer) because it needs both the simulator and the
@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 import surrogates
-from nas_optimizers.validation.compare import Comparison, add_true_regret, compare, final_regret
-from nas_optimizers.validation.ranking_calibration import (
+from nas_optimizers.validation.regret_comparison import Comparison, add_true_regret, compare, final_regret
+from nas_optimizers.validation.ranking_coverage import (
     CalibrationResult,
     PrecomputedPredictor,
     ranking_calibration,
