@@ -3,11 +3,16 @@
 ``python -m nas_optimizers.validation --task ninapro --fraction 0.1`` runs the study and writes its
 figures and ``results.md`` (see :mod:`nas_optimizers.validation.study` and ``report``).
 """
-from nas_optimizers.validation.regret_comparison import Comparison, add_true_regret, compare, final_regret
 from nas_optimizers.validation.ranking_coverage import (
     CalibrationResult,
     PrecomputedPredictor,
     ranking_calibration,
+)
+from nas_optimizers.validation.regret_comparison import (
+    Comparison,
+    add_true_regret,
+    compare,
+    final_regret,
 )
 from nas_optimizers.validation.study import (
     OPTIMIZERS,

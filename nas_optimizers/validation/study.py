@@ -25,11 +25,16 @@ import numpy as np
 import pandas as pd
 
 import surrogates
-from nas_optimizers.validation.regret_comparison import Comparison, add_true_regret, compare, final_regret
 from nas_optimizers.validation.ranking_coverage import (
     CalibrationResult,
     PrecomputedPredictor,
     ranking_calibration,
+)
+from nas_optimizers.validation.regret_comparison import (
+    Comparison,
+    add_true_regret,
+    compare,
+    final_regret,
 )
 from surrogates import metrics
 from surrogates.run_noise import GAUSSIAN_MAD, RunNoise
