@@ -78,8 +78,7 @@ def _weighted_shares(moments: np.ndarray, counts: np.ndarray) -> np.ndarray:
     n = counts @ sizes
     grand = counts @ (sizes * means) / n
     within = counts @ squares / (n - k)
-    weighted = counts @ (sizes * means**2) - 2 * grand * (counts @ (sizes * means)) + grand**2 * n
-    between = np.maximum(weighted, 0.0) / (k - 1)  # sum of n_i (mean_i - grand)^2 over the draws
+    between = (counts * sizes * (means - grand[:, None]) ** 2).sum(axis=1) / (k - 1)
     n0 = (n - counts @ sizes**2 / n) / (k - 1)
     arch_var = np.maximum((between - within) / n0, 0.0)
     total = arch_var + within
