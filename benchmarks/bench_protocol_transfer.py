@@ -18,7 +18,8 @@ import argparse
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from surrogates.metrics import kendall_tau
 
 
 def kendall_with_interval(predicted: np.ndarray, observed: np.ndarray, n_boot: int = 1000,
@@ -26,9 +27,9 @@ def kendall_with_interval(predicted: np.ndarray, observed: np.ndarray, n_boot: i
     """Kendall tau of ``predicted`` against ``observed`` and its 90 % percentile-bootstrap interval
     (pairs resampled with replacement)."""
     predicted, observed = np.asarray(predicted, float), np.asarray(observed, float)
-    tau = float(stats.kendalltau(predicted, observed).statistic)
+    tau = kendall_tau(observed, predicted)
     rng = np.random.default_rng(seed)
-    draws = [stats.kendalltau(predicted[i], observed[i]).statistic
+    draws = [kendall_tau(observed[i], predicted[i])
              for i in (rng.integers(len(predicted), size=len(predicted)) for _ in range(n_boot))]
     low, high = np.nanpercentile(draws, [5, 95])
     return tau, float(low), float(high)
