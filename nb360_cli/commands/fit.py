@@ -53,6 +53,10 @@ def run(args: argparse.Namespace) -> int:
     shown = ("kendall_tau", "sparse_kendall_tau", "r2", "mae", "coverage90", "nll")
     print(f"held-out ({evaluation['method']}, n_test={evaluation['n_test']}), against single runs: "
           + "  ".join(f"{k}={metrics[k]:.4g}" for k in shown))
+    per_arch = evaluation.get("per_architecture")
+    if per_arch:
+        print(f"  interval coverage with each of the {per_arch['n_archs']} held-out architectures counted "
+              f"once: coverage50={per_arch['coverage50']:.4g}  coverage90={per_arch['coverage90']:.4g}")
     seed_mean = evaluation.get("seed_mean", {})
     if "metrics" in seed_mean:
         print(f"  against the mean of >= {seed_mean['min_runs']} seeds ({seed_mean['n_archs']} archs): "

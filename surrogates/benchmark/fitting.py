@@ -50,7 +50,8 @@ from surrogates.benchmark.records import (
     training_data_hash,
 )
 from surrogates.disconnected import DisconnectedCells, apply_rule, disconnected_mask
-from surrogates.metrics import regression_metrics
+from surrogates.calibration import GAUSSIAN, z_value
+from surrogates.metrics import INTERVAL_LEVELS, regression_metrics
 from surrogates.splits import group_folds
 
 HOLDOUT_MIN_RECORDS = 500
@@ -77,8 +78,57 @@ RUNTIME_PARAMS: dict[str, Any] = {
 }
 
 
-def _metrics(y: np.ndarray, mean: np.ndarray, std: np.ndarray, task: str) -> dict[str, float]:
-    return {k: float(v) for k, v in regression_metrics(y, mean, std, task=task).items()}
+def _metrics(y: np.ndarray, held: _HeldOut, task: str) -> dict[str, float]:
+    """Regression metrics of ``held``'s predictions of ``y``; ``coverageNN`` is the share of ``y``
+    inside the interval the model returns (``predict(...).interval``: conformal where calibrated),
+    not a Gaussian interval around its ``std``."""
+    out = {k: float(v) for k, v in regression_metrics(y, held.mean, held.std, task=task).items()}
+    out.update({_coverage_key(level): float(np.mean(held.inside(y, level))) for level in INTERVAL_LEVELS})
+    return out
+
+
+def _coverage_key(level: float) -> str:
+    return f"coverage{int(round(level * 100))}"
+
+
+@dataclass(frozen=True)
+class _HeldOut:
+    """Predictions of held-out rows: mean, std and each interval level's half-width."""
+
+    mean: np.ndarray
+    std: np.ndarray
+    half_width: dict[float, np.ndarray]
+
+    def inside(self, y: np.ndarray, level: float) -> np.ndarray:
+        return np.abs(np.asarray(y, dtype=np.float64) - self.mean) <= self.half_width[level]
+
+    def take(self, rows: np.ndarray) -> _HeldOut:
+        return _HeldOut(self.mean[rows], self.std[rows], {lv: h[rows] for lv, h in self.half_width.items()})
+
+    @staticmethod
+    def empty(n: int) -> _HeldOut:
+        return _HeldOut(np.zeros(n), np.zeros(n), {lv: np.zeros(n) for lv in INTERVAL_LEVELS})
+
+    def put(self, rows: np.ndarray, part: _HeldOut) -> None:
+        """Write ``part`` (predictions of ``rows``) into these arrays."""
+        self.mean[rows], self.std[rows] = part.mean, part.std
+        for level, h in self.half_width.items():
+            h[rows] = part.half_width[level]
+
+
+def _per_architecture(groups: np.ndarray, y: np.ndarray, held: _HeldOut) -> dict[str, Any]:
+    """Interval coverage with every held-out architecture (``groups``: canonical hashes) counted
+    once: the mean over architectures of the share of their runs inside the interval. On a table
+    where a few large isomorphism classes hold many cells (NB201's degenerate cells), the
+    row-weighted coverage is decided by those few classes; this is the coverage of a single run
+    of a held-out architecture."""
+    _, inverse = np.unique(groups, return_inverse=True)
+    counts = np.bincount(inverse)
+    out: dict[str, Any] = {"n_archs": int(len(counts))}
+    for level in INTERVAL_LEVELS:
+        per_arch = np.bincount(inverse, weights=held.inside(y, level).astype(float)) / counts
+        out[_coverage_key(level)] = float(per_arch.mean())
+    return out
 
 
 @dataclass(frozen=True)
@@ -88,9 +138,15 @@ class _Fitted:
     model: Any
     disconnected: DisconnectedCells | None
 
-    def predict(self, data: TrainingSet, rows: np.ndarray, dead: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        mean, std = self.model.predict([data.archs[i] for i in rows])
-        return apply_rule(self.disconnected, dead[rows], mean, std)
+    def predict(self, data: TrainingSet, rows: np.ndarray, dead: np.ndarray) -> _HeldOut:
+        """Predictions of ``rows``; disconnected cells answered by the rule (Gaussian intervals)."""
+        prediction = self.model.predict([data.archs[i] for i in rows])
+        calibration = getattr(prediction, "calibration", GAUSSIAN)
+        mean, std = apply_rule(self.disconnected, dead[rows], *prediction)
+        ruled = dead[rows] if self.disconnected is not None else np.zeros(len(rows), dtype=bool)
+        half_width = {level: np.where(ruled, z_value(level), calibration.factor(level)) * std
+                      for level in INTERVAL_LEVELS}
+        return _HeldOut(np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64), half_width)
 
 
 def _targets(data: TrainingSet, rows: np.ndarray, dead: np.ndarray
@@ -125,11 +181,10 @@ def _disconnected(data: TrainingSet) -> np.ndarray:
 SEED_MEAN_MIN_RUNS = 3
 
 
-def _seed_mean_metrics(data: TrainingSet, rows: np.ndarray, mean: np.ndarray,
-                       std: np.ndarray) -> dict[str, Any]:
+def _seed_mean_metrics(data: TrainingSet, rows: np.ndarray, held: _HeldOut) -> dict[str, Any]:
     """Held-out metrics against the mean of architectures with >= 3 runs among ``rows``
-    (``mean``/``std``: the predictions of those rows), or why there are none."""
-    frame = data.frame.iloc[rows].assign(_mean=mean, _std=std)
+    (``held``: the predictions of those rows), or why there are none."""
+    frame = data.frame.iloc[rows].assign(_row=np.arange(len(rows)))
     grouped = frame.groupby("arch_hash", sort=False)
     counts = grouped["score"].size()
     keep = counts.index[counts >= SEED_MEAN_MIN_RUNS]
@@ -137,9 +192,8 @@ def _seed_mean_metrics(data: TrainingSet, rows: np.ndarray, mean: np.ndarray,
     if len(keep) < 3:
         section["note"] = f"fewer than 3 held-out architectures with >= {SEED_MEAN_MIN_RUNS} runs"
         return section
-    agg = grouped.agg(y=("score", "mean"), mean=("_mean", "first"), std=("_std", "first")).loc[keep]
-    section["metrics"] = _metrics(agg["y"].to_numpy(), agg["mean"].to_numpy(), agg["std"].to_numpy(),
-                                  data.task)
+    agg = grouped.agg(y=("score", "mean"), row=("_row", "first")).loc[keep]
+    section["metrics"] = _metrics(agg["y"].to_numpy(), held.take(agg["row"].to_numpy()), data.task)
     return section
 
 
@@ -151,23 +205,24 @@ def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet, see
     if n >= HOLDOUT_MIN_RECORDS:
         pool, test = split_architectures(data.groups, seed)
         fitted = _fit(model, params, data, pool, seed, dead)
-        mean, std = fitted.predict(data, test, dead)
+        held = fitted.predict(data, test, dead)
         return fitted, {
             "method": "holdout", "test_fraction": HOLDOUT_FRACTION, "split_seed": seed,
             "split_unit": SPLIT_UNIT_ARCHITECTURE,
             "n_fit": int(len(pool)), "n_test": int(len(test)),
             "shipped_model": "the fit on the 90 % pool scored here (held-out records never seen)",
             "target": "per-architecture mean score",
-            "metrics": _metrics(y[test], mean, std, data.task),
-            "seed_mean": _seed_mean_metrics(data, test, mean, std),
+            "metrics": _metrics(y[test], held, data.task),
+            "per_architecture": _per_architecture(data.groups[test], y[test], held),
+            "seed_mean": _seed_mean_metrics(data, test, held),
         }
     k = min(CV_FOLDS, len(np.unique(data.groups)))
     folds = group_folds(data.groups, k, np.random.default_rng(seed))
-    mean, std = np.zeros(n), np.zeros(n)
+    held = _HeldOut.empty(n)
     for f in range(k):
         test = np.flatnonzero(folds == f)
         part = _fit(model, params, data, np.flatnonzero(folds != f), seed, dead)
-        mean[test], std[test] = part.predict(data, test, dead)
+        held.put(test, part.predict(data, test, dead))
     fitted = _fit(model, params, data, np.arange(n), seed, dead)
     return fitted, {
         "method": "cross_validation", "folds": k, "split_seed": seed, "split_unit": SPLIT_UNIT_ARCHITECTURE,
@@ -176,8 +231,9 @@ def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet, see
                          "same recipe",
         "small_data": f"only {n} records: the metrics are noisy estimates",
         "target": "per-architecture mean score",
-        "metrics": _metrics(y, mean, std, data.task),
-        "seed_mean": _seed_mean_metrics(data, np.arange(n), mean, std),
+        "metrics": _metrics(y, held, data.task),
+        "per_architecture": _per_architecture(data.groups, y, held),
+        "seed_mean": _seed_mean_metrics(data, np.arange(n), held),
     }
 
 

@@ -114,6 +114,45 @@ def test_cross_validation_holds_out_whole_architectures(tmp_path) -> None:
     assert abs(evaluation["metrics"]["kendall_tau"]) < 0.3  # unseen archs: nothing to predict from
 
 
+def test_holdout_coverage_is_that_of_the_intervals_the_model_returns(tmp_path) -> None:
+    records = darts_store(tmp_path / "records", n=180, seeds=3)
+    params = {**CHECK, "calibration_folds": 3, "calibration_reference": 32}
+    fit_benchmark("ecg", "darts", model="ensemble", artifacts=tmp_path / "art", params=params,
+                  store=records)
+    bench = Benchmark.load("ecg", artifacts=tmp_path / "art")
+    evaluation = bench.manifest["evaluation"]
+    data = load_training_set("ecg", "darts", store=records)
+    test = held_out_rows(data, evaluation)
+    prediction = bench.model.predict([data.archs[i] for i in test])
+    assert prediction.calibration.method == "cross_conformal"
+    factors = [prediction.calibration.factor(level) / stats_z(level) for level in (0.5, 0.9)]
+    assert max(abs(f - 1) for f in factors) > 1e-3  # per-level quantiles, not a Gaussian interval
+    for level in (0.5, 0.9):
+        key = f"coverage{int(level * 100)}"
+        assert evaluation["metrics"][key] == pytest.approx(prediction.coverage(data.scores[test], level), abs=1e-12)
+    per_arch = evaluation["per_architecture"]
+    assert per_arch["n_archs"] == len(set(data.groups[test])) == len(test) // 3
+    # every held-out architecture has 3 runs, so counting each once changes nothing here
+    assert per_arch["coverage90"] == pytest.approx(evaluation["metrics"]["coverage90"], abs=1e-12)
+
+
+def stats_z(level: float) -> float:
+    from scipy import stats
+
+    return float(stats.norm.ppf(0.5 + level / 2))
+
+
+def test_per_architecture_coverage_counts_each_architecture_once() -> None:
+    from surrogates.benchmark.fitting import _HeldOut, _per_architecture
+
+    groups = np.array(["a", "a", "a", "a", "b", "c"])
+    y = np.array([5.0, 5.0, 5.0, 5.0, 0.0, 0.0])  # a's four runs miss, b and c are inside
+    held = _HeldOut(np.zeros(6), np.ones(6), {0.5: np.ones(6), 0.9: np.full(6, 2.0)})
+    out = _per_architecture(groups, y, held)
+    assert out == {"n_archs": 3, "coverage50": pytest.approx(2 / 3), "coverage90": pytest.approx(2 / 3)}
+    assert np.mean(held.inside(y, 0.9)) == pytest.approx(2 / 6)  # row-weighted: a's four runs decide
+
+
 def test_holdout_scores_the_shipped_model_on_unseen_architectures(tmp_path) -> None:
     records = darts_store(tmp_path / "records", n=260, seeds=2, identity_scores=True)
     fit_benchmark("ecg", "darts", model="xgb", artifacts=tmp_path / "art", params=MEMORISING_XGB,
