@@ -49,8 +49,8 @@ from surrogates.benchmark.records import (
     split_architectures,
     training_data_hash,
 )
-from surrogates.disconnected import DisconnectedCells, apply_rule, disconnected_mask
 from surrogates.calibration import GAUSSIAN, z_value
+from surrogates.disconnected import DisconnectedCells, apply_rule, disconnected_mask
 from surrogates.metrics import INTERVAL_LEVELS, regression_metrics
 from surrogates.splits import group_folds
 
@@ -78,7 +78,7 @@ RUNTIME_PARAMS: dict[str, Any] = {
 }
 
 
-def _metrics(y: np.ndarray, held: _HeldOut, task: str) -> dict[str, float]:
+def _metrics(y: np.ndarray, held: HeldOutPrediction, task: str) -> dict[str, float]:
     """Regression metrics of ``held``'s predictions of ``y``; ``coverageNN`` is the share of ``y``
     inside the interval the model returns (``predict(...).interval``: conformal where calibrated),
     not a Gaussian interval around its ``std``."""
@@ -92,7 +92,7 @@ def _coverage_key(level: float) -> str:
 
 
 @dataclass(frozen=True)
-class _HeldOut:
+class HeldOutPrediction:
     """Predictions of held-out rows: mean, std and each interval level's half-width."""
 
     mean: np.ndarray
@@ -102,21 +102,21 @@ class _HeldOut:
     def inside(self, y: np.ndarray, level: float) -> np.ndarray:
         return np.abs(np.asarray(y, dtype=np.float64) - self.mean) <= self.half_width[level]
 
-    def take(self, rows: np.ndarray) -> _HeldOut:
-        return _HeldOut(self.mean[rows], self.std[rows], {lv: h[rows] for lv, h in self.half_width.items()})
+    def take(self, rows: np.ndarray) -> HeldOutPrediction:
+        return HeldOutPrediction(self.mean[rows], self.std[rows], {lv: h[rows] for lv, h in self.half_width.items()})
 
     @staticmethod
-    def empty(n: int) -> _HeldOut:
-        return _HeldOut(np.zeros(n), np.zeros(n), {lv: np.zeros(n) for lv in INTERVAL_LEVELS})
+    def empty(n: int) -> HeldOutPrediction:
+        return HeldOutPrediction(np.zeros(n), np.zeros(n), {lv: np.zeros(n) for lv in INTERVAL_LEVELS})
 
-    def put(self, rows: np.ndarray, part: _HeldOut) -> None:
+    def put(self, rows: np.ndarray, part: HeldOutPrediction) -> None:
         """Write ``part`` (predictions of ``rows``) into these arrays."""
         self.mean[rows], self.std[rows] = part.mean, part.std
         for level, h in self.half_width.items():
             h[rows] = part.half_width[level]
 
 
-def _per_architecture(groups: np.ndarray, y: np.ndarray, held: _HeldOut) -> dict[str, Any]:
+def per_architecture_coverage(groups: np.ndarray, y: np.ndarray, held: HeldOutPrediction) -> dict[str, Any]:
     """Interval coverage with every held-out architecture (``groups``: canonical hashes) counted
     once: the mean over architectures of the share of their runs inside the interval. On a table
     where a few large isomorphism classes hold many cells (NB201's degenerate cells), the
@@ -138,7 +138,7 @@ class _Fitted:
     model: Any
     disconnected: DisconnectedCells | None
 
-    def predict(self, data: TrainingSet, rows: np.ndarray, dead: np.ndarray) -> _HeldOut:
+    def predict(self, data: TrainingSet, rows: np.ndarray, dead: np.ndarray) -> HeldOutPrediction:
         """Predictions of ``rows``; disconnected cells answered by the rule (Gaussian intervals)."""
         prediction = self.model.predict([data.archs[i] for i in rows])
         calibration = getattr(prediction, "calibration", GAUSSIAN)
@@ -146,7 +146,7 @@ class _Fitted:
         ruled = dead[rows] if self.disconnected is not None else np.zeros(len(rows), dtype=bool)
         half_width = {level: np.where(ruled, z_value(level), calibration.factor(level)) * std
                       for level in INTERVAL_LEVELS}
-        return _HeldOut(np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64), half_width)
+        return HeldOutPrediction(np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64), half_width)
 
 
 def _targets(data: TrainingSet, rows: np.ndarray, dead: np.ndarray
@@ -171,17 +171,25 @@ def _fit(model: str, params: dict[str, Any], data: TrainingSet, rows: np.ndarray
     return _Fitted(fitted, rule)
 
 
-def _disconnected(data: TrainingSet) -> np.ndarray:
+def disconnected_rows(data: TrainingSet) -> np.ndarray:
     """Which records are of disconnected cells (:mod:`surrogates.disconnected`)."""
     from graph_encodings.resolve import resolve_archs
 
     return disconnected_mask(*resolve_archs(data.archs, data.space))
 
 
+def held_out_predictions(bench: Any, data: TrainingSet, rows: np.ndarray) -> HeldOutPrediction:
+    """A loaded benchmark's predictions of ``rows`` of ``data`` as its manifest's evaluation
+    scored them (disconnected cells answered by its rule, intervals per level)."""
+    rule = bench.manifest.get("disconnected_cells")
+    fitted = _Fitted(bench.model, None if rule is None else DisconnectedCells.from_dict(rule))
+    return fitted.predict(data, rows, disconnected_rows(data))
+
+
 SEED_MEAN_MIN_RUNS = 3
 
 
-def _seed_mean_metrics(data: TrainingSet, rows: np.ndarray, held: _HeldOut) -> dict[str, Any]:
+def _seed_mean_metrics(data: TrainingSet, rows: np.ndarray, held: HeldOutPrediction) -> dict[str, Any]:
     """Held-out metrics against the mean of architectures with >= 3 runs among ``rows``
     (``held``: the predictions of those rows), or why there are none."""
     frame = data.frame.iloc[rows].assign(_row=np.arange(len(rows)))
@@ -213,12 +221,12 @@ def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet, see
             "shipped_model": "the fit on the 90 % pool scored here (held-out records never seen)",
             "target": "per-architecture mean score",
             "metrics": _metrics(y[test], held, data.task),
-            "per_architecture": _per_architecture(data.groups[test], y[test], held),
+            "per_architecture": per_architecture_coverage(data.groups[test], y[test], held),
             "seed_mean": _seed_mean_metrics(data, test, held),
         }
     k = min(CV_FOLDS, len(np.unique(data.groups)))
     folds = group_folds(data.groups, k, np.random.default_rng(seed))
-    held = _HeldOut.empty(n)
+    held = HeldOutPrediction.empty(n)
     for f in range(k):
         test = np.flatnonzero(folds == f)
         part = _fit(model, params, data, np.flatnonzero(folds != f), seed, dead)
@@ -232,7 +240,7 @@ def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet, see
         "small_data": f"only {n} records: the metrics are noisy estimates",
         "target": "per-architecture mean score",
         "metrics": _metrics(y, held, data.task),
-        "per_architecture": _per_architecture(data.groups, y, held),
+        "per_architecture": per_architecture_coverage(data.groups, y, held),
         "seed_mean": _seed_mean_metrics(data, np.arange(n), held),
     }
 
@@ -340,7 +348,7 @@ def fit_benchmark(
     hp = shipped_params(model, len(data), space) if params is None else dict(params)
     start = time.perf_counter()
     tuning_section: dict[str, Any] | None = None
-    dead = _disconnected(data)
+    dead = disconnected_rows(data)
     if tuning is not None:
         hp, tuning_section = _tune_in_pool(model, hp, data, seed, tuning, dead)
     fitted, evaluation = _evaluate_and_fit(model, hp, data, seed, dead)

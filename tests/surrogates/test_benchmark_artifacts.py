@@ -143,12 +143,12 @@ def stats_z(level: float) -> float:
 
 
 def test_per_architecture_coverage_counts_each_architecture_once() -> None:
-    from surrogates.benchmark.fitting import _HeldOut, _per_architecture
+    from surrogates.benchmark.fitting import HeldOutPrediction, per_architecture_coverage
 
     groups = np.array(["a", "a", "a", "a", "b", "c"])
     y = np.array([5.0, 5.0, 5.0, 5.0, 0.0, 0.0])  # a's four runs miss, b and c are inside
-    held = _HeldOut(np.zeros(6), np.ones(6), {0.5: np.ones(6), 0.9: np.full(6, 2.0)})
-    out = _per_architecture(groups, y, held)
+    held = HeldOutPrediction(np.zeros(6), np.ones(6), {0.5: np.ones(6), 0.9: np.full(6, 2.0)})
+    out = per_architecture_coverage(groups, y, held)
     assert out == {"n_archs": 3, "coverage50": pytest.approx(2 / 3), "coverage90": pytest.approx(2 / 3)}
     assert np.mean(held.inside(y, 0.9)) == pytest.approx(2 / 6)  # row-weighted: a's four runs decide
 

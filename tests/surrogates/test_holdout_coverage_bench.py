@@ -1,0 +1,64 @@
+"""benchmarks/bench_holdout_coverage.py on a benchmark fitted here from real NB201 records: its
+strata partition the held-out rows and its overall coverage is the manifest's."""
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import surrogates
+from surrogates import Benchmark
+from surrogates.benchmark import fit_benchmark
+from surrogates.benchmark.fitting import held_out_predictions
+from surrogates.benchmark.records import held_out_rows, load_training_set
+from training_data.records import DEFAULT_STORE, RecordStore
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_holdout_coverage.py"
+spec = importlib.util.spec_from_file_location("bench_holdout_coverage", SCRIPT)
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory) -> tuple[Path, Path]:
+    """An xgb benchmark fitted on the first 1,500 shipped NinaPro NB201 records (holdout split;
+    the table's isomorphic twins give classes of several sizes)."""
+    root = tmp_path_factory.mktemp("holdout")
+    records = root / "records"
+    RecordStore(records).extend(RecordStore(DEFAULT_STORE).records("ninapro", "nb360-nb201-200ep")[:1500])
+    fit_benchmark("ninapro", "nb201", model="xgb", artifacts=root / "art",
+                  params=surrogates.checking_parameters("xgb"), store=records)
+    return root / "art", records
+
+
+def test_strata_partition_the_held_out_rows(fitted) -> None:
+    art, records = fitted
+    loaded = Benchmark.load("ninapro", space="nb201", model="xgb", artifacts=art)
+    data = load_training_set("ninapro", "nb201", store=records)
+    rows = held_out_rows(data, loaded.manifest["evaluation"])
+    held = held_out_predictions(loaded, data, rows)
+    strata = bench.strata_rows(data, rows, held)
+    assert sum(s["rows"] for s in strata) == len(rows)
+    assert sum(s["archs"] for s in strata) == len(set(data.groups[rows]))
+    assert len(strata) >= 3  # singletons, twins and the disconnected class are all held out here
+    inside = np.concatenate([np.full(s["rows"], s["cov90 rows"]) for s in strata])
+    assert inside.mean() == pytest.approx(loaded.manifest["evaluation"]["metrics"]["coverage90"], abs=1e-9)
+    largest = bench.largest_classes(data, rows, held, 3)
+    assert [c["rows"] for c in largest] == sorted((c["rows"] for c in largest), reverse=True)
+
+
+def test_the_script_prints_the_manifest_coverage(fitted, capsys) -> None:
+    art, records = fitted
+    bench.main(["--task", "ninapro", "--space", "nb201", "--artifacts", str(art), "--store", str(records),
+                "--model", "xgb", "--largest", "2"])
+    out = capsys.readouterr().out
+    rows_cov, manifest_cov = re.search(r"90 % coverage: ([\d.]+) of rows.*manifest: ([\d.]+)", out).groups()
+    assert rows_cov == manifest_cov
+    assert "largest held-out classes" in out and "class size" in out
+
+
+def test_class_sizes_count_rows_per_group() -> None:
+    assert bench.class_sizes(np.array(["a", "b", "a", "c", "a"])).tolist() == [3, 1, 3, 1, 3]
