@@ -109,7 +109,7 @@ def test_fit_with_tuning_reports_it(records, tmp_path, capsys) -> None:
     args = ["fit", "--task", "ninapro", "--space", "nb201", "--model", "xgb", "--params", XGB_CHECK,
             "--store", str(records), "--artifacts", str(tmp_path), "--tune-trials", "2"]
     assert main(args) == 0
-    assert "tuning: only 60 records" in capsys.readouterr().out
+    assert "architectures (< 1000): the metrics are cross-validated" in capsys.readouterr().out
 
 
 def test_query_shipped_with_noise(capsys) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -24,6 +25,15 @@ from surrogates.metrics import kendall_tau
 from training_data.records import DEFAULT_STORE, Record, RecordStore
 
 NB201_PROTOCOL = "nb360-nb201-200ep"
+
+
+@pytest.fixture
+def holdout_from_100_archs(monkeypatch):
+    """Score by a 10 % holdout from 100 architectures (shipped: 1,000), so small constructed
+    record sets exercise the holdout path."""
+    from surrogates.benchmark import fitting
+
+    monkeypatch.setattr(fitting, "HOLDOUT_MIN_ARCHS", 100)
 CHECK = surrogates.checking_parameters("ensemble")
 
 
@@ -114,7 +124,7 @@ def test_cross_validation_holds_out_whole_architectures(tmp_path) -> None:
     assert abs(evaluation["metrics"]["kendall_tau"]) < 0.3  # unseen archs: nothing to predict from
 
 
-def test_holdout_coverage_is_that_of_the_intervals_the_model_returns(tmp_path) -> None:
+def test_holdout_coverage_is_that_of_the_intervals_the_model_returns(tmp_path, holdout_from_100_archs) -> None:
     records = darts_store(tmp_path / "records", n=180, seeds=3)
     params = {**CHECK, "calibration_folds": 3, "calibration_reference": 32}
     fit_benchmark("ecg", "darts", model="ensemble", artifacts=tmp_path / "art", params=params,
@@ -153,7 +163,17 @@ def test_per_architecture_coverage_counts_each_architecture_once() -> None:
     assert np.mean(held.inside(y, 0.9)) == pytest.approx(2 / 6)  # row-weighted: a's four runs decide
 
 
-def test_holdout_scores_the_shipped_model_on_unseen_architectures(tmp_path) -> None:
+def test_cross_validation_below_1000_architectures_whatever_the_records(tmp_path) -> None:
+    records = darts_store(tmp_path / "records", n=200, seeds=3)  # 600 records, 200 architectures
+    fit_benchmark("ecg", "darts", model="xgb", artifacts=tmp_path / "art",
+                  params=surrogates.checking_parameters("xgb"), store=records)
+    evaluation = Benchmark.load("ecg", model="xgb", artifacts=tmp_path / "art").manifest["evaluation"]
+    assert evaluation["method"] == "cross_validation" and evaluation["n_test"] == 600
+    assert evaluation["per_architecture"]["n_archs"] == 200
+    assert evaluation["seed_mean"]["n_archs"] == 200
+
+
+def test_holdout_scores_the_shipped_model_on_unseen_architectures(tmp_path, holdout_from_100_archs) -> None:
     records = darts_store(tmp_path / "records", n=260, seeds=2, identity_scores=True)
     fit_benchmark("ecg", "darts", model="xgb", artifacts=tmp_path / "art", params=MEMORISING_XGB,
                   store=records)
@@ -280,7 +300,7 @@ def test_from_model_round_trip(nb201_data) -> None:
         Benchmark.from_model(model, task="ninapro", space="darts", protocol=NB201_PROTOCOL)
 
 
-def test_tuning_runs_inside_the_fitting_pool_and_is_recorded(tmp_path) -> None:
+def test_tuning_runs_inside_the_fitting_pool_and_is_recorded(tmp_path, holdout_from_100_archs) -> None:
     from surrogates.benchmark.fitting import TuningOptions
 
     records = tiny_nb201_store(tmp_path / "records", n=600)
@@ -311,7 +331,7 @@ def test_tuning_is_skipped_on_small_data_with_the_reason(tmp_path) -> None:
     fit_benchmark("ninapro", "nb201", model="xgb", artifacts=tmp_path / "art", store=records,
                   params=surrogates.checking_parameters("xgb"), tuning=TuningOptions(n_trials=2))
     manifest = Benchmark.load("ninapro", "nb201", model="xgb", artifacts=tmp_path / "art").manifest
-    assert "only 60 records" in manifest["tuning"]["skipped"]
+    assert re.search(r"only \d+ architectures \(< 1000\)", manifest["tuning"]["skipped"])
 
 
 def test_architecture_means_collapse_seeds_to_one_target(tmp_path) -> None:
@@ -334,7 +354,7 @@ def test_imported_isomorphic_twins_stay_separate_targets(tmp_path) -> None:
     assert len(set(groups)) < len(groups)  # twins share a canonical hash, not a row
 
 
-def test_holdout_reports_metrics_against_single_runs_and_seed_means(tmp_path) -> None:
+def test_holdout_reports_metrics_against_single_runs_and_seed_means(tmp_path, holdout_from_100_archs) -> None:
     records = darts_store(tmp_path / "records", n=200, seeds=3)
     fit_benchmark("ecg", "darts", model="xgb", artifacts=tmp_path / "art",
                   params=surrogates.checking_parameters("xgb"), store=records)

@@ -24,13 +24,19 @@ spec.loader.exec_module(bench)
 
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory) -> tuple[Path, Path]:
-    """An xgb benchmark fitted on the first 1,500 shipped NinaPro NB201 records (holdout split;
-    the table's isomorphic twins give classes of several sizes)."""
+    """An xgb benchmark fitted on the first 1,500 shipped NinaPro NB201 records, scored by a
+    holdout (from 100 architectures here; the table's isomorphic twins give classes of several
+    sizes)."""
+    from surrogates.benchmark import fitting
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(fitting, "HOLDOUT_MIN_ARCHS", 100)
     root = tmp_path_factory.mktemp("holdout")
     records = root / "records"
     RecordStore(records).extend(RecordStore(DEFAULT_STORE).records("ninapro", "nb360-nb201-200ep")[:1500])
     fit_benchmark("ninapro", "nb201", model="xgb", artifacts=root / "art",
                   params=surrogates.checking_parameters("xgb"), store=records)
+    patch.undo()
     return root / "art", records
 
 

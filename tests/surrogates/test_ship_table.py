@@ -37,7 +37,7 @@ def test_row_seed_mean_column() -> None:
     plain = ship_table.row(_manifest({"method": "holdout", "test_fraction": 0.1, "n_test": 120,
                                       "split_unit": "architecture", "metrics": metrics}))
     assert plain == ("| darts / ecg | `ecg-cpu-v9` | ensemble | 1,234 | 10 % of archs (120 records) "
-                     "| 0.500 | 0.250 | 0.0123 | 0.90 | - |")
+                     "| 0.500 | 0.250 | 0.0123 | 0.90 | - | - |")
     with_mean = ship_table.row(_manifest({
         "method": "cross_validation", "folds": 5, "split_unit": "architecture", "metrics": metrics,
         "seed_mean": {"min_runs": 3, "n_archs": 40, "metrics": {"kendall_tau": 0.61}}}))
@@ -45,6 +45,9 @@ def test_row_seed_mean_column() -> None:
     no_archs = ship_table.row(_manifest({"method": "holdout", "metrics": metrics,
                                          "seed_mean": {"min_runs": 3, "n_archs": 1, "note": "few"}}))
     assert no_archs.endswith("| - |")
+    per_arch = ship_table.row(_manifest({"method": "holdout", "metrics": metrics,
+                                         "per_architecture": {"n_archs": 50, "coverage90": 0.884}}))
+    assert per_arch.endswith("| 0.90 | 0.88 | - |")
 
 
 def test_write_replaces_only_the_block(tmp_path: Path) -> None:
