@@ -8,7 +8,8 @@ many cells each, and the hold-out keeps a class whole, so a handful of classes d
 share of the held-out rows. This prints, for the benchmark's held-out rows, the coverage of its
 50 % and 90 % intervals (the ones ``predict(...).interval`` returns) by the size of each row's
 class in the records (the number of records sharing its canonical hash; repeated seeds of one
-architecture count too), and the largest held-out classes with their miss.
+architecture count too), the coverage of seed-0 and other runs of architectures held out with
+several runs, and the largest held-out classes with their miss.
 
     python benchmarks/bench_holdout_coverage.py --task cifar100 --space nb201
     python benchmarks/bench_holdout_coverage.py --task darcyflow --space darts --protocol darcyflow-cpu-v1
@@ -62,6 +63,28 @@ def strata_rows(data: TrainingSet, rows: np.ndarray, held: HeldOutPrediction) ->
     return out
 
 
+def seed_rows(data: TrainingSet, rows: np.ndarray, held: HeldOutPrediction) -> list[dict]:
+    """Coverage of the held-out runs by kind: runs of architectures with one run, and the seed-0
+    and other runs of architectures with several (under a v1 protocol every architecture's
+    seed-0 run shares one random stream, so a surrogate may predict seed-0 runs better); rows,
+    90 % coverage and mean absolute residual. Empty when no held-out architecture has several runs."""
+    size = class_sizes(data.groups[rows])
+    seed = data.frame["seed"].to_numpy()[rows]
+    y = data.scores[rows]
+    if not (size > 1).any():
+        return []
+    out = []
+    for name, mask in [("architectures with one run", size == 1),
+                       ("several runs: seed 0", (size > 1) & (seed == 0)),
+                       ("several runs: other seeds", (size > 1) & (seed != 0))]:
+        if mask.any():
+            part = held.take(np.flatnonzero(mask))
+            out.append({"runs": name, "rows": int(mask.sum()),
+                        "cov90": float(np.mean(part.inside(y[mask], 0.9))),
+                        "mean |residual|": float(np.mean(np.abs(y[mask] - part.mean)))})
+    return out
+
+
 def largest_classes(data: TrainingSet, rows: np.ndarray, held: HeldOutPrediction, k: int) -> list[dict]:
     """The ``k`` held-out classes with the most rows: size, mean score and its spread, the
     prediction, the 90 % half-width and the share of the class's rows inside."""
@@ -77,9 +100,14 @@ def largest_classes(data: TrainingSet, rows: np.ndarray, held: HeldOutPrediction
     return out
 
 
+def _fmt(value: float) -> str:
+    """Three decimals, or two significant digits for small values (Darcy's residuals)."""
+    return f"{value:.3f}" if value == 0 or abs(value) >= 0.1 else f"{value:.2g}"
+
+
 def _table(rows: list[dict]) -> str:
     keys = list(rows[0])
-    cells = [[f"{r[k]:.3f}" if isinstance(r[k], float) else str(r[k]) for k in keys] for r in rows]
+    cells = [[_fmt(r[k]) if isinstance(r[k], float) else str(r[k]) for k in keys] for r in rows]
     widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
     lines = ["  ".join(k.rjust(w) for k, w in zip(keys, widths, strict=True))]
     lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
@@ -111,6 +139,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"90 % coverage: {np.mean(held.inside(y, 0.9)):.3f} of rows, {per_arch['coverage90']:.3f} "
           f"with each architecture once (manifest: {evaluation['metrics']['coverage90']:.3f})")
     print(_table(strata_rows(data, rows, held)))
+    by_seed = seed_rows(data, rows, held)
+    if by_seed:
+        print(f"\nheld-out runs by seed:\n{_table(by_seed)}")
     if args.largest > 0:
         print(f"\nlargest held-out classes:\n{_table(largest_classes(data, rows, held, args.largest))}")
 

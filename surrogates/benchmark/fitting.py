@@ -141,10 +141,15 @@ class _Fitted:
     disconnected: DisconnectedCells | None
 
     def predict(self, data: TrainingSet, rows: np.ndarray, dead: np.ndarray) -> HeldOutPrediction:
-        """Predictions of ``rows``; disconnected cells answered by the rule (Gaussian intervals)."""
-        prediction = self.model.predict([data.archs[i] for i in rows])
+        """Predictions of ``rows``, one per canonical architecture (its seeds and isomorphic twins
+        get the same numbers, as ``Benchmark.query`` answers them, not values that differ in the
+        last bits and break their ties); disconnected cells answered by the rule (Gaussian
+        intervals)."""
+        _, first, inverse = np.unique(data.groups[rows], return_index=True, return_inverse=True)
+        prediction = self.model.predict([data.archs[rows[i]] for i in first])
         calibration = getattr(prediction, "calibration", GAUSSIAN)
-        mean, std = apply_rule(self.disconnected, dead[rows], *prediction)
+        mean, std = (np.asarray(part, dtype=np.float64)[inverse] for part in prediction)
+        mean, std = apply_rule(self.disconnected, dead[rows], mean, std)
         ruled = dead[rows] if self.disconnected is not None else np.zeros(len(rows), dtype=bool)
         half_width = {level: np.where(ruled, z_value(level), calibration.factor(level)) * std
                       for level in INTERVAL_LEVELS}

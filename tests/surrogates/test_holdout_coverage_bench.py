@@ -66,5 +66,23 @@ def test_the_script_prints_the_manifest_coverage(fitted, capsys) -> None:
     assert "largest held-out classes" in out and "class size" in out
 
 
+def test_seed_rows_split_runs_by_seed() -> None:
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from surrogates.benchmark.fitting import HeldOutPrediction
+
+    groups = np.array(["a", "b", "b", "b"])
+    data = SimpleNamespace(groups=groups, scores=np.array([0.0, 0.0, 3.0, 3.0]),
+                           frame=pd.DataFrame({"seed": [0, 0, 1, 2]}))
+    held = HeldOutPrediction(np.zeros(4), np.ones(4), {0.5: np.ones(4), 0.9: np.ones(4)})
+    out = bench.seed_rows(data, np.arange(4), held)
+    assert [(r["rows"], r["cov90"], r["mean |residual|"]) for r in out] == [(1, 1.0, 0.0), (1, 1.0, 0.0),
+                                                                           (2, 0.0, 3.0)]
+    single = SimpleNamespace(groups=groups[:2], scores=np.zeros(2), frame=pd.DataFrame({"seed": [0, 0]}))
+    assert bench.seed_rows(single, np.arange(2), held.take(np.arange(2))) == []
+
+
 def test_class_sizes_count_rows_per_group() -> None:
     assert bench.class_sizes(np.array(["a", "b", "a", "c", "a"])).tolist() == [3, 1, 3, 1, 3]
