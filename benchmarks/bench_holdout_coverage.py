@@ -67,11 +67,12 @@ def seed_rows(data: TrainingSet, rows: np.ndarray, held: HeldOutPrediction) -> l
     """Coverage of the held-out runs by kind: runs of architectures with one run, and the seed-0
     and other runs of architectures with several (under a v1 protocol every architecture's
     seed-0 run shares one random stream, so a surrogate may predict seed-0 runs better); rows,
-    90 % coverage and mean absolute residual. Empty when no held-out architecture has several runs."""
+    90 % coverage and mean absolute residual. Empty when no held-out architecture with several
+    runs has a seed-0 run (NB201's twins are other cells, not seeds)."""
     size = class_sizes(data.groups[rows])
     seed = data.frame["seed"].to_numpy()[rows]
     y = data.scores[rows]
-    if not (size > 1).any():
+    if not ((size > 1) & (seed == 0)).any():  # no repeated architecture has a seed-0 run (NB201 twins)
         return []
     out = []
     for name, mask in [("architectures with one run", size == 1),

@@ -82,6 +82,8 @@ def test_seed_rows_split_runs_by_seed() -> None:
                                                                            (2, 0.0, 3.0)]
     single = SimpleNamespace(groups=groups[:2], scores=np.zeros(2), frame=pd.DataFrame({"seed": [0, 0]}))
     assert bench.seed_rows(single, np.arange(2), held.take(np.arange(2))) == []
+    twins = SimpleNamespace(groups=groups, scores=np.zeros(4), frame=pd.DataFrame({"seed": [777] * 4}))
+    assert bench.seed_rows(twins, np.arange(4), held) == []  # NB201: repeated classes are twins, not seeds
 
 
 def test_class_sizes_count_rows_per_group() -> None:
