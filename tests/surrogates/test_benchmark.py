@@ -158,6 +158,12 @@ def test_unknown_names_list_what_exists() -> None:
         Benchmark.load("ninapro", space="nb201", model="gin")
 
 
+def test_darcy_darts_serves_v2_by_default_and_v1_by_name() -> None:
+    assert Benchmark.load("darcyflow", "darts").protocol == "darcyflow-cpu-v2"
+    v1 = Benchmark.load("darcyflow", "darts", protocol="darcyflow-cpu-v1")
+    assert v1.protocol == "darcyflow-cpu-v1" and v1.manifest["training_data"]["n_records"] > 1000
+
+
 def test_space_defaults_to_the_tasks_only_benchmark_space() -> None:
     assert Benchmark.load("ninapro").space.name == "nb201"
     assert Benchmark.load("darcyflow", "darts").space.name == "darts"  # explicit values still work
