@@ -21,13 +21,9 @@ import argparse
 import numpy as np
 
 from surrogates import Benchmark
-from surrogates.benchmark.fitting import (
-    HeldOutPrediction,
-    disconnected_rows,
-    held_out_predictions,
-    per_architecture_coverage,
-)
+from surrogates.benchmark.fitting import disconnected_rows, held_out_predictions
 from surrogates.benchmark.records import TrainingSet, held_out_rows, load_training_set
+from surrogates.benchmark.scoring import HeldOutPrediction, per_architecture_coverage
 
 # class-size strata (records per canonical hash): inclusive upper ends
 STRATA: tuple[tuple[str, int], ...] = (("1", 1), ("2-3", 3), ("4-20", 20), (">20", np.iinfo(np.int64).max))

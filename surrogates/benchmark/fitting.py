@@ -51,9 +51,15 @@ from surrogates.benchmark.records import (
     split_architectures,
     training_data_hash,
 )
+from surrogates.benchmark.scoring import (
+    HeldOutPrediction,
+    held_out_metrics,
+    per_architecture_coverage,
+    seed_mean_metrics,
+)
 from surrogates.calibration import GAUSSIAN, z_value
 from surrogates.disconnected import DisconnectedCells, apply_rule, disconnected_mask
-from surrogates.metrics import INTERVAL_LEVELS, regression_metrics
+from surrogates.metrics import INTERVAL_LEVELS
 from surrogates.splits import group_folds
 
 HOLDOUT_MIN_ARCHS = 1000
@@ -78,59 +84,6 @@ RUNTIME_PARAMS: dict[str, Any] = {
     "n_members": 1, "n_rounds": 200, "noise_folds": 0,
     "booster_params": {"max_depth": 3, "learning_rate": 0.05},
 }
-
-
-def _metrics(y: np.ndarray, held: HeldOutPrediction, task: str) -> dict[str, float]:
-    """Regression metrics of ``held``'s predictions of ``y``; ``coverageNN`` is the share of ``y``
-    inside the interval the model returns (``predict(...).interval``: conformal where calibrated),
-    not a Gaussian interval around its ``std``."""
-    out = {k: float(v) for k, v in regression_metrics(y, held.mean, held.std, task=task).items()}
-    out.update({_coverage_key(level): float(np.mean(held.inside(y, level))) for level in INTERVAL_LEVELS})
-    return out
-
-
-def _coverage_key(level: float) -> str:
-    return f"coverage{int(round(level * 100))}"
-
-
-@dataclass(frozen=True)
-class HeldOutPrediction:
-    """Predictions of held-out rows: mean, std and each interval level's half-width."""
-
-    mean: np.ndarray
-    std: np.ndarray
-    half_width: dict[float, np.ndarray]
-
-    def inside(self, y: np.ndarray, level: float) -> np.ndarray:
-        return np.abs(np.asarray(y, dtype=np.float64) - self.mean) <= self.half_width[level]
-
-    def take(self, rows: np.ndarray) -> HeldOutPrediction:
-        return HeldOutPrediction(self.mean[rows], self.std[rows], {lv: h[rows] for lv, h in self.half_width.items()})
-
-    @staticmethod
-    def empty(n: int) -> HeldOutPrediction:
-        return HeldOutPrediction(np.zeros(n), np.zeros(n), {lv: np.zeros(n) for lv in INTERVAL_LEVELS})
-
-    def put(self, rows: np.ndarray, part: HeldOutPrediction) -> None:
-        """Write ``part`` (predictions of ``rows``) into these arrays."""
-        self.mean[rows], self.std[rows] = part.mean, part.std
-        for level, h in self.half_width.items():
-            h[rows] = part.half_width[level]
-
-
-def per_architecture_coverage(groups: np.ndarray, y: np.ndarray, held: HeldOutPrediction) -> dict[str, Any]:
-    """Interval coverage with every held-out architecture (``groups``: canonical hashes) counted
-    once: the mean over architectures of the share of their runs inside the interval. On a table
-    where a few large isomorphism classes hold many cells (NB201's degenerate cells), the
-    row-weighted coverage is decided by those few classes; this is the coverage of a single run
-    of a held-out architecture."""
-    _, inverse = np.unique(groups, return_inverse=True)
-    counts = np.bincount(inverse)
-    out: dict[str, Any] = {"n_archs": int(len(counts))}
-    for level in INTERVAL_LEVELS:
-        per_arch = np.bincount(inverse, weights=held.inside(y, level).astype(float)) / counts
-        out[_coverage_key(level)] = float(per_arch.mean())
-    return out
 
 
 @dataclass(frozen=True)
@@ -193,25 +146,6 @@ def held_out_predictions(bench: Any, data: TrainingSet, rows: np.ndarray) -> Hel
     return fitted.predict(data, rows, disconnected_rows(data))
 
 
-SEED_MEAN_MIN_RUNS = 3
-
-
-def _seed_mean_metrics(data: TrainingSet, rows: np.ndarray, held: HeldOutPrediction) -> dict[str, Any]:
-    """Held-out metrics against the mean of architectures with >= 3 runs among ``rows``
-    (``held``: the predictions of those rows), or why there are none."""
-    frame = data.frame.iloc[rows].assign(_row=np.arange(len(rows)))
-    grouped = frame.groupby("arch_hash", sort=False)
-    counts = grouped["score"].size()
-    keep = counts.index[counts >= SEED_MEAN_MIN_RUNS]
-    section: dict[str, Any] = {"min_runs": SEED_MEAN_MIN_RUNS, "n_archs": int(len(keep))}
-    if len(keep) < 3:
-        section["note"] = f"fewer than 3 held-out architectures with >= {SEED_MEAN_MIN_RUNS} runs"
-        return section
-    agg = grouped.agg(y=("score", "mean"), row=("_row", "first")).loc[keep]
-    section["metrics"] = _metrics(agg["y"].to_numpy(), held.take(agg["row"].to_numpy()), data.task)
-    return section
-
-
 def _n_archs(data: TrainingSet) -> int:
     """Distinct canonical architectures of ``data`` (seeds and isomorphic twins are one)."""
     return len(np.unique(data.groups))
@@ -232,9 +166,9 @@ def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet, see
             "n_fit": int(len(pool)), "n_test": int(len(test)),
             "shipped_model": "the fit on the 90 % pool scored here (held-out records never seen)",
             "target": "per-architecture mean score",
-            "metrics": _metrics(y[test], held, data.task),
+            "metrics": held_out_metrics(y[test], held, data.task),
             "per_architecture": per_architecture_coverage(data.groups[test], y[test], held),
-            "seed_mean": _seed_mean_metrics(data, test, held),
+            "seed_mean": seed_mean_metrics(data, test, held),
         }
     k = min(CV_FOLDS, len(np.unique(data.groups)))
     folds = group_folds(data.groups, k, np.random.default_rng(seed))
@@ -251,9 +185,9 @@ def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet, see
                          "same recipe",
         "small_data": f"only {n} records: the metrics are noisy estimates",
         "target": "per-architecture mean score",
-        "metrics": _metrics(y, held, data.task),
+        "metrics": held_out_metrics(y, held, data.task),
         "per_architecture": per_architecture_coverage(data.groups, y, held),
-        "seed_mean": _seed_mean_metrics(data, np.arange(n), held),
+        "seed_mean": seed_mean_metrics(data, np.arange(n), held),
     }
 
 

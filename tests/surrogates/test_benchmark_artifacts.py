@@ -153,7 +153,7 @@ def stats_z(level: float) -> float:
 
 
 def test_per_architecture_coverage_counts_each_architecture_once() -> None:
-    from surrogates.benchmark.fitting import HeldOutPrediction, per_architecture_coverage
+    from surrogates.benchmark.scoring import HeldOutPrediction, per_architecture_coverage
 
     groups = np.array(["a", "a", "a", "a", "b", "c"])
     y = np.array([5.0, 5.0, 5.0, 5.0, 0.0, 0.0])  # a's four runs miss, b and c are inside

@@ -71,7 +71,7 @@ def test_seed_rows_split_runs_by_seed() -> None:
 
     import pandas as pd
 
-    from surrogates.benchmark.fitting import HeldOutPrediction
+    from surrogates.benchmark.scoring import HeldOutPrediction
 
     groups = np.array(["a", "b", "b", "b"])
     data = SimpleNamespace(groups=groups, scores=np.array([0.0, 0.0, 3.0, 3.0]),
