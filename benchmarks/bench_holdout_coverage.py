@@ -35,12 +35,12 @@ def class_sizes(groups: np.ndarray) -> np.ndarray:
     return counts[inverse]
 
 
-def strata_rows(data: TrainingSet, rows: np.ndarray, held: HeldOutPrediction) -> list[dict]:
-    """One dict per class-size stratum with held-out rows (disconnected cells, answered by the
-    benchmark's rule, apart): rows, architectures, 50/90 % coverage by row and with each
-    architecture counted once."""
+def strata_rows(data: TrainingSet, rows: np.ndarray, held: HeldOutPrediction, dead: np.ndarray) -> list[dict]:
+    """One dict per class-size stratum with held-out rows (disconnected cells, ``dead``: per row of
+    ``data``, answered by the benchmark's rule, apart): rows, architectures, 50/90 % coverage by
+    row and with each architecture counted once."""
     size = class_sizes(data.groups)[rows]
-    dead = disconnected_rows(data)[rows]
+    dead = dead[rows]
     y, groups = data.scores[rows], data.groups[rows]
     out, low = [], 0
     strata = [("disconnected", dead)]
@@ -127,7 +127,8 @@ def main(argv: list[str] | None = None) -> None:
     data = load_training_set(manifest["task"], manifest["space"], manifest["protocol"], args.store)
     evaluation = manifest["evaluation"]
     rows = held_out_rows(data, evaluation)
-    held = held_out_predictions(bench, data, rows)
+    dead = disconnected_rows(data)
+    held = held_out_predictions(bench, data, rows, dead)
     y = data.scores[rows]
     per_arch = per_architecture_coverage(data.groups[rows], y, held)
     calibration = getattr(getattr(bench.model, "calibration_", None), "method", "none")
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
           f"{per_arch['n_archs']} architectures; calibration {calibration}")
     print(f"90 % coverage: {np.mean(held.inside(y, 0.9)):.3f} of rows, {per_arch['coverage90']:.3f} "
           f"with each architecture once (manifest: {evaluation['metrics']['coverage90']:.3f})")
-    print(_table(strata_rows(data, rows, held)))
+    print(_table(strata_rows(data, rows, held, dead)))
     by_seed = seed_rows(data, rows, held)
     if by_seed:
         print(f"\nheld-out runs by seed:\n{_table(by_seed)}")

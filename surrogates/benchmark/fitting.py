@@ -138,12 +138,14 @@ def disconnected_rows(data: TrainingSet) -> np.ndarray:
     return disconnected_mask(*resolve_archs(data.archs, data.space))
 
 
-def held_out_predictions(bench: Any, data: TrainingSet, rows: np.ndarray) -> HeldOutPrediction:
+def held_out_predictions(bench: Any, data: TrainingSet, rows: np.ndarray,
+                         dead: np.ndarray | None = None) -> HeldOutPrediction:
     """A loaded benchmark's predictions of ``rows`` of ``data`` as its manifest's evaluation
-    scored them (disconnected cells answered by its rule, intervals per level)."""
+    scored them (disconnected cells answered by its rule, intervals per level); ``dead``:
+    :func:`disconnected_rows` of ``data`` where the caller has it already."""
     rule = bench.manifest.get("disconnected_cells")
     fitted = _Fitted(bench.model, None if rule is None else DisconnectedCells.from_dict(rule))
-    return fitted.predict(data, rows, disconnected_rows(data))
+    return fitted.predict(data, rows, disconnected_rows(data) if dead is None else dead)
 
 
 def _n_archs(data: TrainingSet) -> int:
@@ -170,7 +172,7 @@ def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet, see
             "per_architecture": per_architecture_coverage(data.groups[test], y[test], held),
             "seed_mean": seed_mean_metrics(data, test, held),
         }
-    k = min(CV_FOLDS, len(np.unique(data.groups)))
+    k = min(CV_FOLDS, _n_archs(data))
     folds = group_folds(data.groups, k, np.random.default_rng(seed))
     held = HeldOutPrediction.empty(n)
     for f in range(k):
@@ -194,8 +196,9 @@ def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet, see
 def _tune_in_pool(model: str, hp: dict[str, Any], data: TrainingSet, seed: int,
                   options: TuningOptions, dead: np.ndarray) -> tuple[dict[str, Any], dict[str, Any]]:
     """Hyper-parameters to fit with and the manifest's ``tuning`` section."""
-    if _n_archs(data) < HOLDOUT_MIN_ARCHS:
-        return hp, {"skipped": f"only {_n_archs(data)} architectures (< {HOLDOUT_MIN_ARCHS}): the metrics are "
+    n_archs = _n_archs(data)
+    if n_archs < HOLDOUT_MIN_ARCHS:
+        return hp, {"skipped": f"only {n_archs} architectures (< {HOLDOUT_MIN_ARCHS}): the metrics are "
                                "cross-validated, and tuning on the same records would bias them"}
     from surrogates.tuning import tune
 
@@ -218,7 +221,7 @@ def _runtime_section(data: TrainingSet, folder: Path, seed: int) -> dict[str, An
     from surrogates.registry import create
 
     log_s, archs, n = np.log(seconds), data.archs, len(data)
-    k = min(CV_FOLDS, len(np.unique(data.groups)))
+    k = min(CV_FOLDS, _n_archs(data))
     folds = group_folds(data.groups, k, np.random.default_rng(seed))
     predicted = np.zeros(n)
     for f in range(k):  # out-of-fold predictions: the runtime model's held-out error

@@ -21,10 +21,12 @@ from surrogates.benchmark.records import (
     split_records,
     training_data_hash,
 )
+from surrogates.calibration import z_value
 from surrogates.metrics import kendall_tau
 from training_data.records import DEFAULT_STORE, Record, RecordStore
 
 NB201_PROTOCOL = "nb360-nb201-200ep"
+CHECK = surrogates.checking_parameters("ensemble")
 
 
 @pytest.fixture
@@ -34,7 +36,6 @@ def holdout_from_100_archs(monkeypatch):
     from surrogates.benchmark import fitting
 
     monkeypatch.setattr(fitting, "HOLDOUT_MIN_ARCHS", 100)
-CHECK = surrogates.checking_parameters("ensemble")
 
 
 def tiny_nb201_store(root: Path, n: int = 60) -> Path:
@@ -135,7 +136,7 @@ def test_holdout_coverage_is_that_of_the_intervals_the_model_returns(tmp_path, h
     test = held_out_rows(data, evaluation)
     prediction = bench.model.predict([data.archs[i] for i in test])
     assert prediction.calibration.method == "cross_conformal"
-    factors = [prediction.calibration.factor(level) / stats_z(level) for level in (0.5, 0.9)]
+    factors = [prediction.calibration.factor(level) / z_value(level) for level in (0.5, 0.9)]
     assert max(abs(f - 1) for f in factors) > 1e-3  # per-level quantiles, not a Gaussian interval
     for level in (0.5, 0.9):
         key = f"coverage{int(level * 100)}"
@@ -144,12 +145,6 @@ def test_holdout_coverage_is_that_of_the_intervals_the_model_returns(tmp_path, h
     assert per_arch["n_archs"] == len(set(data.groups[test])) == len(test) // 3
     # every held-out architecture has 3 runs, so counting each once changes nothing here
     assert per_arch["coverage90"] == pytest.approx(evaluation["metrics"]["coverage90"], abs=1e-12)
-
-
-def stats_z(level: float) -> float:
-    from scipy import stats
-
-    return float(stats.norm.ppf(0.5 + level / 2))
 
 
 def test_per_architecture_coverage_counts_each_architecture_once() -> None:

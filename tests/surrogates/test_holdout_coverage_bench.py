@@ -12,7 +12,7 @@ import pytest
 import surrogates
 from surrogates import Benchmark
 from surrogates.benchmark import fit_benchmark
-from surrogates.benchmark.fitting import held_out_predictions
+from surrogates.benchmark.fitting import disconnected_rows, held_out_predictions
 from surrogates.benchmark.records import held_out_rows, load_training_set
 from training_data.records import DEFAULT_STORE, RecordStore
 
@@ -45,8 +45,10 @@ def test_strata_partition_the_held_out_rows(fitted) -> None:
     loaded = Benchmark.load("ninapro", space="nb201", model="xgb", artifacts=art)
     data = load_training_set("ninapro", "nb201", store=records)
     rows = held_out_rows(data, loaded.manifest["evaluation"])
-    held = held_out_predictions(loaded, data, rows)
-    strata = bench.strata_rows(data, rows, held)
+    dead = disconnected_rows(data)
+    held = held_out_predictions(loaded, data, rows, dead)
+    assert np.array_equal(held.mean, held_out_predictions(loaded, data, rows).mean)  # dead found alike
+    strata = bench.strata_rows(data, rows, held, dead)
     assert sum(s["rows"] for s in strata) == len(rows)
     assert sum(s["archs"] for s in strata) == len(set(data.groups[rows]))
     assert len(strata) >= 3  # singletons, twins and the disconnected class are all held out here
