@@ -15,9 +15,23 @@ when it has few training architectures). Registered (:func:`list_proxies`):
 * ``params`` / ``flops``: the log of the proxy network's trainable parameters / forward FLOPs
   (exact counts, :mod:`surrogates.complexity`; vectorised, so not cached on disk).
 
-**The proxy network** (:func:`proxy_network`, :data:`PROXY_NETWORK`): the task's network family,
-input shape and number of outputs (``training_data.get_task(task)``), at a fixed small width and
-depth: NB201 ``C = 16`` with one cell per stage (NB201's macro skeleton with ``N = 1``; on
+Data-dependent proxies, where a training protocol's data is on this machine (``protocol=``; the
+network is then the protocol's own at initialisation, on a fixed batch of
+:data:`PROXY_BATCH_SIZE` training samples drawn with :data:`INIT_SEED`, in training mode, as
+NAS-Bench-Suite-Zero computes them):
+
+* ``grad_norm`` (Abdelfattah et al., "Zero-cost proxies for lightweight NAS", ICLR 2021): the sum
+  over parameter tensors of the L2 norm of the task loss's gradient, reported as its log;
+* ``snip`` (Lee et al., "SNIP: single-shot network pruning based on connection sensitivity",
+  ICLR 2019): ``log(1 + sum |theta * dL/dtheta|)``;
+* ``jacob_cov`` (Mellor et al., "Neural architecture search without training", ICML 2021, v1):
+  the Jacobians of the summed outputs with respect to each input of the batch, their correlation
+  matrix's eigenvalues ``e``, the score ``-sum(log(e + k) + 1 / (e + k))``, ``k = 1e-5``; NaN when
+  a Jacobian is constant (the trees read NaN as missing).
+
+**The proxy network** (:func:`proxy_network`, :data:`PROXY_NETWORK`): without a protocol, the
+task's network family, input shape and number of outputs (``training_data.get_task(task)``), at a
+fixed small width and depth: NB201 ``C = 16`` with one cell per stage (NB201's macro skeleton with ``N = 1``; on
 150 NB201 cells of CIFAR-100 and NinaPro its synflow ranks the cells as the tables' ``N = 5``
 network does, Kendall tau 0.98, at a quarter of the cost); DARTS ``C = 16``, 5 cells. Weights are
 drawn from seed :data:`INIT_SEED`; torch runs on one thread. Every proxy is computed on the
@@ -25,7 +39,7 @@ architecture's canonical form, so isomorphic architectures share one value.
 
 **The cache.** Per-architecture proxies (``synflow``) are computed once per (space, task,
 canonical architecture hash, proxy, :data:`PROXY_CONFIG_VERSION`) and appended to a JSON-lines
-file ``<space>-<task>-<proxy>-v<version>.jsonl`` (one ``{"arch": hash, "value": v}`` per line) in
+file ``<space>-<task>-<proxy>-v<version>.jsonl`` (``<space>-<protocol>-...`` with a protocol) (one ``{"arch": hash, "value": v}`` per line) in
 the cache folder: the ``cache_dir`` argument, else ``$NB360_PROXY_CACHE_DIR``, else
 ``proxies/`` in the project's cache folder (``$NB360_CACHE_DIR`` or ``~/.cache/nb360``). A changed
 network or proxy definition bumps the version, so old values are never read. Files are also
@@ -54,6 +68,7 @@ from graph_encodings.registry import Registry, summary
 
 PROXY_CONFIG_VERSION = 1  # bump when the proxy network or a proxy's definition changes
 INIT_SEED = 0
+PROXY_BATCH_SIZE = 64  # training samples the data-dependent proxies are computed on
 PROXY_NETWORK: dict[str, dict[str, int]] = {"nb201": {"C": 16, "layers": 1},
                                             "darts": {"C": 16, "layers": 5}}
 ENV_VAR = "NB360_PROXY_CACHE_DIR"
@@ -71,6 +86,7 @@ class ProxyNetwork:
     n_outputs: int
     C: int
     layers: int
+    protocol: str | None = None  # the training protocol whose network and data these are
 
     def build(self, arch: Any) -> Any:
         """The torch network of ``arch``, weights drawn from :data:`INIT_SEED`."""
@@ -80,8 +96,9 @@ class ProxyNetwork:
                              layers=self.layers, seed=INIT_SEED)
 
 
-def proxy_network(space: str, task: str) -> ProxyNetwork:
-    """The proxy network of ``task`` in ``space`` (``'nb201'`` or ``'darts'``)."""
+def proxy_network(space: str, task: str, protocol: str | None = None) -> ProxyNetwork:
+    """The proxy network of ``task`` in ``space`` (``'nb201'`` or ``'darts'``): the fixed-size
+    one, or with ``protocol`` (a training protocol of ``task``) that protocol's network."""
     import graph_encodings
     from training_data.tasks import get_task
 
@@ -89,8 +106,19 @@ def proxy_network(space: str, task: str) -> ProxyNetwork:
     if sp.name not in PROXY_NETWORK:
         raise ValueError(f"zero-cost proxies exist for spaces {sorted(PROXY_NETWORK)}, not {space!r}")
     t = get_task(task)
-    return ProxyNetwork(sp.name, t.name, t.family, tuple(int(s) for s in t.input_shape),
-                        int(t.n_outputs), **PROXY_NETWORK[sp.name])
+    if protocol is None:
+        return ProxyNetwork(sp.name, t.name, t.family, tuple(int(s) for s in t.input_shape),
+                            int(t.n_outputs), **PROXY_NETWORK[sp.name])
+    from training_data.evaluation import network_io, network_settings
+    from training_data.protocols import training_protocol
+
+    p = training_protocol(protocol)
+    if t.name not in p.tasks:
+        raise ValueError(f"protocol {p.name!r} trains {list(p.tasks)}, not task {t.name!r}")
+    shape, outputs = network_io(p, t)
+    size = network_settings(p, sp)
+    return ProxyNetwork(sp.name, t.name, t.family, tuple(int(s) for s in shape), int(outputs),
+                        int(size["C"]), int(size["layers"]), p.name)
 
 
 class _OneThread:
@@ -129,6 +157,110 @@ def synflow(network: ProxyNetwork, arch: Any) -> float:
     if not math.isfinite(score):
         raise FloatingPointError(f"synflow of {arch!r} on {network} overflows double precision")
     return math.log1p(score)
+
+
+@dataclass(frozen=True)
+class ProxyBatch:
+    """The fixed training batch and loss the data-dependent proxies use on a protocol's network."""
+
+    x: Any
+    y: Any
+    mask: Any
+    loss_fn: Any
+
+
+_BATCHES: dict[str, ProxyBatch] = {}  # protocol name -> its batch (loaded once per process)
+
+
+def proxy_batch(network: ProxyNetwork) -> ProxyBatch:
+    """:data:`PROXY_BATCH_SIZE` training samples of ``network.protocol``'s data (drawn with
+    :data:`INIT_SEED`, normalised as training normalises them) and the task's loss.
+    ``ValueError`` for a network without a protocol."""
+    if network.protocol is None:
+        raise ValueError("data-dependent proxies need a training protocol's data: pass "
+                         "protocol= (e.g. proxy_protocol='darcyflow-cpu-v2' to a tree model)")
+    if network.protocol not in _BATCHES:
+        import torch
+
+        from training_data.evaluation import loss_takes_mask, task_loss
+        from training_data.protocols import training_protocol
+        from training_data.tasks import get_task
+        from training_data.training.data_cache import protocol_data
+
+        task = get_task(network.task)
+        data = protocol_data(task, training_protocol(network.protocol))
+        train = data.train
+        n = len(train.x)
+        take = np.sort(np.random.default_rng(INIT_SEED).permutation(n)[:min(PROXY_BATCH_SIZE, n)])
+        loss_fn = task_loss(task, data)
+
+        def tensor(a: np.ndarray) -> Any:
+            return torch.from_numpy(np.ascontiguousarray(a[take]))
+
+        mask = tensor(train.mask) if train.mask is not None and loss_takes_mask(loss_fn) else None
+        _BATCHES[network.protocol] = ProxyBatch(tensor(train.x), tensor(train.y), mask, loss_fn)
+    return _BATCHES[network.protocol]
+
+
+def _loss_backward(network: ProxyNetwork, arch: Any) -> Any:
+    """``network`` of ``arch`` in training mode after one backward pass of the task loss on
+    :func:`proxy_batch` (call under :class:`_OneThread`)."""
+    from training_data.training.loop import compute_loss
+
+    batch = proxy_batch(network)
+    net = network.build(arch)
+    net.train()
+    compute_loss(batch.loss_fn, net(batch.x), batch.y, batch.mask).backward()
+    return net
+
+
+def _finite(score: float, name: str, arch: Any, network: ProxyNetwork) -> float:
+    if not math.isfinite(score):
+        raise FloatingPointError(f"{name} of {arch!r} on {network} is {score}")
+    return score
+
+
+def grad_norm(network: ProxyNetwork, arch: Any) -> float:
+    """``log`` of the summed L2 norms of the loss gradient's parameter tensors (module docstring)."""
+    with _OneThread():
+        net = _loss_backward(network, arch)
+        total = sum(float(p.grad.norm()) for p in net.parameters() if p.grad is not None)
+    return math.log(_finite(total, "grad_norm", arch, network) + 1e-30)
+
+
+def snip(network: ProxyNetwork, arch: Any) -> float:
+    """``log(1 + sum |theta * dL/dtheta|)`` at initialisation (module docstring)."""
+    import torch
+
+    with _OneThread():
+        net = _loss_backward(network, arch)
+        with torch.no_grad():
+            total = sum(float((p * p.grad).abs().sum()) for p in net.parameters() if p.grad is not None)
+    return math.log1p(_finite(total, "snip", arch, network))
+
+
+JACOB_COV_K = 1e-5
+
+
+def jacob_cov(network: ProxyNetwork, arch: Any) -> float:
+    """``-sum(log(e + k) + 1 / (e + k))`` over the eigenvalues ``e`` of the correlation matrix of
+    the per-input Jacobians of the summed outputs (module docstring); NaN where undefined."""
+    import torch
+
+    with _OneThread():
+        batch = proxy_batch(network)
+        net = network.build(arch)
+        net.train()
+        x = batch.x.clone().requires_grad_(True)
+        out = net(x)
+        out.backward(torch.ones_like(out))
+        jacobians = x.grad.reshape(len(x), -1).double().numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.corrcoef(jacobians)
+    if not np.all(np.isfinite(corr)):
+        return float("nan")
+    eig = np.linalg.eigvalsh(corr)
+    return float(-np.sum(np.log(eig + JACOB_COV_K) + 1.0 / (eig + JACOB_COV_K)))
 
 
 def _complexity(network: ProxyNetwork, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -171,6 +303,7 @@ class Proxy:
     doc: str
     per_arch: Callable[[ProxyNetwork, Any], float] | None = None
     batch: Callable[[ProxyNetwork, Sequence[Any]], np.ndarray] | None = None
+    needs_data: bool = False  # computed on a training protocol's data (module docstring)
 
 
 PROXIES: Registry[Proxy] = Registry("zero-cost proxy", describe=lambda name, p: f"{name}: {p.doc}")
@@ -178,6 +311,16 @@ PROXIES.add("synflow", Proxy(
     "synflow", "synaptic flow (Tanaka et al. 2020): log(1 + sum |theta * dR/dtheta|) of the proxy "
     "network with absolute weights and an all-ones input; per architecture, cached on disk",
     per_arch=synflow))
+_DATA_NOTE = "; needs a training protocol's data (protocol=), per architecture, cached on disk"
+PROXIES.add("grad_norm", Proxy(
+    "grad_norm", "gradient norm (Abdelfattah et al. 2021): log of the summed L2 norms of the loss "
+    "gradient at initialisation" + _DATA_NOTE, per_arch=grad_norm, needs_data=True))
+PROXIES.add("snip", Proxy(
+    "snip", "SNIP saliency (Lee et al. 2019): log(1 + sum |theta * dL/dtheta|) at initialisation"
+    + _DATA_NOTE, per_arch=snip, needs_data=True))
+PROXIES.add("jacob_cov", Proxy(
+    "jacob_cov", "Jacobian covariance (Mellor et al. 2021): how differently the network's input "
+    "Jacobians of a batch vary" + _DATA_NOTE, per_arch=jacob_cov, needs_data=True))
 PROXIES.add("params", Proxy("params", summary(_log_params) + " (exact, vectorised)", batch=_log_params))
 PROXIES.add("flops", Proxy("flops", summary(_log_flops) + " (exact, vectorised)", batch=_log_flops))
 
@@ -218,7 +361,8 @@ def clear_memo() -> None:
 
 
 def _cache_file(folder: Path, network: ProxyNetwork, proxy: str) -> Path:
-    return folder / f"{network.space}-{network.task}-{proxy}-v{PROXY_CONFIG_VERSION}.jsonl"
+    where = network.protocol or network.task
+    return folder / f"{network.space}-{where}-{proxy}-v{PROXY_CONFIG_VERSION}.jsonl"
 
 
 def _read_cache(path: Path) -> dict[str, float]:
@@ -236,20 +380,25 @@ def _read_cache(path: Path) -> dict[str, float]:
 
 
 def proxy_values(proxy: str, space: str, task: str, archs: Sequence[Any], *,
+                 protocol: str | None = None,
                  cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
                  progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """float64 values of ``proxy`` for ``archs`` (any form ``resolve_archs`` takes) of ``space``
-    on ``task``'s proxy network, computed on canonical forms and cached (module docstring).
+    on ``task``'s proxy network (``protocol``: that training protocol's network and data),
+    computed on canonical forms and cached (module docstring).
 
     ``use_cache=False`` neither reads nor writes the cache. ``progress(done, total)`` is called
-    after each architecture computed.
+    after each architecture computed. ``ValueError`` for a data-dependent proxy without a protocol.
     """
     from graph_encodings.resolve import resolve_archs
     from surrogates.base import canonical_forms
 
     entry = get_proxy(proxy)
+    if entry.needs_data and protocol is None:
+        raise ValueError(f"proxy {proxy!r} is computed on a training protocol's data: pass protocol= "
+                         f"(a protocol of task {task!r} whose data is on this machine)")
     sp, objs = resolve_archs(list(archs), space)
-    network = proxy_network(sp.name, task)
+    network = proxy_network(sp.name, task, protocol)
     forms = canonical_forms(sp, objs)
     if entry.batch is not None:
         COMPUTED[proxy] += len(forms)
@@ -278,10 +427,11 @@ def proxy_values(proxy: str, space: str, task: str, archs: Sequence[Any], *,
 
 
 def proxy_features(names: Sequence[str], space: Any, task: str, archs: Sequence[Any], *,
+                   protocol: str | None = None,
                    cache_dir: str | os.PathLike[str] | None = None) -> np.ndarray:
     """float32 columns ``(n, len(names))``: :func:`proxy_values` of each proxy in ``names``."""
     name = getattr(space, "name", space)
     if not len(archs):
         return np.zeros((0, len(names)), dtype=np.float32)
-    columns = [proxy_values(p, name, task, archs, cache_dir=cache_dir) for p in names]
+    columns = [proxy_values(p, name, task, archs, protocol=protocol, cache_dir=cache_dir) for p in names]
     return np.stack(columns, axis=1).astype(np.float32)

@@ -172,6 +172,26 @@ def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet, see
             "per_architecture": per_architecture_coverage(data.groups[test], y[test], held),
             "seed_mean": seed_mean_metrics(data, test, held),
         }
+    section = cross_validate(model, params, data, seed, dead)
+    fitted = _fit(model, params, data, np.arange(n), seed, dead)
+    return fitted, {
+        **section,
+        "shipped_model": "refit on all records; the metrics are out-of-fold predictions of the "
+                         "same recipe",
+        "small_data": f"only {n} records: the metrics are noisy estimates",
+    }
+
+
+def cross_validate(model: str, params: dict[str, Any], data: TrainingSet, seed: int,
+                   dead: np.ndarray | None = None) -> dict[str, Any]:
+    """``model`` (registered name, hyper-parameters ``params``) scored by :data:`CV_FOLDS`-fold
+    cross-validation by whole architectures (folds drawn with ``seed``): out-of-fold metrics
+    against single runs (``metrics``), each architecture once (``per_architecture``) and 3-seed
+    means (``seed_mean``), as a manifest's ``evaluation`` holds them. ``dead``:
+    :func:`disconnected_rows` of ``data`` where the caller has it already."""
+    n = len(data)
+    y = data.scores
+    dead = disconnected_rows(data) if dead is None else dead
     k = min(CV_FOLDS, _n_archs(data))
     folds = group_folds(data.groups, k, np.random.default_rng(seed))
     held = HeldOutPrediction.empty(n)
@@ -179,13 +199,9 @@ def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet, see
         test = np.flatnonzero(folds == f)
         part = _fit(model, params, data, np.flatnonzero(folds != f), seed, dead)
         held.put(test, part.predict(data, test, dead))
-    fitted = _fit(model, params, data, np.arange(n), seed, dead)
-    return fitted, {
+    return {
         "method": "cross_validation", "folds": k, "split_seed": seed, "split_unit": SPLIT_UNIT_ARCHITECTURE,
         "n_fit": n, "n_test": n,
-        "shipped_model": "refit on all records; the metrics are out-of-fold predictions of the "
-                         "same recipe",
-        "small_data": f"only {n} records: the metrics are noisy estimates",
         "target": "per-architecture mean score",
         "metrics": held_out_metrics(y, held, data.task),
         "per_architecture": per_architecture_coverage(data.groups, y, held),

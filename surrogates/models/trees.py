@@ -82,6 +82,9 @@ class TreeModel(LazyEstimatorFiles, SurrogateModel):
         # "graf" and zero-cost proxies (surrogates.proxies), e.g. "graf+synflow"
         "features": None,
         "proxy_task": None,  # the task whose proxy network the proxies of ``features`` run on
+        # a training protocol of that task: the proxies run on its network and (grad_norm, snip,
+        # jacob_cov) its data; proxy_task then defaults to the protocol's task
+        "proxy_protocol": None,
     }
 
     @classmethod
@@ -103,6 +106,8 @@ class TreeModel(LazyEstimatorFiles, SurrogateModel):
         check_int("noise_folds", hp["noise_folds"], 0)
         check_int("n_jobs", hp["n_jobs"], 1)
         _, proxies = feature_parts(hp["features"])
+        if hp["proxy_protocol"] is not None:
+            self._check_proxy_protocol()
         if hp["proxy_task"] is not None:
             from training_data.tasks import get_task
 
@@ -111,6 +116,26 @@ class TreeModel(LazyEstimatorFiles, SurrogateModel):
             raise ValueError(
                 f"features {hp['features']!r} includes zero-cost proxies {list(proxies)}, which are "
                 f"computed on a task's network: pass proxy_task (e.g. proxy_task='cifar100')")
+        from surrogates.proxies import get_proxy
+
+        needing_data = [name for name in proxies if get_proxy(name).needs_data]
+        if needing_data and hp["proxy_protocol"] is None:
+            raise ValueError(
+                f"features {hp['features']!r} includes {needing_data}, computed on a training "
+                f"protocol's data: pass proxy_protocol (e.g. proxy_protocol='darcyflow-cpu-v2')")
+
+    def _check_proxy_protocol(self) -> None:
+        """``proxy_protocol`` names a training protocol; ``proxy_task`` is its task."""
+        from training_data.protocols import training_protocol
+
+        hp = self.hp
+        protocol = training_protocol(hp["proxy_protocol"])
+        hp["proxy_protocol"] = protocol.name
+        if hp["proxy_task"] is None:
+            hp["proxy_task"] = protocol.tasks[0]
+        elif hp["proxy_task"] not in protocol.tasks:
+            raise ValueError(f"proxy_protocol {protocol.name!r} trains {list(protocol.tasks)}, "
+                             f"not proxy_task {hp['proxy_task']!r}")
 
     def _estimator(self, seed: int) -> TreeEnsembleRegressor:
         hp = self.hp
@@ -151,7 +176,8 @@ class TreeModel(LazyEstimatorFiles, SurrogateModel):
         if proxies:
             from surrogates.proxies import proxy_features
 
-            blocks.append(proxy_features(proxies, space, self.hp["proxy_task"], forms))
+            blocks.append(proxy_features(proxies, space, self.hp["proxy_task"], forms,
+                                         protocol=self.hp["proxy_protocol"]))
         return np.concatenate(blocks, axis=1)
 
     def _out_of_fold_excess(self, X: np.ndarray, z: np.ndarray, seed: int) -> float | None:

@@ -1,0 +1,187 @@
+"""Do zero-cost proxies help the tree surrogates rank the architectures of a record set?
+
+The record-set counterpart of ``bench_zero_cost.py`` (which uses the NB201 tables): for each
+``--tables`` entry ``<task>/<protocol>`` (DARTS records of the store), the proxies are computed on
+that training protocol's network at initialisation (``surrogates.proxies``, ``protocol=``; the
+data-dependent ``grad_norm``, ``snip`` and ``jacob_cov`` on a fixed batch of its training data),
+once per canonical architecture, into the proxy cache. Printed per table:
+
+* each proxy alone: Kendall tau of minus the proxy with the architectures' mean score (scores are
+  errors), over all architectures, and over those with >= 3 seeds;
+* ``xgb`` / ``lgb`` (``--models``) with each ``--features`` value, scored as ``nb360 fit`` scores a
+  set of fewer than 1,000 architectures (``surrogates.benchmark.fitting.cross_validate``: 5 folds
+  of whole architectures, per-architecture mean targets), Kendall tau against single runs and
+  against the 3-seed means of held-out architectures; medians over ``--repeats`` fold draws and
+  the median paired gain over the first ``--features`` value (same folds).
+
+``--out`` appends one JSON line per (table, model, features, repeat) and skips those already there
+(resumable); ``--report FILE`` prints the medians.
+
+    NB360_DATA_ROOT=../shared/data OMP_NUM_THREADS=1 python benchmarks/bench_zero_cost_records.py \\
+        --tables psicov/psicov-cpu-v2 darcyflow/darcyflow-cpu-v2 --out zc_records.jsonl
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+PROXIES = ("synflow", "grad_norm", "snip", "jacob_cov")
+FEATURES = ("graf", "graf+synflow", "graf+grad_norm", "graf+snip", "graf+jacob_cov",
+            "graf+synflow+grad_norm+snip+jacob_cov")
+
+
+def _table(spec: str) -> tuple[str, str]:
+    task, _, protocol = spec.partition("/")
+    if not task or not protocol:
+        raise argparse.ArgumentTypeError(f"a table is <task>/<protocol>, e.g. psicov/psicov-cpu-v2; got {spec!r}")
+    return task, protocol
+
+
+def _progress(label: str):
+    start = time.perf_counter()
+
+    def report(done: int, total: int) -> None:
+        if done == total or done % 50 == 0:
+            per = (time.perf_counter() - start) / done
+            print(f"  {label}: {done}/{total} computed, {per:.2f} s per architecture",
+                  file=sys.stderr, flush=True)
+    return report
+
+
+def training_set(task: str, protocol: str, records: int | None):
+    """The ``ok`` DARTS records of ``task``/``protocol``: the first ``records`` of them (a fixed set
+    while collection appends to the store) or all."""
+    from surrogates.benchmark.records import load_training_set
+
+    data = load_training_set(task, "darts", protocol)
+    return data if records is None else data.first(records)
+
+
+def proxy_alone(task: str, protocol: str, records: int | None,
+                names: tuple[str, ...] = PROXIES) -> dict[str, dict[str, float]]:
+    """Each proxy's Kendall tau with minus the architectures' mean score (all, and >= 3 seeds)."""
+    from surrogates.metrics import kendall_tau
+    from surrogates.proxies import proxy_values
+
+    data = training_set(task, protocol, records)
+    archs, means, _, counts = data.architecture_means(np.arange(len(data)))
+    out: dict[str, dict[str, float]] = {}
+    for proxy in names:
+        values = proxy_values(proxy, "darts", task, archs, protocol=protocol,
+                              progress=_progress(f"{task} {proxy}"))
+        finite = np.isfinite(values)
+        three = finite & (counts >= 3)
+        out[proxy] = {"tau_all": float(kendall_tau(-values[finite], means[finite])),
+                      "tau_3_seeds": (float(kendall_tau(-values[three], means[three]))
+                                      if three.sum() >= 3 else None),
+                      "n_archs": int(finite.sum()), "n_archs_3_seeds": int(three.sum())}
+    return out
+
+
+def run_cell(task: str, protocol: str, records: int | None, model: str, features: str,
+             repeat: int) -> dict:
+    """One cross-validation of ``model`` with ``features`` (fold draw ``repeat``)."""
+    from surrogates.benchmark.fitting import cross_validate
+
+    data = training_set(task, protocol, records)
+    params = {"features": features, "proxy_protocol": protocol} if "+" in features else {"features": features}
+    start = time.process_time()
+    section = cross_validate(model, params, data, seed=repeat)
+    seed_mean = section["seed_mean"].get("metrics", {})
+    return {"table": f"{task}/{protocol}", "model": model, "features": features, "repeat": repeat,
+            "n_records": len(data), "tau": section["metrics"]["kendall_tau"],
+            "tau_seed_mean": seed_mean.get("kendall_tau"),
+            "n_seed_mean": section["seed_mean"]["n_archs"],
+            "cpu_s": round(time.process_time() - start, 1)}
+
+
+def _done(path: Path | None) -> set[tuple]:
+    if path is None or not path.exists():
+        return set()
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return {(r["table"], r["model"], r["features"], r["repeat"]) for r in rows if "model" in r}
+
+
+def _median(values: list[float | None]) -> float:
+    """The median of the values that exist (NaN when none do)."""
+    present = [v for v in values if v is not None]
+    return float(np.median(present)) if present else float("nan")
+
+
+def _fmt(value: float | None) -> str:
+    return "   n/a" if value is None else f"{value:+.3f}"
+
+
+def report(paths: list[Path]) -> None:
+    rows = [json.loads(line) for p in paths for line in p.read_text().splitlines() if line.strip()]
+    for alone in (r for r in rows if "proxies" in r):
+        print(f"\n{alone['table']}: each proxy alone, Kendall tau of minus the proxy with the mean score")
+        for proxy, v in alone["proxies"].items():
+            print(f"  {proxy:10s} all {v['tau_all']:+.3f} ({v['n_archs']} archs)   "
+                  f">= 3 seeds {_fmt(v['tau_3_seeds'])} ({v['n_archs_3_seeds']})")
+    cells = [r for r in rows if "model" in r]
+    for table in sorted({r["table"] for r in cells}):
+        print(f"\n{table}: 5-fold CV by architecture, medians over fold draws (gain: median paired "
+              f"difference to the first features of the model)")
+        print(f"  {'model':5s} {'features':40s} {'n':>2s} {'tau':>6s} {'gain':>7s} {'tau 3-seed':>10s} {'gain':>7s}")
+        for model in sorted({r["model"] for r in cells if r["table"] == table}):
+            mine = [r for r in cells if r["table"] == table and r["model"] == model]
+            order = list(dict.fromkeys(r["features"] for r in mine))
+            base = {r["repeat"]: r for r in mine if r["features"] == order[0]}
+            for features in order:
+                these = [r for r in mine if r["features"] == features]
+                paired = [r for r in these if r["repeat"] in base]
+                gain = _median([r["tau"] - base[r["repeat"]]["tau"] for r in paired])
+                gain3 = _median([r["tau_seed_mean"] - base[r["repeat"]]["tau_seed_mean"] for r in paired
+                                 if r["tau_seed_mean"] is not None
+                                 and base[r["repeat"]]["tau_seed_mean"] is not None])
+                print(f"  {model:5s} {features:40s} {len(these):2d} {_median([r['tau'] for r in these]):6.3f} "
+                      f"{gain:+7.3f} {_median([r['tau_seed_mean'] for r in these]):10.3f} {gain3:+7.3f}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--tables", nargs="+", type=_table, default=[])
+    ap.add_argument("--models", nargs="+", default=["xgb", "lgb"])
+    ap.add_argument("--features", nargs="+", default=list(FEATURES))
+    ap.add_argument("--proxies", nargs="+", default=list(PROXIES), help="the proxies scored alone")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--records", type=int, help="use the first N records of each table (default all)")
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--report", nargs="+", type=Path)
+    args = ap.parse_args(argv)
+    if args.report:
+        report(args.report)
+        return
+    if not args.tables:
+        ap.error("give --tables (or --report)")
+    done = _done(args.out)
+    for task, protocol in args.tables:
+        table = f"{task}/{protocol}"
+        alone = {"table": table, "proxies": proxy_alone(task, protocol, args.records, tuple(args.proxies))}
+        print(json.dumps(alone), flush=True)
+        if args.out is not None and not any(k[0] == table for k in done):
+            with args.out.open("a") as fh:
+                fh.write(json.dumps(alone) + "\n")
+        for repeat in range(args.repeats):
+            for model in args.models:
+                for features in args.features:
+                    if (table, model, features, repeat) in done:
+                        continue
+                    row = run_cell(task, protocol, args.records, model, features, repeat)
+                    print(json.dumps(row), flush=True)
+                    if args.out is not None:
+                        with args.out.open("a") as fh:
+                            fh.write(json.dumps(row) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""benchmarks/bench_zero_cost_records.py on the first shipped PSICOV v2 records: a proxy scored
+alone, trees with and without it cross-validated on the same folds, resumable output, the report."""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_zero_cost_records.py"
+spec = importlib.util.spec_from_file_location("bench_zero_cost_records", SCRIPT)
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+
+
+def test_tables_are_task_slash_protocol():
+    assert bench._table("psicov/psicov-cpu-v2") == ("psicov", "psicov-cpu-v2")
+    with pytest.raises(Exception, match="<task>/<protocol>.*'psicov'"):
+        bench._table("psicov")
+
+
+def test_a_small_run_scores_the_proxy_and_both_feature_sets(shared_data, tmp_path, monkeypatch, capsys):
+    from surrogates import proxies
+
+    monkeypatch.setenv(proxies.ENV_VAR, str(tmp_path / "proxies"))
+    proxies.clear_memo()
+    out = tmp_path / "zc.jsonl"
+    argv = ["--tables", "psicov/psicov-cpu-v2", "--records", "40", "--models", "xgb",
+            "--features", "graf", "graf+snip", "--proxies", "snip", "--repeats", "1", "--out", str(out)]
+    bench.main(argv)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    alone, cells = rows[0], rows[1:]
+    assert list(alone["proxies"]) == ["snip"] and -1 <= alone["proxies"]["snip"]["tau_all"] <= 1
+    assert [c["features"] for c in cells] == ["graf", "graf+snip"]
+    assert all(c["n_records"] == 40 and -1 <= c["tau"] <= 1 for c in cells)
+    bench.main(argv)  # resumed: nothing is fitted or appended again
+    assert len(out.read_text().splitlines()) == len(rows)
+    capsys.readouterr()
+    bench.main(["--report", str(out)])
+    printed = capsys.readouterr().out
+    assert "snip       all" in printed and "xgb   graf+snip" in printed
