@@ -38,11 +38,12 @@ from bench_graph_features import PROTOCOL, add_split_arguments, held_out_split  
 PROXIES = ("synflow", "params", "flops")
 
 
-def _progress(label: str):
+def progress_printer(label: str, every: int = 250):
+    """A ``progress(done, total)`` for ``proxy_values``: prints to stderr every ``every`` values."""
     start = time.perf_counter()
 
     def report(done: int, total: int) -> None:
-        if done == total or done % 250 == 0:
+        if done == total or done % every == 0:
             per = (time.perf_counter() - start) / done
             print(f"  {label}: {done}/{total} computed, {1000 * per:.0f} ms per architecture",
                   file=sys.stderr, flush=True)
@@ -64,7 +65,7 @@ def run_split(task: str, n: int, split: int, n_test: int, models: list[str],
     space, objs = resolve_archs([archs[i] for i in used], "nb201")
     start, before = time.perf_counter(), COMPUTED["synflow"]
     values = {p: proxy_values(p, "nb201", task, objs,
-                              progress=_progress(f"{task} split {split} {p}"))
+                              progress=progress_printer(f"{task} split {split} {p}"))
               for p in PROXIES}
     computed = COMPUTED["synflow"] - before
     row: dict = {"task": task, "n": n, "split": split, "n_test": len(test),

@@ -33,6 +33,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_zero_cost import progress_printer  # noqa: E402
+
 PROXIES = ("synflow", "grad_norm", "snip", "jacob_cov")
 FEATURES = ("graf", "graf+synflow", "graf+grad_norm", "graf+snip", "graf+jacob_cov",
             "graf+synflow+grad_norm+snip+jacob_cov")
@@ -43,17 +46,6 @@ def _table(spec: str) -> tuple[str, str]:
     if not task or not protocol:
         raise argparse.ArgumentTypeError(f"a table is <task>/<protocol>, e.g. psicov/psicov-cpu-v2; got {spec!r}")
     return task, protocol
-
-
-def _progress(label: str):
-    start = time.perf_counter()
-
-    def report(done: int, total: int) -> None:
-        if done == total or done % 50 == 0:
-            per = (time.perf_counter() - start) / done
-            print(f"  {label}: {done}/{total} computed, {per:.2f} s per architecture",
-                  file=sys.stderr, flush=True)
-    return report
 
 
 def training_set(task: str, protocol: str, records: int | None):
@@ -76,7 +68,7 @@ def proxy_alone(task: str, protocol: str, records: int | None,
     out: dict[str, dict[str, float]] = {}
     for proxy in names:
         values = proxy_values(proxy, "darts", task, archs, protocol=protocol,
-                              progress=_progress(f"{task} {proxy}"))
+                              progress=progress_printer(f"{task} {proxy}", every=50))
         finite = np.isfinite(values)
         three = finite & (counts >= 3)
         out[proxy] = {"tau_all": float(kendall_tau(-values[finite], means[finite])),

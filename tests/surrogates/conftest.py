@@ -25,3 +25,14 @@ def nb201_data() -> tuple[list, np.ndarray]:
     archs = [space.sample(rng) for _ in range(240)]
     y = np.array([synthetic_score(a, rng) for a in archs])
     return archs, y
+
+
+@pytest.fixture
+def private_proxy_cache(tmp_path, monkeypatch):
+    """The zero-cost proxies of a test go into its own folder, never the user's cache."""
+    from surrogates import proxies
+
+    monkeypatch.setenv(proxies.ENV_VAR, str(tmp_path / "proxies"))
+    proxies.clear_memo()
+    yield
+    proxies.clear_memo()

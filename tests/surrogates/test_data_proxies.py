@@ -16,14 +16,7 @@ from surrogates.proxies import COMPUTED, proxy_batch, proxy_network, proxy_value
 DARTS = graph_encodings.get_space("darts")
 PROTOCOL = "psicov-cpu-v2"  # 44 x 32 x 32 crops, C=4, 3 cells: ~0.4 s per proxy value
 DATA_PROXIES = ("grad_norm", "snip", "jacob_cov")
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv(proxies.ENV_VAR, str(tmp_path / "proxies"))
-    proxies.clear_memo()
-    yield
-    proxies.clear_memo()
+pytestmark = pytest.mark.usefixtures("private_proxy_cache")
 
 
 @pytest.fixture(scope="module")

@@ -21,13 +21,7 @@ def _cell(op: str) -> str:
     return f"|{op}~0|+|{op}~0|{op}~1|+|{op}~0|{op}~1|{op}~2|"
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    """Every test writes its proxies into its own folder, never the user's cache."""
-    monkeypatch.setenv(proxies.ENV_VAR, str(tmp_path / "proxies"))
-    proxies.clear_memo()
-    yield
-    proxies.clear_memo()
+pytestmark = pytest.mark.usefixtures("private_proxy_cache")
 
 
 def test_registry_lists_describes_and_names_bad_values():

@@ -20,11 +20,8 @@ def test_tables_are_task_slash_protocol():
         bench._table("psicov")
 
 
-def test_a_small_run_scores_the_proxy_and_both_feature_sets(shared_data, tmp_path, monkeypatch, capsys):
-    from surrogates import proxies
-
-    monkeypatch.setenv(proxies.ENV_VAR, str(tmp_path / "proxies"))
-    proxies.clear_memo()
+def test_a_small_run_scores_the_proxy_and_both_feature_sets(shared_data, private_proxy_cache, tmp_path,
+                                                            capsys):
     out = tmp_path / "zc.jsonl"
     argv = ["--tables", "psicov/psicov-cpu-v2", "--records", "40", "--models", "xgb",
             "--features", "graf", "graf+snip", "--proxies", "snip", "--repeats", "1", "--out", str(out)]
