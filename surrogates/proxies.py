@@ -220,23 +220,36 @@ def _finite(score: float, name: str, arch: Any, network: ProxyNetwork) -> float:
     return score
 
 
+_GRADIENT_TOTALS: dict[tuple[ProxyNetwork, str], tuple[float, float]] = {}
+
+
+def _gradient_totals(network: ProxyNetwork, arch: Any) -> tuple[float, float]:
+    """(sum of the gradient tensors' L2 norms, sum of ``|theta * grad|``) after one backward pass
+    of the loss (:func:`_loss_backward`); memoised per (network, architecture) in this process, so
+    ``grad_norm`` and ``snip`` share one pass."""
+    key = (network, repr(arch))
+    if key not in _GRADIENT_TOTALS:
+        import torch
+
+        with _OneThread():
+            net = _loss_backward(network, arch)
+            with torch.no_grad():
+                grads = [(p, p.grad) for p in net.parameters() if p.grad is not None]
+                norm = sum(float(g.norm()) for _, g in grads)
+                saliency = sum(float((p * g).abs().sum()) for p, g in grads)
+        _GRADIENT_TOTALS[key] = (_finite(norm, "grad_norm", arch, network),
+                                 _finite(saliency, "snip", arch, network))
+    return _GRADIENT_TOTALS[key]
+
+
 def grad_norm(network: ProxyNetwork, arch: Any) -> float:
     """``log`` of the summed L2 norms of the loss gradient's parameter tensors (module docstring)."""
-    with _OneThread():
-        net = _loss_backward(network, arch)
-        total = sum(float(p.grad.norm()) for p in net.parameters() if p.grad is not None)
-    return math.log(_finite(total, "grad_norm", arch, network) + 1e-30)
+    return math.log(_gradient_totals(network, arch)[0] + 1e-30)
 
 
 def snip(network: ProxyNetwork, arch: Any) -> float:
     """``log(1 + sum |theta * dL/dtheta|)`` at initialisation (module docstring)."""
-    import torch
-
-    with _OneThread():
-        net = _loss_backward(network, arch)
-        with torch.no_grad():
-            total = sum(float((p * p.grad).abs().sum()) for p in net.parameters() if p.grad is not None)
-    return math.log1p(_finite(total, "snip", arch, network))
+    return math.log1p(_gradient_totals(network, arch)[1])
 
 
 JACOB_COV_K = 1e-5
@@ -356,8 +369,9 @@ _MEMO: dict[Path, dict[str, float]] = {}  # cache file -> canonical hash -> valu
 
 
 def clear_memo() -> None:
-    """Forget the cache files read in this process (the files stay)."""
+    """Forget the cache files read and the gradients computed in this process (the files stay)."""
     _MEMO.clear()
+    _GRADIENT_TOTALS.clear()
 
 
 def _cache_file(folder: Path, network: ProxyNetwork, proxy: str) -> Path:

@@ -113,3 +113,16 @@ def test_bad_proxy_protocols_name_the_value():
         surrogates.create("xgb", features="graf+snip", proxy_protocol="psicov-v2")
     with pytest.raises(ValueError, match="imported"):
         surrogates.create("xgb", features="graf+synflow", proxy_protocol="nb360-nb201-200ep")
+
+
+def test_grad_norm_and_snip_share_one_backward_pass(psicov_data, monkeypatch):
+    passes = []
+    real = proxies._loss_backward
+    monkeypatch.setattr(proxies, "_loss_backward", lambda *a: passes.append(1) or real(*a))
+    archs = DARTS.sample_many(2, rng=7)
+    proxy_values("grad_norm", "darts", "psicov", archs, protocol=PROTOCOL)
+    proxy_values("snip", "darts", "psicov", archs, protocol=PROTOCOL)
+    assert len(passes) == 2  # one per architecture, not one per proxy
+    proxies.clear_memo()
+    proxy_values("snip", "darts", "psicov", archs, protocol=PROTOCOL, use_cache=False)
+    assert len(passes) == 4  # forgotten with the memo
