@@ -49,7 +49,10 @@ memoised per process. :data:`COMPUTED` counts the values actually computed.
 training cells of the NB201 tables, unseen test cells, medians of 3 splits): synflow raises a tuned
 XGBoost on the one-hot encoding by 0.015 / 0.090 / 0.063 Kendall tau (CIFAR-100 / NinaPro /
 Darcy), but on top of the graph features (the trees' default) only by 0.004 / 0.004 / 0.016, so
-the defaults do not include it.
+the defaults do not include it. On the DARTS v2 record sets (``benchmarks/bench_zero_cost_records.py``,
+docs/results.md "Data-dependent proxies on the record sets") the data proxies add at most 0.01
+to the trees; synflow adds 0.03 against Darcy's 3-seed means, but a benchmark would compute it
+for every architecture queried, so no shipped benchmark uses a proxy.
 """
 from __future__ import annotations
 
