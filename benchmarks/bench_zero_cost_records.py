@@ -28,6 +28,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -57,13 +58,13 @@ def training_set(task: str, protocol: str, records: int | None):
     return data if records is None else data.first(records)
 
 
-def proxy_alone(task: str, protocol: str, records: int | None,
-                names: tuple[str, ...] = PROXIES) -> dict[str, dict[str, float]]:
-    """Each proxy's Kendall tau with minus the architectures' mean score (all, and >= 3 seeds)."""
+def proxy_alone(data: Any, names: tuple[str, ...] = PROXIES) -> dict[str, dict[str, float]]:
+    """Each proxy's Kendall tau with minus the architectures' mean score (all, and >= 3 seeds) on
+    ``data`` (a :func:`training_set`)."""
     from surrogates.metrics import kendall_tau
     from surrogates.proxies import proxy_values
 
-    data = training_set(task, protocol, records)
+    task, protocol = data.task, data.protocol
     archs, means, _, counts = data.architecture_means(np.arange(len(data)))
     out: dict[str, dict[str, float]] = {}
     for proxy in names:
@@ -78,17 +79,19 @@ def proxy_alone(task: str, protocol: str, records: int | None,
     return out
 
 
-def run_cell(task: str, protocol: str, records: int | None, model: str, features: str,
-             repeat: int) -> dict:
-    """One cross-validation of ``model`` with ``features`` (fold draw ``repeat``)."""
+def run_cell(data: Any, dead: np.ndarray, model: str, features: str, repeat: int) -> dict:
+    """One cross-validation of ``model`` with ``features`` (fold draw ``repeat``) on ``data`` (a
+    :func:`training_set`; ``dead``: its disconnected cells)."""
     from surrogates.benchmark.fitting import cross_validate
+    from surrogates.features import feature_parts
 
-    data = training_set(task, protocol, records)
-    params = {"features": features, "proxy_protocol": protocol} if "+" in features else {"features": features}
+    params: dict[str, Any] = {"features": features}
+    if feature_parts(features)[1]:  # proxies among the features: computed on the records' protocol
+        params["proxy_protocol"] = data.protocol
     start = time.process_time()
-    section = cross_validate(model, params, data, seed=repeat)
+    section = cross_validate(model, params, data, seed=repeat, dead=dead)
     seed_mean = section["seed_mean"].get("metrics", {})
-    return {"table": f"{task}/{protocol}", "model": model, "features": features, "repeat": repeat,
+    return {"table": f"{data.task}/{data.protocol}", "model": model, "features": features, "repeat": repeat,
             "n_records": len(data), "tau": section["metrics"]["kendall_tau"],
             "tau_seed_mean": seed_mean.get("kendall_tau"),
             "n_seed_mean": section["seed_mean"]["n_archs"],
@@ -96,10 +99,13 @@ def run_cell(task: str, protocol: str, records: int | None, model: str, features
 
 
 def _done(path: Path | None) -> set[tuple]:
+    """Keys of the rows ``path`` holds: ``(table,)`` for a proxies-alone row, ``(table, model,
+    features, repeat)`` for a cell."""
     if path is None or not path.exists():
         return set()
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return {(r["table"], r["model"], r["features"], r["repeat"]) for r in rows if "model" in r}
+    return {(r["table"], r["model"], r["features"], r["repeat"]) if "model" in r else (r["table"],)
+            for r in rows}
 
 
 def _median(values: list[float | None]) -> float:
@@ -155,12 +161,16 @@ def main(argv: list[str] | None = None) -> None:
         return
     if not args.tables:
         ap.error("give --tables (or --report)")
+    from surrogates.benchmark.fitting import disconnected_rows
+
     done = _done(args.out)
     for task, protocol in args.tables:
         table = f"{task}/{protocol}"
-        alone = {"table": table, "proxies": proxy_alone(task, protocol, args.records, tuple(args.proxies))}
+        data = training_set(task, protocol, args.records)
+        dead = disconnected_rows(data)
+        alone = {"table": table, "proxies": proxy_alone(data, tuple(args.proxies))}
         print(json.dumps(alone), flush=True)
-        if args.out is not None and not any(k[0] == table for k in done):
+        if args.out is not None and (table,) not in done:
             with args.out.open("a") as fh:
                 fh.write(json.dumps(alone) + "\n")
         for repeat in range(args.repeats):
@@ -168,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
                 for features in args.features:
                     if (table, model, features, repeat) in done:
                         continue
-                    row = run_cell(task, protocol, args.records, model, features, repeat)
+                    row = run_cell(data, dead, model, features, repeat)
                     print(json.dumps(row), flush=True)
                     if args.out is not None:
                         with args.out.open("a") as fh:

@@ -139,6 +139,13 @@ class _OneThread:
         torch.set_num_threads(self.before)
 
 
+def _finite(score: float, name: str, arch: Any, network: ProxyNetwork) -> float:
+    """``score``, or ``FloatingPointError`` naming the proxy when it is not finite (an overflow)."""
+    if not math.isfinite(score):
+        raise FloatingPointError(f"{name} of {arch!r} on {network} is {score}, not a finite number")
+    return score
+
+
 def synflow(network: ProxyNetwork, arch: Any) -> float:
     """``log(1 + S)``, ``S`` the synflow score of ``arch`` (a validated architecture object) on
     ``network`` (module docstring). ``FloatingPointError`` if ``S`` overflows double precision."""
@@ -157,9 +164,7 @@ def synflow(network: ProxyNetwork, arch: Any) -> float:
             for p in net.parameters():
                 if p.grad is not None:
                     score += float((p * p.grad).abs().sum())
-    if not math.isfinite(score):
-        raise FloatingPointError(f"synflow of {arch!r} on {network} overflows double precision")
-    return math.log1p(score)
+    return math.log1p(_finite(score, "synflow", arch, network))
 
 
 @dataclass(frozen=True)
@@ -215,12 +220,6 @@ def _loss_backward(network: ProxyNetwork, arch: Any) -> Any:
     net.train()
     compute_loss(batch.loss_fn, net(batch.x), batch.y, batch.mask).backward()
     return net
-
-
-def _finite(score: float, name: str, arch: Any, network: ProxyNetwork) -> float:
-    if not math.isfinite(score):
-        raise FloatingPointError(f"{name} of {arch!r} on {network} is {score}")
-    return score
 
 
 _GRADIENT_TOTALS: dict[tuple[ProxyNetwork, str], tuple[float, float]] = {}
