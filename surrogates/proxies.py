@@ -113,11 +113,9 @@ def proxy_network(space: str, task: str, protocol: str | None = None) -> ProxyNe
         return ProxyNetwork(sp.name, t.name, t.family, tuple(int(s) for s in t.input_shape),
                             int(t.n_outputs), **PROXY_NETWORK[sp.name])
     from training_data.evaluation import network_io, network_settings
-    from training_data.protocols import training_protocol
+    from training_data.protocols import training_protocol_for
 
-    p = training_protocol(protocol)
-    if t.name not in p.tasks:
-        raise ValueError(f"protocol {p.name!r} trains {list(p.tasks)}, not task {t.name!r}")
+    p = training_protocol_for(protocol, t.name)
     shape, outputs = network_io(p, t)
     size = network_settings(p, sp)
     return ProxyNetwork(sp.name, t.name, t.family, tuple(int(s) for s in shape), int(outputs),

@@ -126,16 +126,16 @@ class TreeModel(LazyEstimatorFiles, SurrogateModel):
 
     def _check_proxy_protocol(self) -> None:
         """``proxy_protocol`` names a training protocol; ``proxy_task`` is its task."""
-        from training_data.protocols import training_protocol
+        from training_data.protocols import training_protocol, training_protocol_for
 
         hp = self.hp
-        protocol = training_protocol(hp["proxy_protocol"])
-        hp["proxy_protocol"] = protocol.name
         if hp["proxy_task"] is None:
+            protocol = training_protocol(hp["proxy_protocol"])
             hp["proxy_task"] = protocol.tasks[0]
-        elif hp["proxy_task"] not in protocol.tasks:
-            raise ValueError(f"proxy_protocol {protocol.name!r} trains {list(protocol.tasks)}, "
-                             f"not proxy_task {hp['proxy_task']!r}")
+        else:
+            protocol = training_protocol_for(hp["proxy_protocol"], hp["proxy_task"],
+                                             label="proxy_protocol", task_label="proxy_task")
+        hp["proxy_protocol"] = protocol.name
 
     def _estimator(self, seed: int) -> TreeEnsembleRegressor:
         hp = self.hp

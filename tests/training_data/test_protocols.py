@@ -12,6 +12,7 @@ from training_data.protocols import (
     get_protocol,
     list_protocols,
     training_protocol,
+    training_protocol_for,
 )
 from training_data.tasks import list_tasks
 
@@ -90,6 +91,16 @@ def test_the_nb201_tables_protocol_is_registered_and_cannot_be_trained() -> None
                                          r"nb201_import.*list_protocols\(task\)"):
         training_protocol(PROTOCOL)
     assert training_protocol("ecg-cpu-v1") is get_protocol("ecg-cpu-v1")
+
+
+def test_training_protocol_for_names_the_protocol_and_the_task() -> None:
+    assert training_protocol_for("ecg-cpu-v1", "ecg") is get_protocol("ecg-cpu-v1")
+    with pytest.raises(ValueError, match=r"^protocol 'ecg-cpu-v1' trains \['ecg'\], not task 'psicov'$"):
+        training_protocol_for("ecg-cpu-v1", "psicov")
+    with pytest.raises(ValueError, match=r"^proxy_protocol 'ecg-cpu-v1' trains \['ecg'\], not proxy_task 'x'$"):
+        training_protocol_for("ecg-cpu-v1", "x", label="proxy_protocol", task_label="proxy_task")
+    with pytest.raises(ValueError, match="cannot be trained here"):
+        training_protocol_for("nb360-nb201-200ep", "darcyflow")
 
 
 def test_hash_follows_settings_not_description() -> None:

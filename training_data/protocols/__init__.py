@@ -13,6 +13,7 @@ from training_data.protocols.registry import (
     get_protocol,
     list_protocols,
     training_protocol,
+    training_protocol_for,
 )
 
 __all__ = [
@@ -24,5 +25,6 @@ __all__ = [
     "network_io",
     "repeat_seeds",
     "training_protocol",
+    "training_protocol_for",
     "training_seed",
 ]

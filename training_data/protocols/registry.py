@@ -292,6 +292,16 @@ def training_protocol(name: str | Protocol | ImportedProtocol) -> Protocol:
     return protocol
 
 
+def training_protocol_for(name: str | Protocol | ImportedProtocol, task: str, *,
+                          label: str = "protocol", task_label: str = "task") -> Protocol:
+    """:func:`training_protocol` that trains ``task``: ``ValueError`` naming both otherwise
+    (``label`` / ``task_label`` are the argument names the message prints)."""
+    protocol = training_protocol(name)
+    if task not in protocol.tasks:
+        raise ValueError(f"{label} {protocol.name!r} trains {list(protocol.tasks)}, not {task_label} {task!r}")
+    return protocol
+
+
 def list_protocols(task: str | None = None, device_class: str | None = None) -> list[str]:
     """Names of the registered protocols, optionally only those of ``task`` / ``device_class``
     (``cpu``, ``gpu``, ``tiny`` or ``imported``)."""
