@@ -14,7 +14,7 @@ from nb360_cli.commands.demo import DEMO_ARCHS, DEMO_TASKS
 from nb360_cli.main import main
 
 sys.path.insert(0, str(Path(__file__).parent / "surrogates"))
-from test_benchmark_artifacts import tiny_nb201_store  # noqa: E402
+from test_benchmark_artifacts import darts_store, tiny_nb201_store  # noqa: E402
 
 XGB_CHECK = json.dumps(surrogates.checking_parameters("xgb"))
 ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
@@ -103,6 +103,16 @@ def test_fit_then_query_own_artifacts(records, tmp_path, capsys) -> None:
     assert main(["simulate", "--task", "ninapro", "--model", "xgb", "--artifacts", str(tmp_path),
                  "--optimizers", "random_search", "--budget", "4", "--seeds", "1"]) == 0
     assert "1 optimizers x 1 seeds on ninapro/nb201 (surrogate)" in capsys.readouterr().out
+
+
+def test_fit_prints_the_seed_mean_metrics_by_sampler(tmp_path, capsys) -> None:
+    store = darts_store(tmp_path / "records", n=30, seeds=3, samplers=("random", "bananas"))
+    assert main(["fit", "--task", "ecg", "--space", "darts", "--model", "xgb", "--params", XGB_CHECK,
+                 "--store", str(store), "--artifacts", str(tmp_path / "art"), "--no-curves"]) == 0
+    out = capsys.readouterr().out
+    assert "against the mean of >= 3 seeds (30 archs)" in out
+    assert re.search(r"archs proposed by bananas \(15\): kendall_tau=\S+  r2=\S+  coverage90=", out)
+    assert re.search(r"archs proposed by random \(15\): kendall_tau=", out)
 
 
 def test_fit_with_tuning_reports_it(records, tmp_path, capsys) -> None:

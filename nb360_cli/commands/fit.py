@@ -61,6 +61,11 @@ def run(args: argparse.Namespace) -> int:
     if "metrics" in seed_mean:
         print(f"  against the mean of >= {seed_mean['min_runs']} seeds ({seed_mean['n_archs']} archs): "
               + "  ".join(f"{k}={seed_mean['metrics'][k]:.4g}" for k in shown))
+        for sampler, part in seed_mean.get("by_sampler", {}).items():
+            figures = part.get("metrics")
+            print(f"    archs proposed by {sampler} ({part['n_archs']}): "
+                  + ("  ".join(f"{k}={figures[k]:.4g}" for k in ("kendall_tau", "r2", "coverage90"))
+                     if figures else part["note"]))
     elif seed_mean:
         print(f"  against seed means: {seed_mean['note']}")
     from surrogates.curves import curves_folder

@@ -80,4 +80,23 @@ def seed_mean_metrics(data: TrainingSet, rows: np.ndarray, held: HeldOutPredicti
         return section
     agg = grouped.agg(y=("score", "mean"), row=("_row", "first")).loc[keep]
     section["metrics"] = held_out_metrics(agg["y"].to_numpy(), held.take(agg["row"].to_numpy()), data.task)
+    if "sampler" in frame.columns:
+        agg["sampler"] = grouped["sampler"].first().loc[keep].astype(str)
+        if agg["sampler"].nunique() > 1:
+            section["by_sampler"] = _by_sampler(agg, held, data.task)
     return section
+
+
+def _by_sampler(agg: Any, held: HeldOutPrediction, task: str) -> dict[str, Any]:
+    """Seed-mean metrics within the architectures each sampler proposed (``agg``: one row per
+    architecture with ``y``, ``row`` and ``sampler``): how well the surrogate ranks inside the
+    region an optimizer explores, not only across the whole space."""
+    out: dict[str, Any] = {}
+    for sampler, part in agg.groupby("sampler", sort=True):
+        entry: dict[str, Any] = {"n_archs": int(len(part))}
+        if len(part) < 3:
+            entry["note"] = f"fewer than 3 held-out architectures with >= {SEED_MEAN_MIN_RUNS} runs"
+        else:
+            entry["metrics"] = held_out_metrics(part["y"].to_numpy(), held.take(part["row"].to_numpy()), task)
+        out[str(sampler)] = entry
+    return out

@@ -21,8 +21,9 @@ from surrogates.benchmark.records import (
     split_records,
     training_data_hash,
 )
+from surrogates.benchmark.scoring import HeldOutPrediction, seed_mean_metrics
 from surrogates.calibration import z_value
-from surrogates.metrics import kendall_tau
+from surrogates.metrics import INTERVAL_LEVELS, kendall_tau
 from training_data.records import DEFAULT_STORE, Record, RecordStore
 
 NB201_PROTOCOL = "nb360-nb201-200ep"
@@ -44,14 +45,16 @@ def tiny_nb201_store(root: Path, n: int = 60) -> Path:
     return root
 
 
-def darts_store(root: Path, n: int = 40, seeds: int = 1, identity_scores: bool = False) -> Path:
+def darts_store(root: Path, n: int = 40, seeds: int = 1, identity_scores: bool = False,
+                samplers: tuple[str, ...] = ("random",)) -> Path:
     """``n`` random DARTS archs with a synthetic score and train time (ECG CPU protocol), each
     "trained" with ``seeds`` seeds. ``identity_scores``: each arch's score is a random number
-    that all its seeds share, tied to nothing a model can see but the architecture's identity."""
+    that all its seeds share, tied to nothing a model can see but the architecture's identity.
+    ``samplers``: the i-th architecture's records name sampler ``samplers[i % len(samplers)]``."""
     space = graph_encodings.get_space("darts")
     rng = np.random.default_rng(0)
     store = RecordStore(root)
-    for arch in space.sample_many(n, rng=rng):
+    for i, arch in enumerate(space.sample_many(n, rng=rng)):
         sep = str(arch).count("sep_conv")
         shared = rng.normal()
         for seed in range(seeds):
@@ -59,7 +62,7 @@ def darts_store(root: Path, n: int = 40, seeds: int = 1, identity_scores: bool =
             store.append(Record(
                 space="darts", arch=str(space.canonical(arch)), arch_hash=space.canonical_hash(arch),
                 task="ecg", protocol="ecg-cpu-v1", protocol_version=1, seed=seed, status="ok",
-                score=score, train_seconds=20.0 + 3.0 * sep, sampler="random"))
+                score=score, train_seconds=20.0 + 3.0 * sep, sampler=samplers[i % len(samplers)]))
     return root
 
 
@@ -365,3 +368,25 @@ def test_holdout_reports_metrics_against_single_runs_and_seed_means(tmp_path, ho
     assert seed_mean["metrics"]["kendall_tau"] == pytest.approx(kendall_tau(means, predicted), abs=1e-12)
     # the synthetic score is 0.5 - 0.02 x sep_conv count + noise: the seed means rank better
     assert seed_mean["metrics"]["kendall_tau"] > evaluation["metrics"]["kendall_tau"]
+    assert "by_sampler" not in seed_mean  # one sampler: nothing to break down
+
+
+def test_seed_mean_metrics_are_broken_down_by_the_sampler_that_proposed_each_arch(tmp_path) -> None:
+    records = darts_store(tmp_path / "records", n=60, seeds=3, samplers=("random", "bananas", "random"))
+    data = load_training_set("ecg", "darts", store=records)
+    rows = np.arange(len(data))
+    _, means, groups, _ = data.architecture_means(rows)
+    first_row = {g: int(np.flatnonzero(data.groups == g)[0]) for g in groups}
+    sampler = data.frame["sampler"].to_numpy()
+    noisy = data.scores + np.random.default_rng(1).normal(0, 0.02, len(data))  # a prediction per row
+    held = HeldOutPrediction(noisy, np.full(len(data), 0.01), {lv: np.full(len(data), 0.02) for lv in INTERVAL_LEVELS})
+    section = seed_mean_metrics(data, rows, held)
+    assert sorted(section["by_sampler"]) == ["bananas", "random"]
+    for name, n_archs in (("random", 40), ("bananas", 20)):
+        mine = [i for i, g in enumerate(groups) if sampler[first_row[g]] == name]
+        part = section["by_sampler"][name]
+        assert part["n_archs"] == n_archs == len(mine)
+        expected = kendall_tau(means[mine], noisy[[first_row[groups[i]] for i in mine]])
+        assert part["metrics"]["kendall_tau"] == pytest.approx(expected, abs=1e-12)
+    few = seed_mean_metrics(data, rows[: 3 * 4], held)  # archs 0-3: random, bananas, random, random
+    assert few["by_sampler"]["bananas"] == {"n_archs": 1, "note": "fewer than 3 held-out architectures with >= 3 runs"}
