@@ -69,34 +69,29 @@ SEED_MEAN_MIN_RUNS = 3
 
 def seed_mean_metrics(data: TrainingSet, rows: np.ndarray, held: HeldOutPrediction) -> dict[str, Any]:
     """Held-out metrics against the mean of architectures with >= 3 runs among ``rows``
-    (``held``: the predictions of those rows), or why there are none."""
+    (``held``: the predictions of those rows), or why there are none; where the architectures
+    came from several samplers, also within each sampler's (``by_sampler``): how well the
+    surrogate ranks inside the region an optimizer explores, not only across the whole space."""
     frame = data.frame.iloc[rows].assign(_row=np.arange(len(rows)))
     grouped = frame.groupby("arch_hash", sort=False)
     counts = grouped["score"].size()
-    keep = counts.index[counts >= SEED_MEAN_MIN_RUNS]
-    section: dict[str, Any] = {"min_runs": SEED_MEAN_MIN_RUNS, "n_archs": int(len(keep))}
-    if len(keep) < 3:
-        section["note"] = f"fewer than 3 held-out architectures with >= {SEED_MEAN_MIN_RUNS} runs"
-        return section
-    agg = grouped.agg(y=("score", "mean"), row=("_row", "first")).loc[keep]
-    section["metrics"] = held_out_metrics(agg["y"].to_numpy(), held.take(agg["row"].to_numpy()), data.task)
+    columns = {"y": ("score", "mean"), "row": ("_row", "first")}
     if "sampler" in frame.columns:
-        agg["sampler"] = grouped["sampler"].first().loc[keep].astype(str)
-        if agg["sampler"].nunique() > 1:
-            section["by_sampler"] = _by_sampler(agg, held, data.task)
+        columns["sampler"] = ("sampler", "first")
+    agg = grouped.agg(**columns).loc[counts.index[counts >= SEED_MEAN_MIN_RUNS]]
+    section = {"min_runs": SEED_MEAN_MIN_RUNS, **_seed_mean_entry(agg, held, data.task)}
+    if "metrics" in section and "sampler" in agg.columns and agg["sampler"].nunique() > 1:
+        section["by_sampler"] = {str(sampler): _seed_mean_entry(part, held, data.task)
+                                 for sampler, part in agg.groupby("sampler", sort=True)}
     return section
 
 
-def _by_sampler(agg: Any, held: HeldOutPrediction, task: str) -> dict[str, Any]:
-    """Seed-mean metrics within the architectures each sampler proposed (``agg``: one row per
-    architecture with ``y``, ``row`` and ``sampler``): how well the surrogate ranks inside the
-    region an optimizer explores, not only across the whole space."""
-    out: dict[str, Any] = {}
-    for sampler, part in agg.groupby("sampler", sort=True):
-        entry: dict[str, Any] = {"n_archs": int(len(part))}
-        if len(part) < 3:
-            entry["note"] = f"fewer than 3 held-out architectures with >= {SEED_MEAN_MIN_RUNS} runs"
-        else:
-            entry["metrics"] = held_out_metrics(part["y"].to_numpy(), held.take(part["row"].to_numpy()), task)
-        out[str(sampler)] = entry
-    return out
+def _seed_mean_entry(agg: Any, held: HeldOutPrediction, task: str) -> dict[str, Any]:
+    """``n_archs`` and the metrics of ``held`` against ``agg``'s means (one row per architecture
+    with ``y`` and ``row``), or a note when fewer than 3 architectures are there."""
+    entry: dict[str, Any] = {"n_archs": int(len(agg))}
+    if len(agg) < 3:
+        entry["note"] = f"fewer than 3 held-out architectures with >= {SEED_MEAN_MIN_RUNS} runs"
+    else:
+        entry["metrics"] = held_out_metrics(agg["y"].to_numpy(), held.take(agg["row"].to_numpy()), task)
+    return entry
