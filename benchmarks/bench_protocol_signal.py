@@ -18,6 +18,12 @@ Measured on ECG (``--archs 30 --seeds 2 --sample-seed 360``, 2 workers): ``ecg-c
 0.00 (seed noise MAD 0.032, median 19.9 s per run); ``--set epochs=8`` share 0.30 (MAD 0.021,
 35.6 s). A 4x larger test set (``--set n_test=2400 --set 'data_options=(("max_records", 6000),)'``,
 10 archs x 2 seeds) left the share at about 0: ECG's noise comes from the short training.
+
+``--region SAMPLER`` screens inside the region an optimizer explores instead of on random
+architectures: ``--archs`` architectures drawn (with ``--sample-seed``) from those SAMPLER proposed
+in the record store (``--region-store``, default the shipped records) under the base protocol
+with at least ``--seeds`` runs each, and the report also prints the base protocol's own figures on
+the same architectures from those records, so a candidate is compared where the optimizers search.
 """
 from __future__ import annotations
 
@@ -83,15 +89,40 @@ def summary_fields(record: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
+def region_runs(task: str, base: str, sampler: str, n_archs: int, seeds: int, sample_seed: int,
+                store: Path | None = None) -> pd.DataFrame:
+    """The base protocol's runs of ``n_archs`` architectures drawn (with ``sample_seed``) from those
+    ``sampler`` proposed in ``store`` with at least ``seeds`` ok runs, in ``--out``'s columns."""
+    from training_data.records.loading import load_records
+
+    frame = load_records(task=task, protocol=base, store=store)
+    proposed = frame[(frame["status"] == "ok") & (frame["sampler"] == sampler)]
+    if proposed.empty:
+        samplers = sorted(set(frame["sampler"]))
+        raise ValueError(f"--region {sampler!r}: no ok run of {base} was proposed by it; samplers there: {samplers}")
+    counts = proposed.groupby("arch_hash").size()
+    eligible = sorted(counts[counts >= seeds].index)
+    if len(eligible) < n_archs:
+        raise ValueError(f"--region {sampler!r}: {len(eligible)} of its architectures under {base} have "
+                         f">= {seeds} runs, fewer than --archs {n_archs}")
+    chosen = set(np.random.default_rng(sample_seed).choice(eligible, size=n_archs, replace=False))
+    runs = proposed[proposed["arch_hash"].isin(chosen)]
+    kept = runs[["arch", "arch_hash", "seed", "status", "score", "train_seconds"]].copy()
+    kept["cpu_seconds"] = runs.get("extra.cpu_seconds")
+    return kept.reset_index(drop=True)
+
+
 def run(task: str, protocol: Protocol, n_archs: int, seeds: int, sample_seed: int, workers: int,
-        out: Path, data_root: str | None, store: Path | None = None, device: str = "cpu") -> pd.DataFrame:
+        out: Path, data_root: str | None, store: Path | None = None, device: str = "cpu",
+        archs: list[str] | None = None) -> pd.DataFrame:
     """Train what ``out`` does not hold yet (appending the records to ``store`` if given); return
-    every result in ``out``."""
+    every result in ``out``. ``archs`` (default: ``n_archs`` random ones of ``sample_seed``) are
+    the architectures to train."""
     from training_data.records.schema import Record
     from training_data.records.store import RecordStore
 
     space = get_space("darts")
-    archs = space.sample_many(n_archs, rng=sample_seed)
+    archs = space.sample_many(n_archs, rng=sample_seed) if archs is None else [space.parse(a) for a in archs]
     out.parent.mkdir(parents=True, exist_ok=True)
     done = {(r["arch_hash"], r["seed"]) for r in _read(out)}
     todo = [(space.format(space.canonical(a)), space.canonical_hash(a), s)
@@ -157,6 +188,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="print the figures of the runs --out holds; train nothing")
     parser.add_argument("--store", type=Path, default=None,
                         help="also append the records to this record store (unchanged protocols only)")
+    parser.add_argument("--region", default=None, metavar="SAMPLER",
+                        help="draw the architectures from those SAMPLER (e.g. bananas) proposed in the records "
+                             "of the base protocol, and report the base protocol's figures on them too")
+    parser.add_argument("--region-store", type=Path, default=None,
+                        help="record store --region draws from (default: the shipped records)")
     args = parser.parse_args(argv)
     if args.archs < 2 or args.seeds < 2 or args.workers < 1:
         parser.error(f"need --archs >= 2, --seeds >= 2 and --workers >= 1, got {args.archs}, {args.seeds}, "
@@ -167,19 +203,33 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(str(error))
     if args.store is not None and args.set:
         parser.error("--store keeps ground truth of registered protocols only: drop --set, or --store")
+    if args.store is not None and args.region is not None:
+        parser.error("--store keeps random architectures' runs only: drop --region, or --store")
     if args.load_only:
         _load(args.task, protocol, args.data_root)
         return
     out = args.out or Path("runs") / f"signal_{protocol.name}.jsonl"
+    baseline = None
+    if args.region is not None:
+        base = args.protocol or f"{args.task}-cpu-v1"
+        try:
+            baseline = region_runs(args.task, base, args.region, args.archs, args.seeds, args.sample_seed,
+                                   args.region_store)
+        except ValueError as error:
+            parser.error(str(error))
+        print(f"{base} on the same {args.archs} architectures of {args.region} (from the records):", flush=True)
+        _print_figures(report(baseline))
     if args.report_only:
         if not out.exists():
             parser.error(f"--report-only: {out} does not exist")
         _print_figures(report(pd.DataFrame(_read(out))))
         return
     changed = ", ".join(args.set) or "unchanged"
-    print(f"{protocol.name} ({changed}): {args.archs} random DARTS archs x {args.seeds} seeds -> {out}", flush=True)
+    drawn = "random DARTS" if baseline is None else f"{args.region}-proposed"
+    print(f"{protocol.name} ({changed}): {args.archs} {drawn} archs x {args.seeds} seeds -> {out}", flush=True)
+    archs = None if baseline is None else sorted(set(baseline["arch"]))
     _print_figures(report(run(args.task, protocol, args.archs, args.seeds, args.sample_seed, args.workers,
-                              out, args.data_root, args.store, args.device)))
+                              out, args.data_root, args.store, args.device, archs)))
 
 
 def _load(task: str, protocol: Protocol, data_root: str | None) -> None:

@@ -51,6 +51,24 @@ def test_runs_of_a_registered_protocol_can_go_to_the_record_store(shared_data: P
     assert len(records) == 4 and {r.protocol for r in records} == {"satellite-tiny-v1"}
     assert {r.sampler for r in records} == {"random"} and all(r.status == "ok" for r in records)
 
+    # --region: a candidate trained on the architectures a sampler proposed in that store, with the
+    # base protocol's figures on them read from the records
+    region = ["--task", "satellite", "--protocol", "satellite-tiny-v1", "--set", "epochs=2", "--seeds", "2",
+              "--region-store", str(store), "--data-root", str(shared_data)]
+    out = tmp_path / "region.jsonl"
+    done = bench(*region, "--region", "random", "--archs", "2", "--out", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "satellite-tiny-v1 on the same 2 architectures of random (from the records):\nruns=4 ok=4" in done.stdout
+    assert "2 random-proposed archs x 2 seeds" in done.stdout
+    runs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert {r["arch_hash"] for r in runs} == {r.arch_hash for r in records} and len(runs) == 4
+    for args, message in [(["--region", "bananas", "--archs", "2"], "no ok run of satellite-tiny-v1 was proposed "
+                            "by it; samplers there: ['random']"),
+                          (["--region", "random", "--archs", "3"], "2 of its architectures under satellite-tiny-v1 "
+                           "have >= 2 runs, fewer than --archs 3")]:
+        refused = bench(*region, *args, "--out", str(tmp_path / "refused.jsonl"))
+        assert refused.returncode == 2 and message in refused.stderr, refused.stderr
+
 
 @pytest.mark.parametrize(
     ("args", "message"),
@@ -58,6 +76,7 @@ def test_runs_of_a_registered_protocol_can_go_to_the_record_store(shared_data: P
         (["--set", "epochz=3"], "expected FIELD=VALUE with FIELD one of"),
         (["--seeds", "1"], "need --archs >= 2, --seeds >= 2"),
         (["--set", "epochs=3", "--store", "x"], "--store keeps ground truth of registered protocols only"),
+        (["--region", "bananas", "--store", "x"], "--store keeps random architectures' runs only"),
     ],
 )
 def test_bad_arguments_are_clear_errors(args: list[str], message: str, tmp_path: Path) -> None:
