@@ -64,3 +64,44 @@ def test_a_protocol_with_averaging_scores_the_average(shared_data) -> None:
     # the same training (identical losses), another scored network
     assert [c["train_loss"] for c in plain.learning_curve] == [c["train_loss"] for c in averaged.learning_curve]
     assert plain.extra["cpu_seconds"] > 0
+
+
+def test_recomputed_batch_norm_statistics_are_those_of_the_averaged_network() -> None:
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4, momentum=0.3))
+    average = WeightAverage(model, decay=0.9)
+    with torch.no_grad():
+        model[0].weight.add_(2.0)
+        model[1].running_mean.fill_(5.0)
+    average.update()
+    trained_mean = model[1].running_mean.clone()
+    x = torch.randn(96, 3, generator=torch.Generator().manual_seed(0))
+    average.recompute_batch_norm(x.split(32))
+    features = average.module[0](x)  # the averaged weights' features, not the trained network's
+    torch.testing.assert_close(average.module[1].running_mean, features.mean(0))
+    per_batch = torch.stack([f.var(0) for f in features.split(32)])  # each batch's unbiased variance
+    torch.testing.assert_close(average.module[1].running_var, per_batch.mean(0))
+    assert not average.module.training and average.module[1].momentum == 0.3
+    torch.testing.assert_close(model[1].running_mean, trained_mean)  # the trained network is left alone
+
+
+def test_averaged_bn_samples_needs_a_weight_average() -> None:
+    base = get_protocol("satellite-tiny-v2")
+    with pytest.raises(ValueError, match=r"averaged_bn_samples=64 needs weight_averaging"):
+        dataclasses.replace(base, weight_averaging=None, averaged_bn_samples=64)
+    with pytest.raises(ValueError, match=r"averaged_bn_samples=0 must be > 0"):
+        dataclasses.replace(base, weight_averaging=0.9, averaged_bn_samples=0)
+    # a later field at its default leaves every registered protocol's hash (and its records) alone
+    assert dataclasses.replace(base, averaged_bn_samples=None).hash() == base.hash()
+    assert dataclasses.replace(base, weight_averaging=0.9, averaged_bn_samples=64).hash() != \
+        dataclasses.replace(base, weight_averaging=0.9).hash()
+
+
+@pytest.mark.needs_shared_data
+def test_recomputing_the_averages_statistics_changes_only_its_scores(shared_data) -> None:
+    arch = get_space("darts").sample(np.random.default_rng(1))
+    base = dataclasses.replace(get_protocol("satellite-tiny-v2"), epochs=2, weight_averaging=0.9)
+    copied, recomputed = (evaluate(arch, "satellite", p, seed=0, device="cpu", n_threads=1, data_root=shared_data)
+                          for p in (base, dataclasses.replace(base, averaged_bn_samples=16)))
+    assert copied.status == recomputed.status == "ok"
+    assert [c["train_loss"] for c in copied.learning_curve] == [c["train_loss"] for c in recomputed.learning_curve]
+    assert [c["val_score"] for c in copied.learning_curve] != [c["val_score"] for c in recomputed.learning_curve]
