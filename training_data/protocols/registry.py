@@ -219,8 +219,9 @@ _CPU_V2_PROTOCOLS: dict[str, _Entry] = {
     "ninapro": (
         f"Myo-armband sEMG stand-in (1x8x52 windows, 7 gestures; split by repetition), C=4, 4 cells, "
         f"4 epochs, batch 64, {_CPU_OPT_NOTE}, no drop-path; 6,000 random train windows, val "
-        f"~1,000 / test ~4,000 windows of whole recordings. {_V2_NOTE} (decay 0.98 per step).",
-        dict(epochs=4, C=4, layers=4, batch_size=64, n_train=6000, n_val=1000, n_test=4000,
+        f"~1,000 windows of whole recordings, test every window of the test repetition (cycle 3). "
+        f"{_V2_NOTE} (decay 0.98 per step).",
+        dict(epochs=4, C=4, layers=4, batch_size=64, n_train=6000, n_val=1000,
              weight_averaging=0.98, **_CPU_OPT, **_STAND_INS["ninapro"], **_V2),
     ),
     "psicov": (
