@@ -21,7 +21,7 @@ from __future__ import annotations
 import inspect
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -252,7 +252,6 @@ class _Run:
         self.step = self.train_step(EagerStep(model, loss_fn, optimizer, p.grad_clip, precision,
                                               precision.grad_scaler()))
         scored = model  # the network that is scored: the trained one, or its weight average
-        average: WeightAverage | None = None
         if p.weight_averaging is not None:
             average = WeightAverage(model, p.weight_averaging)
             self.step, scored = AveragedStep(self.step, average), average.module
@@ -274,9 +273,6 @@ class _Run:
                 torch.cuda.synchronize(r.device)
             seconds = time.perf_counter() - start
             self.train_seconds += seconds
-            if average is not None and p.averaged_bn_samples is not None:
-                average.recompute_batch_norm(_spread_batches(train.x, p.averaged_bn_samples,
-                                                              p.eval_batch_size, r.device))
             val_score = self.score(scored, data.val, val.x, precision)
             curve.append({"epoch": epoch + 1, "train_loss": loss, "val_score": _finite(val_score),
                           "seconds": seconds, "lr": lr})
@@ -306,14 +302,6 @@ def check_data_shape(data: TaskData, input_shape: tuple[int, ...], protocol: Pro
         raise ValueError(f"protocol {protocol.name!r} builds networks for inputs {tuple(input_shape)}, "
                          f"but the loaded {protocol.task} data has {got}: the protocol's input_shape "
                          f"does not match its data source ({dict(protocol.data_options)})")
-
-
-def _spread_batches(x: torch.Tensor, n: int, batch_size: int, device: torch.device) -> Iterator[torch.Tensor]:
-    """``n`` evenly spaced samples of ``x`` (all of it if smaller; splits may be ordered by
-    subject or recording, so not the first ``n``) in batches on ``device``."""
-    index = torch.from_numpy(np.unique(np.linspace(0, len(x) - 1, min(n, len(x))).round().astype(np.int64)))
-    for chunk in index.split(batch_size):
-        yield x[chunk.to(x.device)].to(device, non_blocking=True)
 
 
 def _finite(value: float) -> float | None:

@@ -26,7 +26,7 @@ SEED_POLICIES: tuple[str, ...] = ("shared", "per_architecture")
 # Fields added after the v1 protocols were registered: left out of :meth:`Protocol.hash` while
 # they hold their default, so every earlier protocol (and its records) keeps its hash.
 _LATER_FIELDS: dict[str, object] = {"seed_policy": "shared", "input_shape": None, "n_outputs": None,
-                                     "weight_averaging": None, "repeats": 1, "averaged_bn_samples": None}
+                                     "weight_averaging": None, "repeats": 1}
 
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*-v(\d+)$")
 
@@ -57,10 +57,6 @@ class Protocol:
     ``repeats`` > 1 makes one run train that many networks of the architecture from independent
     random streams (:func:`repeat_seeds`) and score their mean (curves averaged per epoch): a
     lower-variance estimate of the architecture's score per run, at ``repeats`` times the cost.
-    ``weight_averaging`` scores an exponential moving average of the weights (the decay per step);
-    ``averaged_bn_samples`` recomputes the average's batch-norm statistics on that many training
-    samples before each scoring (as SWA does), instead of copying the trained network's, which
-    fit the average only when it spans the last few steps.
     ``amp`` (mixed precision with ``amp_dtype``) applies on CUDA only. ``deterministic`` turns
     on ``torch.use_deterministic_algorithms`` and turns off ``cudnn.benchmark``.
     """
@@ -98,7 +94,6 @@ class Protocol:
     n_outputs: int | None = None
     weight_averaging: float | None = None
     repeats: int = 1
-    averaged_bn_samples: int | None = None
     description: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -129,15 +124,12 @@ class Protocol:
             _check_positive(name, getattr(self, name))
         _check_positive("lr", self.lr)
         _check_positive("grad_clip", self.grad_clip, allow_none=True)
-        for name in ("n_train", "n_val", "n_test", "group_cap", "averaged_bn_samples"):
+        for name in ("n_train", "n_val", "n_test", "group_cap"):
             _check_positive(name, getattr(self, name), allow_none=True)
         if isinstance(self.repeats, bool) or not isinstance(self.repeats, int):
             raise ValueError(f"protocol field repeats={self.repeats!r} must be a positive integer")
         if self.weight_averaging is not None and not 0.0 < self.weight_averaging < 1.0:
             raise ValueError(f"protocol field weight_averaging={self.weight_averaging!r} must be in (0, 1) or None")
-        if self.averaged_bn_samples is not None and self.weight_averaging is None:
-            raise ValueError(f"protocol field averaged_bn_samples={self.averaged_bn_samples!r} needs weight_averaging "
-                             "(it recomputes the weight average's batch-norm statistics)")
         if not 0.0 <= self.drop_path_prob < 1.0:
             raise ValueError(f"protocol field drop_path_prob={self.drop_path_prob!r} must be in [0, 1)")
         if self.weight_decay < 0:

@@ -4,14 +4,11 @@ Averaging the weights over the last steps of a short run removes much of the ste
 jitter that the final weights carry, so the score depends less on the seed (a protocol's
 ``weight_averaging`` is the decay per step). The decay warms up as ``min(decay, (1 + t) / (10 + t))``
 after ``t`` steps, so the average is not dominated by the initial weights; buffers (batch-norm
-statistics) are copied from the trained network, not averaged. That fits an average over the last
-few steps of a decayed schedule; for a longer one, :meth:`WeightAverage.recompute_batch_norm`
-re-estimates the statistics for the averaged weights on training inputs, as SWA does.
+statistics) are copied from the trained network, not averaged.
 """
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import torch
@@ -44,26 +41,6 @@ class WeightAverage:
         torch._foreach_lerp_(averaged, [p.detach() for _, p in self._pairs], weight)
         for a, b in self._buffers:
             a.copy_(b)
-
-    @torch.no_grad()
-    def recompute_batch_norm(self, batches: Iterable[torch.Tensor]) -> None:
-        """Replace the average's batch-norm statistics by those of ``batches`` (training inputs)
-        passed through the averaged network: an equally weighted mean over the batches."""
-        norms = [m for m in self.module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-        if not norms:
-            return
-        momenta = [m.momentum for m in norms]
-        for m in norms:
-            m.reset_running_stats()
-            m.momentum = None  # cumulative average
-        self.module.train()
-        try:
-            for x in batches:
-                self.module(x)
-        finally:
-            self.module.eval()
-            for m, momentum in zip(norms, momenta, strict=True):
-                m.momentum = momentum
 
 
 @dataclass
