@@ -222,7 +222,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.report_only:
         if not out.exists():
             parser.error(f"--report-only: {out} does not exist")
-        _print_figures(report(pd.DataFrame(_read(out))))
+        frame = pd.DataFrame(_read(out))
+        if baseline is not None and set(frame["arch_hash"]) < set(baseline["arch_hash"]):  # a stopped screen
+            held = baseline[baseline["arch_hash"].isin(set(frame["arch_hash"]))]
+            print(f"{base} on the {held['arch_hash'].nunique()} of them that {out} holds:", flush=True)
+            _print_figures(report(held))
+        _print_figures(report(frame))
         return
     changed = ", ".join(args.set) or "unchanged"
     drawn = "random DARTS" if baseline is None else f"{args.region}-proposed"

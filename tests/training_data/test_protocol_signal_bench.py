@@ -62,6 +62,12 @@ def test_runs_of_a_registered_protocol_can_go_to_the_record_store(shared_data: P
     assert "2 random-proposed archs x 2 seeds" in done.stdout
     runs = [json.loads(line) for line in out.read_text().splitlines()]
     assert {r["arch_hash"] for r in runs} == {r.arch_hash for r in records} and len(runs) == 4
+    stopped = tmp_path / "stopped.jsonl"  # a screen stopped after one architecture: the baseline on it too
+    first = runs[0]["arch_hash"]
+    stopped.write_text("".join(json.dumps(r) + "\n" for r in runs if r["arch_hash"] == first))
+    shown = bench(*region, "--region", "random", "--archs", "2", "--out", str(stopped), "--report-only")
+    assert shown.returncode == 0, shown.stderr
+    assert f"satellite-tiny-v1 on the 1 of them that {stopped} holds:\nruns=2 ok=2" in shown.stdout
     for args, message in [(["--region", "bananas", "--archs", "2"], "no ok run of satellite-tiny-v1 was proposed "
                             "by it; samplers there: ['random']"),
                           (["--region", "random", "--archs", "3"], "2 of its architectures under satellite-tiny-v1 "
