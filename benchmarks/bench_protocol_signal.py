@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
     changed = ", ".join(args.set) or "unchanged"
     drawn = "random DARTS" if baseline is None else f"{args.region}-proposed"
     print(f"{protocol.name} ({changed}): {args.archs} {drawn} archs x {args.seeds} seeds -> {out}", flush=True)
-    archs = None if baseline is None else sorted(set(baseline["arch"]))
+    archs = None if baseline is None else list(baseline.drop_duplicates("arch_hash").sort_values("arch_hash")["arch"])
     _print_figures(report(run(args.task, protocol, args.archs, args.seeds, args.sample_seed, args.workers,
                               out, args.data_root, args.store, args.device, archs)))
 
