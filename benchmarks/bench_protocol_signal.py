@@ -117,10 +117,12 @@ def run(task: str, protocol: Protocol, n_archs: int, seeds: int, sample_seed: in
         archs: list[str] | None = None) -> pd.DataFrame:
     """Train what ``out`` does not hold yet (appending the records to ``store`` if given); return
     every result in ``out``. ``archs`` (default: ``n_archs`` random ones of ``sample_seed``) are
-    the architectures to train."""
+    the architectures to train; given, there must be ``n_archs`` of them."""
     from training_data.records.schema import Record
     from training_data.records.store import RecordStore
 
+    if archs is not None and len(archs) != n_archs:
+        raise ValueError(f"{len(archs)} architectures given for n_archs={n_archs}")
     space = get_space("darts")
     archs = space.sample_many(n_archs, rng=sample_seed) if archs is None else [space.parse(a) for a in archs]
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -197,8 +199,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.archs < 2 or args.seeds < 2 or args.workers < 1:
         parser.error(f"need --archs >= 2, --seeds >= 2 and --workers >= 1, got {args.archs}, {args.seeds}, "
                      f"{args.workers}")
+    base = args.protocol or f"{args.task}-cpu-v1"
     try:
-        protocol = candidate(args.protocol or f"{args.task}-cpu-v1", args.set)
+        protocol = candidate(base, args.set)
     except ValueError as error:
         parser.error(str(error))
     if args.store is not None and args.set:
@@ -211,23 +214,14 @@ def main(argv: list[str] | None = None) -> None:
     out = args.out or Path("runs") / f"signal_{protocol.name}.jsonl"
     baseline = None
     if args.region is not None:
-        base = args.protocol or f"{args.task}-cpu-v1"
         try:
-            baseline = region_runs(args.task, base, args.region, args.archs, args.seeds, args.sample_seed,
-                                   args.region_store)
+            baseline = _region_baseline(args, base)
         except ValueError as error:
             parser.error(str(error))
-        print(f"{base} on the same {args.archs} architectures of {args.region} (from the records):", flush=True)
-        _print_figures(report(baseline))
     if args.report_only:
         if not out.exists():
             parser.error(f"--report-only: {out} does not exist")
-        frame = pd.DataFrame(_read(out))
-        if baseline is not None and set(frame["arch_hash"]) < set(baseline["arch_hash"]):  # a stopped screen
-            held = baseline[baseline["arch_hash"].isin(set(frame["arch_hash"]))]
-            print(f"{base} on the {held['arch_hash'].nunique()} of them that {out} holds:", flush=True)
-            _print_figures(report(held))
-        _print_figures(report(frame))
+        _report_stored(out, base, baseline)
         return
     changed = ", ".join(args.set) or "unchanged"
     drawn = "random DARTS" if baseline is None else f"{args.region}-proposed"
@@ -235,6 +229,26 @@ def main(argv: list[str] | None = None) -> None:
     archs = None if baseline is None else list(baseline.drop_duplicates("arch_hash").sort_values("arch_hash")["arch"])
     _print_figures(report(run(args.task, protocol, args.archs, args.seeds, args.sample_seed, args.workers,
                               out, args.data_root, args.store, args.device, archs)))
+
+
+def _region_baseline(args: argparse.Namespace, base: str) -> pd.DataFrame:
+    """``--region``: the base protocol's runs of the drawn architectures, its figures printed."""
+    baseline = region_runs(args.task, base, args.region, args.archs, args.seeds, args.sample_seed,
+                           args.region_store)
+    print(f"{base} on the same {args.archs} architectures of {args.region} (from the records):", flush=True)
+    _print_figures(report(baseline))
+    return baseline
+
+
+def _report_stored(out: Path, base: str, baseline: pd.DataFrame | None) -> None:
+    """``--report-only``: the figures of the runs ``out`` holds; of a stopped region screen, also the
+    base protocol's figures on the architectures it finished."""
+    frame = pd.DataFrame(_read(out))
+    if baseline is not None and set(frame["arch_hash"]) < set(baseline["arch_hash"]):
+        held = baseline[baseline["arch_hash"].isin(set(frame["arch_hash"]))]
+        print(f"{base} on the {held['arch_hash'].nunique()} of them that {out} holds:", flush=True)
+        _print_figures(report(held))
+    _print_figures(report(frame))
 
 
 def _load(task: str, protocol: Protocol, data_root: str | None) -> None:

@@ -88,3 +88,16 @@ def test_runs_of_a_registered_protocol_can_go_to_the_record_store(shared_data: P
 def test_bad_arguments_are_clear_errors(args: list[str], message: str, tmp_path: Path) -> None:
     done = bench("--task", "satellite", "--out", str(tmp_path / "x.jsonl"), *args, timeout=120)
     assert done.returncode == 2 and message in done.stderr
+
+
+def test_run_refuses_a_list_of_architectures_of_another_length(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_protocol_signal", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    arch = module.get_space("darts").format(module.get_space("darts").sample(0))
+    with pytest.raises(ValueError, match="1 architectures given for n_archs=2"):
+        module.run("satellite", module.candidate("satellite-tiny-v1", []), 2, 2, 0, 1, tmp_path / "x.jsonl",
+                   None, archs=[arch])
+    assert not (tmp_path / "x.jsonl").exists()
