@@ -44,7 +44,7 @@ from training_data.records.schema import Record
 from training_data.tasks import get_task
 from training_data.tasks.dataset import Split, TaskData
 from training_data.training.augment import get_augmentation
-from training_data.training.averaging import AveragedStep, WeightAverage
+from training_data.training.averaging import AveragedStep, weight_average
 from training_data.training.cuda_graph_step import CudaGraphStep, supports
 from training_data.training.data_cache import protocol_data
 from training_data.training.device import (
@@ -62,6 +62,7 @@ from training_data.training.loop import (
     Precision,
     TensorSplit,
     TrainStep,
+    batch_indices,
     make_optimizer,
     make_scheduler,
     predict,
@@ -251,10 +252,17 @@ class _Run:
         precision = Precision.for_protocol(p, r.device)
         self.step = self.train_step(EagerStep(model, loss_fn, optimizer, p.grad_clip, precision,
                                               precision.grad_scaler()))
-        scored = model  # the network that is scored: the trained one, or its weight average
-        if p.weight_averaging is not None:
-            average = WeightAverage(model, p.weight_averaging)
-            self.step, scored = AveragedStep(self.step, average), average.module
+        average = weight_average(model, decay=p.weight_averaging, swa_start=p.swa_start,
+                                 total_steps=p.epochs * -(-len(train) // p.batch_size))
+        if average is not None:
+            self.step = AveragedStep(self.step, average)
+
+        def scored() -> torch.nn.Module:  # the network that is scored: the trained one, or its average
+            if average is None:
+                return model
+            return average.network_to_score(model, lambda: (
+                train.batch(i, r.device)[0]
+                for i in batch_indices(len(train), p.eval_batch_size, None, train.x.device)))
         augment = get_augmentation(p.augmentation, r.task.family)
         generator = torch.Generator().manual_seed(torch_seed)
         curve: list[dict[str, Any]] = []
@@ -273,12 +281,12 @@ class _Run:
                 torch.cuda.synchronize(r.device)
             seconds = time.perf_counter() - start
             self.train_seconds += seconds
-            val_score = self.score(scored, data.val, val.x, precision)
+            val_score = self.score(scored(), data.val, val.x, precision)
             curve.append({"epoch": epoch + 1, "train_loss": loss, "val_score": _finite(val_score),
                           "seconds": seconds, "lr": lr})
             if not np.isfinite(val_score):
                 raise DivergedError(f"epoch {epoch + 1}: validation score became {val_score}")
-        test_score = _finite(self.score(scored, data.test, test.x, precision))
+        test_score = _finite(self.score(scored(), data.test, test.x, precision))
         if test_score is None:
             raise DivergedError("test score is not finite")
         return curve, test_score

@@ -26,7 +26,7 @@ SEED_POLICIES: tuple[str, ...] = ("shared", "per_architecture")
 # Fields added after the v1 protocols were registered: left out of :meth:`Protocol.hash` while
 # they hold their default, so every earlier protocol (and its records) keeps its hash.
 _LATER_FIELDS: dict[str, object] = {"seed_policy": "shared", "input_shape": None, "n_outputs": None,
-                                     "weight_averaging": None, "repeats": 1}
+                                     "weight_averaging": None, "repeats": 1, "swa_start": None}
 
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*-v(\d+)$")
 
@@ -57,6 +57,10 @@ class Protocol:
     ``repeats`` > 1 makes one run train that many networks of the architecture from independent
     random streams (:func:`repeat_seeds`) and score their mean (curves averaged per epoch): a
     lower-variance estimate of the architecture's score per run, at ``repeats`` times the cost.
+    ``weight_averaging`` (an EMA decay per step) or ``swa_start`` (SWA: the equal-weight mean of
+    the weights after every step past that fraction of the training steps, batch-norm statistics
+    recomputed) makes validation and test score an average of the weights
+    (:mod:`training_data.training.averaging`); at most one of them is set.
     ``amp`` (mixed precision with ``amp_dtype``) applies on CUDA only. ``deterministic`` turns
     on ``torch.use_deterministic_algorithms`` and turns off ``cudnn.benchmark``.
     """
@@ -94,6 +98,7 @@ class Protocol:
     n_outputs: int | None = None
     weight_averaging: float | None = None
     repeats: int = 1
+    swa_start: float | None = None
     description: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -130,6 +135,12 @@ class Protocol:
             raise ValueError(f"protocol field repeats={self.repeats!r} must be a positive integer")
         if self.weight_averaging is not None and not 0.0 < self.weight_averaging < 1.0:
             raise ValueError(f"protocol field weight_averaging={self.weight_averaging!r} must be in (0, 1) or None")
+        if self.swa_start is not None and (isinstance(self.swa_start, bool) or not 0.0 <= self.swa_start < 1.0):
+            raise ValueError(f"protocol field swa_start={self.swa_start!r} must be in [0, 1) or None "
+                             f"(the fraction of training steps before SWA starts averaging)")
+        if self.swa_start is not None and self.weight_averaging is not None:
+            raise ValueError(f"protocol fields weight_averaging={self.weight_averaging!r} and "
+                             f"swa_start={self.swa_start!r} are two averaging rules; set at most one")
         if not 0.0 <= self.drop_path_prob < 1.0:
             raise ValueError(f"protocol field drop_path_prob={self.drop_path_prob!r} must be in [0, 1)")
         if self.weight_decay < 0:
