@@ -2,12 +2,12 @@
 strata partition the held-out rows and its overall coverage is the manifest's."""
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from benchmark_scripts import load_benchmark_script
 
 import surrogates
 from surrogates import Benchmark
@@ -16,10 +16,7 @@ from surrogates.benchmark.fitting import disconnected_rows, held_out_predictions
 from surrogates.benchmark.records import held_out_rows, load_training_set
 from training_data.records import DEFAULT_STORE, RecordStore
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_holdout_coverage.py"
-spec = importlib.util.spec_from_file_location("bench_holdout_coverage", SCRIPT)
-bench = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(bench)
+bench = load_benchmark_script("bench_holdout_coverage")
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 and one real run of the script (the shipped Darcy v1 benchmark against the v2 records)."""
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -11,11 +10,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from benchmark_scripts import load_benchmark_script
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_protocol_transfer.py"
-spec = importlib.util.spec_from_file_location("bench_protocol_transfer", SCRIPT)
-bench = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(bench)
+bench = load_benchmark_script("bench_protocol_transfer")
 
 
 def records(true: np.ndarray, noise: float, seeds: list[int], rng: np.random.Generator) -> pd.DataFrame:

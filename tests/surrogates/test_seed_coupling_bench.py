@@ -5,7 +5,6 @@ a finding, stated in the script's docstring and printed by running it; it is not
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from benchmark_scripts import load_benchmark_script
 
 import graph_encodings
 import surrogates
@@ -26,15 +26,7 @@ CHECK = surrogates.checking_parameters("xgb")
 TARGETS = {"seed-0 runs", "seed-1 runs", "seed-2 runs", "mean of the seeds"}
 
 
-def _load_script():
-    spec = importlib.util.spec_from_file_location("bench_seed_coupling", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclass looks its module up
-    spec.loader.exec_module(module)
-    return module
-
-
-bench_module = _load_script()
+bench_module = load_benchmark_script("bench_seed_coupling")
 
 
 def tiny_runs(noise: float = 0.05, once: int = 30, repeated: int = 12) -> pd.DataFrame:

@@ -2,16 +2,12 @@
 alone, trees with and without it cross-validated on the same folds, resumable output, the report."""
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
+from benchmark_scripts import load_benchmark_script
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_zero_cost_records.py"
-spec = importlib.util.spec_from_file_location("bench_zero_cost_records", SCRIPT)
-bench = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(bench)
+bench = load_benchmark_script("bench_zero_cost_records")
 
 
 def test_tables_are_task_slash_protocol():

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from benchmark_scripts import load_benchmark_script
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_protocol_signal.py"
 
@@ -91,11 +92,7 @@ def test_bad_arguments_are_clear_errors(args: list[str], message: str, tmp_path:
 
 
 def test_run_refuses_a_list_of_architectures_of_another_length(tmp_path: Path) -> None:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bench_protocol_signal", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_benchmark_script("bench_protocol_signal")
     arch = module.get_space("darts").format(module.get_space("darts").sample(0))
     with pytest.raises(ValueError, match="1 architectures given for n_archs=2"):
         module.run("satellite", module.candidate("satellite-tiny-v1", []), 2, 2, 0, 1, tmp_path / "x.jsonl",
