@@ -21,7 +21,7 @@ from __future__ import annotations
 import inspect
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +62,6 @@ from training_data.training.loop import (
     Precision,
     TensorSplit,
     TrainStep,
-    batch_indices,
     make_optimizer,
     make_scheduler,
     predict,
@@ -257,12 +256,11 @@ class _Run:
         if average is not None:
             self.step = AveragedStep(self.step, average)
 
+        statistics_inputs = batch_norm_inputs(train, p, r.device)
+
         def scored() -> torch.nn.Module:  # the network that is scored: the trained one, or its average
-            if average is None:
-                return model
-            return average.network_to_score(model, lambda: (
-                train.batch(i, r.device)[0]
-                for i in batch_indices(len(train), p.eval_batch_size, None, train.x.device)))
+            return model if average is None else average.network_to_score(model, statistics_inputs)
+
         augment = get_augmentation(p.augmentation, r.task.family)
         generator = torch.Generator().manual_seed(torch_seed)
         curve: list[dict[str, Any]] = []
@@ -290,6 +288,18 @@ class _Run:
         if test_score is None:
             raise DivergedError("test score is not finite")
         return curve, test_score
+
+
+def batch_norm_inputs(train: TensorSplit, protocol: Protocol,
+                      device: torch.device) -> Callable[[], Iterator[torch.Tensor]]:
+    """The inputs of SWA's batch-norm pass, in batches of ``eval_batch_size``: every training
+    input in order, or one fixed random subset of ``swa_bn_samples`` of them (the same for
+    every run of the protocol; it draws nothing from a run's random stream)."""
+    n, cap = len(train), protocol.swa_bn_samples
+    order = torch.arange(n) if cap is None or cap >= n else \
+        torch.randperm(n, generator=torch.Generator().manual_seed(0))[:cap]
+    batches = torch.split(order.to(train.x.device), protocol.eval_batch_size)
+    return lambda: (train.batch(i, device)[0] for i in batches)
 
 
 def mean_curve(curves: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:

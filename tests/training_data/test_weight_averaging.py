@@ -10,6 +10,7 @@ from torch import nn
 
 from graph_encodings import get_space
 from training_data import evaluate
+from training_data.evaluation import batch_norm_inputs
 from training_data.protocols import get_protocol
 from training_data.training.averaging import (
     AveragedStep,
@@ -18,6 +19,7 @@ from training_data.training.averaging import (
     recompute_batch_norm,
     weight_average,
 )
+from training_data.training.loop import TensorSplit
 
 
 def test_the_average_follows_the_ema_recursion_with_warm_up() -> None:
@@ -161,3 +163,17 @@ def test_a_protocol_with_swa_scores_the_average_reproducibly(shared_data) -> Non
     assert [c["train_loss"] for c in plain.learning_curve] == [c["train_loss"] for c in first.learning_curve]
     assert first.test_score == second.test_score
     assert [c["val_score"] for c in first.learning_curve] == [c["val_score"] for c in second.learning_curve]
+
+
+def test_the_batch_norm_pass_sees_every_training_input_or_the_protocols_fixed_subset() -> None:
+    train = TensorSplit(torch.arange(10.0).reshape(10, 1), torch.zeros(10))
+    swa = dataclasses.replace(get_protocol("satellite-tiny-v2"), weight_averaging=None, swa_start=0.5,
+                              eval_batch_size=4)
+    everything = torch.cat(list(batch_norm_inputs(train, swa, torch.device("cpu"))()))
+    torch.testing.assert_close(everything, train.x)
+    capped = dataclasses.replace(swa, swa_bn_samples=6)
+    first, second = (torch.cat(list(batch_norm_inputs(train, capped, torch.device("cpu"))())) for _ in range(2))
+    assert first.shape == (6, 1) and len(set(first.flatten().tolist())) == 6
+    torch.testing.assert_close(first, second)  # fixed: every run of the protocol sees the same subset
+    assert torch.cat(list(batch_norm_inputs(train, dataclasses.replace(swa, swa_bn_samples=50),
+                                            torch.device("cpu"))())).shape == (10, 1)

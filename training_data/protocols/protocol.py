@@ -26,7 +26,8 @@ SEED_POLICIES: tuple[str, ...] = ("shared", "per_architecture")
 # Fields added after the v1 protocols were registered: left out of :meth:`Protocol.hash` while
 # they hold their default, so every earlier protocol (and its records) keeps its hash.
 _LATER_FIELDS: dict[str, object] = {"seed_policy": "shared", "input_shape": None, "n_outputs": None,
-                                     "weight_averaging": None, "repeats": 1, "swa_start": None}
+                                     "weight_averaging": None, "repeats": 1, "swa_start": None,
+                                     "swa_bn_samples": None}
 
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*-v(\d+)$")
 
@@ -60,7 +61,9 @@ class Protocol:
     ``weight_averaging`` (an EMA decay per step) or ``swa_start`` (SWA: the equal-weight mean of
     the weights after every step past that fraction of the training steps, batch-norm statistics
     recomputed) makes validation and test score an average of the weights
-    (:mod:`training_data.training.averaging`); at most one of them is set.
+    (:mod:`training_data.training.averaging`); at most one of them is set. ``swa_bn_samples``
+    caps the batch-norm pass at that many training samples (one fixed random subset for every
+    run of the protocol; None: all of them).
     ``amp`` (mixed precision with ``amp_dtype``) applies on CUDA only. ``deterministic`` turns
     on ``torch.use_deterministic_algorithms`` and turns off ``cudnn.benchmark``.
     """
@@ -99,6 +102,7 @@ class Protocol:
     weight_averaging: float | None = None
     repeats: int = 1
     swa_start: float | None = None
+    swa_bn_samples: int | None = None
     description: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -141,6 +145,13 @@ class Protocol:
         if self.swa_start is not None and self.weight_averaging is not None:
             raise ValueError(f"protocol fields weight_averaging={self.weight_averaging!r} and "
                              f"swa_start={self.swa_start!r} are two averaging rules; set at most one")
+        _check_positive("swa_bn_samples", self.swa_bn_samples, allow_none=True)
+        if self.swa_bn_samples is not None and (isinstance(self.swa_bn_samples, bool)
+                                                or not isinstance(self.swa_bn_samples, int)):
+            raise ValueError(f"protocol field swa_bn_samples={self.swa_bn_samples!r} must be a positive integer or None")
+        if self.swa_bn_samples is not None and self.swa_start is None:
+            raise ValueError(f"protocol field swa_bn_samples={self.swa_bn_samples!r} caps SWA's batch-norm "
+                             f"pass, but swa_start is None (no SWA); set swa_start too, or leave it None")
         if not 0.0 <= self.drop_path_prob < 1.0:
             raise ValueError(f"protocol field drop_path_prob={self.drop_path_prob!r} must be in [0, 1)")
         if self.weight_decay < 0:
