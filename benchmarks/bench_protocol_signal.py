@@ -160,6 +160,7 @@ def report(frame: pd.DataFrame) -> dict[str, float]:
             "arch_share_low": low, "arch_share_high": high,
             "tau_ceiling": tau_ceiling(share), "seed_noise_mad": mad,
             "score_std": float(ok["score"].std()) if len(ok) > 1 else float("nan"),
+            "median_score": float(ok["score"].median()) if len(ok) else float("nan"),
             "median_train_seconds": statistics.median(ok["train_seconds"]) if len(ok) else float("nan"),
             "median_cpu_seconds": _median_known(ok.get("cpu_seconds"))}
 

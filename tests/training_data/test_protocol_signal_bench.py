@@ -35,6 +35,7 @@ def test_a_candidate_protocol_is_measured_and_resumed(shared_data: Path, tmp_pat
     assert len(out.read_text().splitlines()) == 6
     shown = bench("--task", "satellite", "--out", str(out), "--report-only")
     assert shown.returncode == 0 and "runs=6 ok=6" in shown.stdout and "median_cpu_seconds=" in shown.stdout
+    assert "median_score=" in shown.stdout
     missing = bench("--task", "satellite", "--out", str(tmp_path / "none.jsonl"), "--report-only")
     assert missing.returncode == 2 and "none.jsonl does not exist" in missing.stderr
 
