@@ -66,6 +66,7 @@ def test_v1_protocol_hashes_do_not_see_the_fields_added_for_v2() -> None:
     ("repeats", 2.0, "repeats=2.0 must be a positive integer"),
     ("swa_start", 1.0, r"swa_start=1.0 must be in \[0, 1\)"),
     ("swa_start", True, r"swa_start=True must be in \[0, 1\)"),
+    ("swa_start", "0.5", r"swa_start='0.5' must be in \[0, 1\)"),
     ("swa_bn_samples", 0, "swa_bn_samples=0 must be > 0"),
 ])
 def test_new_protocol_fields_are_validated(field: str, value: object, message: str) -> None:
@@ -79,6 +80,8 @@ def test_a_protocol_takes_one_averaging_rule_at_most() -> None:
     swa = dataclasses.replace(get_protocol("ecg-cpu-v2"), weight_averaging=None, swa_start=0.5)
     with pytest.raises(ValueError, match="swa_bn_samples=1.5 must be a positive integer"):
         dataclasses.replace(swa, swa_bn_samples=1.5)
+    with pytest.raises(ValueError, match="swa_bn_samples='100' must be a positive integer"):
+        dataclasses.replace(swa, swa_bn_samples="100")
     with pytest.raises(ValueError, match="swa_bn_samples=100 caps SWA's batch-norm pass, but swa_start is None"):
         dataclasses.replace(get_protocol("ecg-cpu-v2"), swa_bn_samples=100)
     assert Protocol.from_dict(swa.to_dict()) == swa and swa.hash() != get_protocol("ecg-cpu-v2").hash()

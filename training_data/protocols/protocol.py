@@ -139,16 +139,17 @@ class Protocol:
             raise ValueError(f"protocol field repeats={self.repeats!r} must be a positive integer")
         if self.weight_averaging is not None and not 0.0 < self.weight_averaging < 1.0:
             raise ValueError(f"protocol field weight_averaging={self.weight_averaging!r} must be in (0, 1) or None")
-        if self.swa_start is not None and (isinstance(self.swa_start, bool) or not 0.0 <= self.swa_start < 1.0):
+        if self.swa_start is not None and (isinstance(self.swa_start, bool) or not isinstance(self.swa_start, (int, float))
+                                           or not 0.0 <= self.swa_start < 1.0):
             raise ValueError(f"protocol field swa_start={self.swa_start!r} must be in [0, 1) or None "
                              f"(the fraction of training steps before SWA starts averaging)")
         if self.swa_start is not None and self.weight_averaging is not None:
             raise ValueError(f"protocol fields weight_averaging={self.weight_averaging!r} and "
                              f"swa_start={self.swa_start!r} are two averaging rules; set at most one")
-        _check_positive("swa_bn_samples", self.swa_bn_samples, allow_none=True)
         if self.swa_bn_samples is not None and (isinstance(self.swa_bn_samples, bool)
                                                 or not isinstance(self.swa_bn_samples, int)):
             raise ValueError(f"protocol field swa_bn_samples={self.swa_bn_samples!r} must be a positive integer or None")
+        _check_positive("swa_bn_samples", self.swa_bn_samples, allow_none=True)
         if self.swa_bn_samples is not None and self.swa_start is None:
             raise ValueError(f"protocol field swa_bn_samples={self.swa_bn_samples!r} caps SWA's batch-norm "
                              f"pass, but swa_start is None (no SWA); set swa_start too, or leave it None")

@@ -27,33 +27,39 @@ from training_data.training.loop import TrainStep
 Batches = Callable[[], Iterable[torch.Tensor]]  # a fresh pass over the training inputs, batch by batch
 
 
-def _frozen_copy(model: nn.Module) -> nn.Module:
-    module = copy.deepcopy(model).eval()
-    for p in module.parameters():
-        p.requires_grad_(False)
-    return module
+class _Average:
+    """A frozen copy (``module``, always in eval mode) of ``model`` whose floating-point weights
+    are moved towards the trained network's."""
+
+    def __init__(self, model: nn.Module) -> None:
+        self.module = copy.deepcopy(model).eval()
+        for p in self.module.parameters():
+            p.requires_grad_(False)
+        self._pairs = [(a, p) for a, p in zip(self.module.parameters(), model.parameters(), strict=True)
+                       if p.is_floating_point()]
+
+    @torch.no_grad()
+    def _move_towards_trained(self, weight: float) -> None:
+        """``average += weight * (trained - average)`` for every floating-point weight."""
+        torch._foreach_lerp_([a for a, _ in self._pairs], [p.detach() for _, p in self._pairs], weight)
 
 
-class WeightAverage:
+class WeightAverage(_Average):
     """The EMA copy of ``model`` (``module``, always in eval mode) and its update."""
 
     def __init__(self, model: nn.Module, decay: float) -> None:
         if not 0.0 < decay < 1.0:
             raise ValueError(f"weight averaging decay must be in (0, 1), got {decay!r}")
+        super().__init__(model)
         self.decay = decay
         self.steps = 0
-        self.module = _frozen_copy(model)
-        self._pairs = [(a, p) for a, p in zip(self.module.parameters(), model.parameters(), strict=True)
-                       if p.is_floating_point()]
         self._buffers = list(zip(self.module.buffers(), model.buffers(), strict=True))
 
     @torch.no_grad()
     def update(self) -> None:
         """Move the average towards the trained network's current weights (one step)."""
         self.steps += 1
-        weight = 1.0 - min(self.decay, (1.0 + self.steps) / (10.0 + self.steps))
-        averaged = [a for a, _ in self._pairs]
-        torch._foreach_lerp_(averaged, [p.detach() for _, p in self._pairs], weight)
+        self._move_towards_trained(1.0 - min(self.decay, (1.0 + self.steps) / (10.0 + self.steps)))
         for a, b in self._buffers:
             a.copy_(b)
 
@@ -62,18 +68,16 @@ class WeightAverage:
         return self.module
 
 
-class StochasticWeightAverage:
+class StochasticWeightAverage(_Average):
     """The equal-weight mean (``module``) of the weights after each step from ``start_step`` on."""
 
     def __init__(self, model: nn.Module, start_step: int) -> None:
         if isinstance(start_step, bool) or not isinstance(start_step, int) or start_step < 0:
             raise ValueError(f"SWA start_step must be an integer >= 0, got {start_step!r}")
+        super().__init__(model)
         self.start_step = start_step
         self.steps = 0
         self.averaged_steps = 0
-        self.module = _frozen_copy(model)
-        self._pairs = [(a, p) for a, p in zip(self.module.parameters(), model.parameters(), strict=True)
-                       if p.is_floating_point()]
         self._statistics_fit = False
 
     @torch.no_grad()
@@ -83,8 +87,7 @@ class StochasticWeightAverage:
         if self.steps <= self.start_step:
             return
         self.averaged_steps += 1
-        averaged = [a for a, _ in self._pairs]
-        torch._foreach_lerp_(averaged, [p.detach() for _, p in self._pairs], 1.0 / self.averaged_steps)
+        self._move_towards_trained(1.0 / self.averaged_steps)
         self._statistics_fit = False
 
     def network_to_score(self, model: nn.Module, batches: Batches) -> nn.Module:
