@@ -39,7 +39,7 @@ def check_hyper_parameters(hp: Mapping[str, Any]) -> None:
     is valid (keys not in ``hp`` are not checked).
 
     ``hidden``, ``n_layers``, ``n_members``, ``epochs``, ``batch_size``: integers >= 1; ``lr``: a
-    number > 0; ``weight_decay``: a number >= 0; ``loss``: one of :data:`LOSSES`; ``device``:
+    number > 0; ``weight_decay``, ``rank_weight``: numbers >= 0; ``loss``: one of :data:`LOSSES`; ``device``:
     ``'cpu'``, ``'cuda'``, ``'cuda:N'`` or ``'auto'``.
     """
     for name in ("hidden", "n_layers", "n_members", "epochs", "batch_size"):
@@ -47,8 +47,9 @@ def check_hyper_parameters(hp: Mapping[str, Any]) -> None:
             check_int(name, hp[name], 1)
     if "lr" in hp:
         check_real("lr", hp["lr"], 0.0, math.inf, low_open=True, high_open=True)
-    if "weight_decay" in hp:
-        check_real("weight_decay", hp["weight_decay"], 0.0, math.inf, high_open=True)
+    for name in ("weight_decay", "rank_weight"):
+        if name in hp:
+            check_real(name, hp[name], 0.0, math.inf, high_open=True)
     if "loss" in hp:
         check_choice("loss", hp["loss"], LOSSES)
     if "device" in hp and not (isinstance(hp["device"], str) and _DEVICE.fullmatch(hp["device"])):

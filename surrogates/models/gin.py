@@ -60,6 +60,7 @@ class GINModel(LazyEstimatorFiles, SurrogateModel):
         "lr": 2e-3,
         "weight_decay": 1e-4,
         "loss": CHOICE,
+        "rank_weight": 0.0,
         "device": "cpu",
     }
     encoding: ClassVar[str] = "graph"
@@ -74,7 +75,8 @@ class GINModel(LazyEstimatorFiles, SurrogateModel):
         return GINRegressor(
             hidden=int(hp["hidden"]), n_layers=int(hp["n_layers"]), n_members=int(hp["n_members"]),
             epochs=int(hp["epochs"]), batch_size=int(hp["batch_size"]), lr=float(hp["lr"]),
-            weight_decay=float(hp["weight_decay"]), loss=str(hp["loss"]), seed=int(hp["seed"]),
+            weight_decay=float(hp["weight_decay"]), loss=str(hp["loss"]),
+            rank_weight=float(hp["rank_weight"]), seed=int(hp["seed"]),
             device=str(hp["device"]),
         )
 

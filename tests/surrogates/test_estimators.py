@@ -8,7 +8,7 @@ import torch
 import graph_encodings
 from surrogates.aleatoric import residual_excess_variance
 from surrogates.estimators import GINRegressor, TreeEnsembleRegressor
-from surrogates.estimators.gin import DenseGraphs
+from surrogates.estimators.gin import RANK_SCALE, DenseGraphs, pairwise_rank_loss
 from surrogates.models.ensemble import mixture
 
 
@@ -71,6 +71,33 @@ def test_gin_regressor_errors():
         GINRegressor(loss="hinge")
     with pytest.raises(ValueError, match="epochs"):
         GINRegressor(epochs=0)
+
+
+def test_pairwise_rank_loss_by_hand():
+    y = torch.tensor([0.0, 1.0, 1.0])
+    # two ordered pairs, (0, 1) and (0, 2), each counted both ways; the tie (1, 2) is left out
+    mean = torch.tensor([0.0, 0.2, -0.2])
+    agree, disagree = torch.nn.functional.softplus(torch.tensor(-RANK_SCALE * 0.2)), \
+        torch.nn.functional.softplus(torch.tensor(RANK_SCALE * 0.2))
+    torch.testing.assert_close(pairwise_rank_loss(mean, y), (agree + disagree) / 2)
+    ordered = pairwise_rank_loss(torch.tensor([0.0, 2.0, 4.0]), torch.tensor([0.0, 1.0, 2.0]))
+    reversed_ = pairwise_rank_loss(torch.tensor([4.0, 2.0, 0.0]), torch.tensor([0.0, 1.0, 2.0]))
+    assert float(ordered) < 1e-4 and float(reversed_) > RANK_SCALE * 2.0
+    all_tied = pairwise_rank_loss(torch.tensor([1.0, 2.0], requires_grad=True), torch.ones(2))
+    assert float(all_tied) == 0.0 and all_tied.requires_grad
+
+
+def test_the_rank_term_changes_training_and_only_when_weighted():
+    space = graph_encodings.get_space("nb201")
+    archs = space.sample_many(64, np.random.default_rng(1))
+    graphs = graph_encodings.encode(space, archs, "graph")
+    y = np.random.default_rng(2).normal(size=64)
+    kw = {"hidden": 8, "n_layers": 1, "n_members": 1, "epochs": 3, "batch_size": 16}
+    plain = GINRegressor(**kw).fit(graphs, y).member_predictions(graphs)[0]
+    unweighted = GINRegressor(rank_weight=0.0, **kw).fit(graphs, y).member_predictions(graphs)[0]
+    ranked = GINRegressor(rank_weight=1.0, **kw).fit(graphs, y).member_predictions(graphs)[0]
+    np.testing.assert_array_equal(plain, unweighted)
+    assert not np.allclose(plain, ranked)
 
 
 def test_xgb_members_are_saved_gzipped_and_plain_older_members_still_load(tmp_path):

@@ -199,6 +199,8 @@ def test_members_that_do_not_fit_the_hyper_parameters_are_refused(tmp_path) -> N
     ("lr", 0.0, r"a number in \(0, inf\)"),
     ("lr", "fast", r"a number in \(0, inf\)"),
     ("weight_decay", float("nan"), r"a number in \[0, inf\)"),
+    ("rank_weight", -0.5, r"a number in \[0, inf\)"),
+    ("rank_weight", "high", r"a number in \[0, inf\)"),
     ("loss", "hinge", "one of 'nll', 'beta_nll', 'mse'"),
     ("device", "gpu", "'cpu', 'cuda', 'cuda:N' or 'auto'"),
 ])
@@ -211,5 +213,6 @@ def test_gin_hyper_parameters_are_checked_at_construction(name, value, valid) ->
 
 
 def test_good_gin_hyper_parameters_pass() -> None:
-    surrogates.create("gin", hidden=np.int64(16), n_layers=1, lr=1, weight_decay=0, device="cuda:1")
+    surrogates.create("gin", hidden=np.int64(16), n_layers=1, lr=1, weight_decay=0, rank_weight=2,
+                      device="cuda:1")
     GINRegressor(hidden=16, device="auto")
