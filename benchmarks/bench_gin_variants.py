@@ -5,8 +5,9 @@ For each NB201 table (``--tables``) and split (the splits of ``bench_graph_featu
 set lacks): every GIN variant of ``--variants`` (JSON hyper-parameters over the defaults, ``{}``
 the default GIN) and the default ``xgb`` member are fitted once each. Printed per split and as
 medians: the Kendall tau of each variant alone and of its equal-weight mixture with the XGBoost
-member (the default ensemble's mean), the paired gain of each variant over the first one, and
-each fit's seconds.
+member (the default ensemble's mean), the paired gain of each variant over the first one, the
+variant's mean absolute error and R2 alone (a loss that ranks better may fit the values worse),
+and each fit's seconds.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_gin_variants.py --tables cifar100 ninapro \\
         darcyflow --splits 3 --variants '{}' '{"rank_weight": 1.0}' --out runs/gin_variants.jsonl
@@ -44,7 +45,7 @@ def run_split(task: str, n: int, split: int, n_test: int, variants: list[str]) -
     import surrogates
     from graph_encodings.resolve import resolve_archs
     from surrogates.benchmark.records import load_training_set
-    from surrogates.metrics import kendall_tau
+    from surrogates.metrics import kendall_tau, mae, r2
     from surrogates.models.ensemble import mixture
 
     data = load_training_set(task, "nb201", PROTOCOL)
@@ -63,6 +64,8 @@ def run_split(task: str, n: int, split: int, n_test: int, variants: list[str]) -
         both, _ = mixture(np.stack([mean, xgb_mean]), np.stack([var, xgb_var]), np.array([0.5, 0.5]))
         row[f"tau:{variant}"] = kendall_tau(y[test], mean)
         row[f"tau:{variant}+xgb"] = kendall_tau(y[test], both)
+        row[f"mae:{variant}"] = mae(y[test], mean)
+        row[f"r2:{variant}"] = r2(y[test], mean)
     return row
 
 
@@ -83,11 +86,14 @@ def report(rows: list[dict]) -> str:
         variants = [k[6:] for k in sel[0] if k.startswith("fit_s:")]
         base = variants[0]
         out.append(f"\n{task}, n = {n}, {len(sel)} splits (medians; gain: paired, over {base})")
-        out.append(f"  {'variant':<40} {'tau':>6} {'gain':>7} {'+xgb':>6} {'gain':>7} {'fit s':>6}")
+        out.append(f"  {'variant':<40} {'tau':>6} {'gain':>7} {'+xgb':>6} {'gain':>7} {'MAE':>9} {'R2':>6} "
+                   f"{'fit s':>6}")
         for v in variants:
+            values = (f"{_median(sel, f'mae:{v}'):9.4g} {_median(sel, f'r2:{v}'):6.3f}"
+                      if all(f"mae:{v}" in r for r in sel) else f"{'-':>9} {'-':>6}")
             out.append(f"  {v:<40} {_median(sel, f'tau:{v}'):6.3f} {_paired_gain(sel, 'tau:{}', v, base):+7.3f} "
                        f"{_median(sel, f'tau:{v}+xgb'):6.3f} {_paired_gain(sel, 'tau:{}+xgb', v, base):+7.3f} "
-                       f"{_median(sel, f'fit_s:{v}'):6.1f}")
+                       f"{values} {_median(sel, f'fit_s:{v}'):6.1f}")
     return "\n".join(out)
 
 

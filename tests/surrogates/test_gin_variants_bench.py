@@ -23,8 +23,8 @@ def test_report_takes_medians_and_paired_gains_over_the_first_variant():
             for s, (base, gain) in enumerate([(0.5, 0.01), (0.7, 0.03), (0.6, -0.02)])]
     lines = bench.report(rows).splitlines()
     assert "t, n = 10, 3 splits" in lines[1]
-    assert lines[3].split() == ["{}", "0.600", "+0.000", "0.700", "+0.000", "2.0"]
-    assert lines[4].split() == ["r", "0.580", "+0.010", "0.660", "+0.020", "3.0"]
+    assert lines[3].split() == ["{}", "0.600", "+0.000", "0.700", "+0.000", "-", "-", "2.0"]
+    assert lines[4].split() == ["r", "0.580", "+0.010", "0.660", "+0.020", "-", "-", "3.0"]
 
 
 def test_a_real_run_scores_every_variant_and_resumes(tmp_path, capsys):
@@ -36,9 +36,12 @@ def test_a_real_run_scores_every_variant_and_resumes(tmp_path, capsys):
     assert len(rows) == 1 and rows[0]["n_test"] == 150
     for variant in argv[-2:]:
         assert -1 <= rows[0][f"tau:{variant}"] <= 1 and -1 <= rows[0][f"tau:{variant}+xgb"] <= 1
+        assert rows[0][f"mae:{variant}"] > 0 and rows[0][f"r2:{variant}"] <= 1
     assert rows[0][f"tau:{argv[-2]}"] != rows[0][f"tau:{argv[-1]}"]
     bench.main(argv)
     assert len(out.read_text().splitlines()) == 1
     capsys.readouterr()
     bench.main(["--report", str(out)])
-    assert "darcyflow, n = 100, 1 splits" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "darcyflow, n = 100, 1 splits" in printed and "MAE" in printed
+    assert f"{rows[0][f'r2:{argv[-1]}']:6.3f}" in printed
