@@ -196,6 +196,10 @@ def main(argv: list[str] | None = None) -> None:
                              "of the base protocol, and report the base protocol's figures on them too")
     parser.add_argument("--region-store", type=Path, default=None,
                         help="record store --region draws from (default: the shipped records)")
+    parser.add_argument("--compare", type=Path, default=None, metavar="FILE",
+                        help="with --report-only: also print the figures of FILE's runs (another screen) of the "
+                             "architectures --out holds, and the Kendall tau between the two screens' "
+                             "architecture means")
     args = parser.parse_args(argv)
     if args.archs < 2 or args.seeds < 2 or args.workers < 1:
         parser.error(f"need --archs >= 2, --seeds >= 2 and --workers >= 1, got {args.archs}, {args.seeds}, "
@@ -222,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.report_only:
         if not out.exists():
             parser.error(f"--report-only: {out} does not exist")
-        _report_stored(out, base, baseline)
+        _report_stored(out, base, baseline, args.compare)
         return
     changed = ", ".join(args.set) or "unchanged"
     drawn = "random DARTS" if baseline is None else f"{args.region}-proposed"
@@ -241,15 +245,39 @@ def _region_baseline(args: argparse.Namespace, base: str) -> pd.DataFrame:
     return baseline
 
 
-def _report_stored(out: Path, base: str, baseline: pd.DataFrame | None) -> None:
+def _report_stored(out: Path, base: str, baseline: pd.DataFrame | None, compare: Path | None = None) -> None:
     """``--report-only``: the figures of the runs ``out`` holds; of a stopped region screen, also the
-    base protocol's figures on the architectures it finished."""
+    base protocol's figures on the architectures it finished; with ``compare``, that screen's
+    figures on the architectures ``out`` finished and how alike the two rank them."""
     frame = pd.DataFrame(_read(out))
     if baseline is not None and set(frame["arch_hash"]) < set(baseline["arch_hash"]):
         held = baseline[baseline["arch_hash"].isin(set(frame["arch_hash"]))]
         print(f"{base} on the {held['arch_hash'].nunique()} of them that {out} holds:", flush=True)
         _print_figures(report(held))
+    if compare is not None:
+        _print_comparison(frame, compare)
     _print_figures(report(frame))
+
+
+def _print_comparison(frame: pd.DataFrame, compare: Path) -> None:
+    """``--compare``: ``compare``'s runs of the architectures whose every run in ``frame`` is done."""
+    from surrogates.metrics import kendall_tau
+
+    if not compare.exists():
+        raise SystemExit(f"--compare: {compare} does not exist")
+    other = pd.DataFrame(_read(compare))
+    finished = frame.groupby("arch_hash")["seed"].nunique()
+    shared = sorted(set(finished[finished == finished.max()].index) & set(other["arch_hash"]))
+    if len(shared) < 2:
+        raise SystemExit(f"--compare: {compare} holds {len(shared)} of the architectures {len(finished)} finished")
+    means = [f[f["arch_hash"].isin(shared) & (f["status"] == "ok")].groupby("arch_hash")["score"].mean()
+             .reindex(shared) for f in (frame, other)]
+    print(f"{compare} on the {len(shared)} architectures finished here (Kendall tau of the two screens' "
+          f"architecture means: {kendall_tau(means[0].to_numpy(), means[1].to_numpy()):.2f}):", flush=True)
+    _print_figures(report(other[other["arch_hash"].isin(shared)]))
+    if len(shared) < frame["arch_hash"].nunique():
+        print("this screen on them:", flush=True)
+        _print_figures(report(frame[frame["arch_hash"].isin(shared)]))
 
 
 def _load(task: str, protocol: Protocol, data_root: str | None) -> None:

@@ -99,3 +99,25 @@ def test_run_refuses_a_list_of_architectures_of_another_length(tmp_path: Path) -
         module.run("satellite", module.candidate("satellite-tiny-v1", []), 2, 2, 0, 1, tmp_path / "x.jsonl",
                    None, archs=[arch])
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def _runs(path: Path, scores: dict[str, list[float]]) -> Path:
+    path.write_text("".join(json.dumps({"arch_hash": arch, "seed": seed, "status": "ok", "score": score,
+                                        "train_seconds": 1.0, "message": None, "cpu_seconds": 1.0}) + "\n"
+                            for arch, runs in scores.items() for seed, score in enumerate(runs)))
+    return path
+
+
+def test_compare_reads_the_other_screen_on_the_architectures_finished_here(tmp_path: Path) -> None:
+    base = _runs(tmp_path / "base.jsonl", {"a": [1.0, 1.2], "b": [2.0, 2.2], "c": [3.0, 3.2], "d": [9.0, 9.0]})
+    # a stopped candidate: a and b and c finished, in the reverse order of the base; d not started
+    stopped = _runs(tmp_path / "cand.jsonl", {"a": [5.0, 5.0], "b": [4.0, 4.0], "c": [3.0], "e": [1.0, 1.0]})
+    shown = bench("--task", "satellite", "--out", str(stopped), "--report-only", "--compare", str(base))
+    assert shown.returncode == 0, shown.stderr
+    assert (f"{base} on the 2 architectures finished here (Kendall tau of the two screens' architecture "
+            "means: -1.00):\nruns=4 ok=4 archs_with_repeats=2") in shown.stdout
+    assert "this screen on them:\nruns=4 ok=4 archs_with_repeats=2" in shown.stdout
+    assert "runs=7 ok=7" in shown.stdout  # and the whole candidate file
+    missing = bench("--task", "satellite", "--out", str(stopped), "--report-only", "--compare",
+                    str(tmp_path / "none.jsonl"))
+    assert missing.returncode != 0 and "none.jsonl does not exist" in missing.stderr
