@@ -119,6 +119,12 @@ def run_one(table: str, n: int, split: int, models: list[str], n_test: int) -> l
     return rows_out
 
 
+def _read_rows(path: Path) -> list[dict]:
+    if not path.exists():
+        raise SystemExit(f"{path} does not exist")
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
+
+
 COLUMNS = ("cov50", "cov80", "cov90", "cov95", "width90", "nll", "tau", "tau_rows", "cov90_rows")
 
 
@@ -136,6 +142,24 @@ def report(rows: list[dict]) -> str:
         cells = [f"{med[c]:.3g}" if c in ("width90", "nll") else f"{med[c]:.3f}" for c in COLUMNS]
         out.append(f"| {table} | {n} | {model} | {len(sel)} | " + " | ".join(cells)
                    + f" | {min(cov):.2f}-{max(cov):.2f} | {cal} |")
+    return "\n".join(out)
+
+
+def paired_report(rows: list[dict], base_rows: list[dict], base_model: str = "ensemble") -> str:
+    """Per (table, n, model) of ``rows``: on the splits ``base_rows`` also hold for ``base_model``,
+    the median paired tau gain, 90 % coverage change and width ratio against that model."""
+    base = {(r["table"], r["n"], r["split"]): r for r in base_rows if r["model"] == base_model}
+    out = [f"| table | n | model | paired splits | tau gain | cov90 change | width90 ratio (against {base_model}) |",
+           "| --- | --- | --- | --- | --- | --- | --- |"]
+    for table, n, model in dict.fromkeys((r["table"], r["n"], r["model"]) for r in rows):
+        pairs = [(r, base[(table, n, r["split"])]) for r in rows
+                 if (r["table"], r["n"], r["model"]) == (table, n, model) and (table, n, r["split"]) in base]
+        if not pairs:
+            continue
+        gain = np.median([r["tau"] - b["tau"] for r, b in pairs])
+        change = np.median([r["cov90"] - b["cov90"] for r, b in pairs])
+        ratio = np.median([r["width90"] / b["width90"] for r, b in pairs])
+        out.append(f"| {table} | {n} | {model} | {len(pairs)} | {gain:+.3f} | {change:+.3f} | {ratio:.2f} |")
     return "\n".join(out)
 
 
@@ -177,12 +201,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None, help="append split rows here (JSON lines)")
     parser.add_argument("--report", type=Path, default=None, help="print the table of this file")
     parser.add_argument("--noise", action="store_true", help="print the seed-spread check instead")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="with --report: also pair its rows with this file's default-ensemble rows of the "
+                             "same splits (tau gain, coverage change, width ratio)")
     args = parser.parse_args(argv)
     if args.noise:
         print(noise_report(args.tables))
         return
     if args.report is not None:
-        print(report([json.loads(line) for line in args.report.read_text().splitlines() if line]))
+        rows = _read_rows(args.report)
+        base_rows = None if args.against is None else _read_rows(args.against)
+        print(report(rows))
+        if base_rows is not None:
+            print(paired_report(rows, base_rows))
         return
     import torch
 

@@ -70,3 +70,18 @@ def test_one_real_fit_is_scored_and_reported(tmp_path, capsys):
     bench.main(["--report", str(out)])
     table = capsys.readouterr().out
     assert f"| {DARCY_V2} | 100 | xgb_default_onehot | 1 |" in table
+
+
+def test_paired_report_compares_the_same_splits_only(tmp_path, capsys):
+    def row(model, split, tau, cov, width):
+        return {"table": "t", "n": 10, "split": split, "model": model, "tau": tau, "cov90": cov, "width90": width}
+
+    base = [row("ensemble", 0, 0.5, 0.90, 2.0), row("ensemble", 1, 0.6, 0.92, 4.0),
+            row("xgb_default_onehot", 2, 0.1, 0.5, 1.0)]
+    new = [row("v", 0, 0.55, 0.91, 3.0), row("v", 1, 0.62, 0.90, 4.0), row("v", 2, 0.9, 0.9, 9.0)]
+    lines = bench.paired_report(new, base).splitlines()
+    assert lines[2] == "| t | 10 | v | 2 | +0.035 | -0.005 | 1.25 |"
+    assert bench.paired_report(new, []).splitlines()[2:] == []
+    (tmp_path / "base.jsonl").write_text("".join(json.dumps(r) + "\n" for r in base))
+    with pytest.raises(SystemExit, match="none.jsonl does not exist"):
+        bench.main(["--report", str(tmp_path / "base.jsonl"), "--against", str(tmp_path / "none.jsonl")])
