@@ -26,7 +26,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_graph_features import PROTOCOL, add_split_arguments, held_out_split  # noqa: E402
+from bench_graph_features import add_split_arguments, load_split  # noqa: E402
 
 
 def parse_variant(text: str) -> dict:
@@ -43,29 +43,24 @@ def parse_variant(text: str) -> dict:
 def run_split(task: str, n: int, split: int, n_test: int, variants: list[str]) -> dict:
     """One split's row: ``tau:<variant>``, ``tau:<variant>+xgb`` and ``fit_s:<variant>``."""
     import surrogates
-    from graph_encodings.resolve import resolve_archs
-    from surrogates.benchmark.records import load_training_set
     from surrogates.metrics import kendall_tau, mae, r2
     from surrogates.models.ensemble import mixture
 
-    data = load_training_set(task, "nb201", PROTOCOL)
-    archs, y, groups = data.archs, data.scores, data.groups
-    train, test = held_out_split(groups, n, split, n_test)
-    space, test_archs = resolve_archs([archs[i] for i in test], "nb201")
-    fit = [archs[i] for i in train]
-    xgb = surrogates.create("xgb", seed=split).fit(fit, y[train])
+    data = load_split(task, n, split, n_test)
+    space, test_archs, y_test = data.space, data.test_archs, data.test_y
+    xgb = surrogates.create("xgb", seed=split).fit(data.fit_archs, data.fit_y)
     xgb_mean, xgb_var, _ = xgb._predict_units(space, test_archs)
-    row: dict = {"task": task, "n": n, "split": split, "n_test": len(test)}
+    row: dict = {"task": task, "n": n, "split": split, "n_test": len(y_test)}
     for variant in variants:
         start = time.perf_counter()
-        gin = surrogates.create("gin", seed=split, **parse_variant(variant)).fit(fit, y[train])
+        gin = surrogates.create("gin", seed=split, **parse_variant(variant)).fit(data.fit_archs, data.fit_y)
         row[f"fit_s:{variant}"] = round(time.perf_counter() - start, 1)
         mean, var, _ = gin._predict_units(space, test_archs)
         both, _ = mixture(np.stack([mean, xgb_mean]), np.stack([var, xgb_var]), np.array([0.5, 0.5]))
-        row[f"tau:{variant}"] = kendall_tau(y[test], mean)
-        row[f"tau:{variant}+xgb"] = kendall_tau(y[test], both)
-        row[f"mae:{variant}"] = mae(y[test], mean)
-        row[f"r2:{variant}"] = r2(y[test], mean)
+        row[f"tau:{variant}"] = kendall_tau(y_test, mean)
+        row[f"tau:{variant}+xgb"] = kendall_tau(y_test, both)
+        row[f"mae:{variant}"] = mae(y_test, mean)
+        row[f"r2:{variant}"] = r2(y_test, mean)
     return row
 
 

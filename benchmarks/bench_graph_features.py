@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -33,6 +35,30 @@ def held_out_split(groups: np.ndarray, n: int, split: int, n_test: int) -> tuple
     return train, rest[~np.isin(groups[rest], groups[train])][:n_test]
 
 
+@dataclass
+class HeldOutSplit:
+    """One split of an NB201 table: training cells and scores, and the unseen test cells (resolved
+    in ``space``, as a model's ``_predict_units`` takes them) and their scores."""
+
+    space: Any
+    fit_archs: list
+    fit_y: np.ndarray
+    test_archs: list
+    test_y: np.ndarray
+
+
+def load_split(task: str, n: int, split: int, n_test: int) -> HeldOutSplit:
+    """The :func:`held_out_split` of ``task``'s NB201 table."""
+    from graph_encodings.resolve import resolve_archs
+    from surrogates.benchmark.records import load_training_set
+
+    data = load_training_set(task, "nb201", PROTOCOL)
+    archs, y = data.archs, data.scores
+    train, test = held_out_split(data.groups, n, split, n_test)
+    space, test_archs = resolve_archs([archs[i] for i in test], "nb201")
+    return HeldOutSplit(space, [archs[i] for i in train], y[train], test_archs, y[test])
+
+
 def add_split_arguments(parser: argparse.ArgumentParser) -> None:
     """``--tables --n --splits --n-test``: which NB201 tables and which :func:`held_out_split`s."""
     parser.add_argument("--tables", nargs="+", default=["cifar100", "ninapro", "darcyflow"])
@@ -43,29 +69,23 @@ def add_split_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_split(task: str, n: int, split: int, n_test: int, weights: list[float]) -> dict:
     import surrogates
-    from graph_encodings.resolve import resolve_archs
-    from surrogates.benchmark.records import load_training_set
     from surrogates.metrics import kendall_tau
     from surrogates.models.ensemble import mixture
 
-    data = load_training_set(task, "nb201", PROTOCOL)
-    archs, y, groups = data.archs, data.scores, data.groups
-    train, test = held_out_split(groups, n, split, n_test)
-    space, test_archs = resolve_archs([archs[i] for i in test], "nb201")
-    fit = [archs[i] for i in train]
+    data = load_split(task, n, split, n_test)
     preds = {}
     for name, params in (("gin", {}), *TREES):
-        model = surrogates.create(name, seed=split, **params).fit(fit, y[train])
-        mean, var, _ = model._predict_units(space, test_archs)
+        model = surrogates.create(name, seed=split, **params).fit(data.fit_archs, data.fit_y)
+        mean, var, _ = model._predict_units(data.space, data.test_archs)
         preds[name + ("+graf" if params.get("features") else "")] = (mean, var)
-    row = {"task": task, "n": n, "split": split, "n_test": len(test)}
-    row.update({f"tau:{k}": kendall_tau(y[test], m) for k, (m, _) in preds.items()})
+    row = {"task": task, "n": n, "split": split, "n_test": len(data.test_y)}
+    row.update({f"tau:{k}": kendall_tau(data.test_y, m) for k, (m, _) in preds.items()})
     for xgb in ("xgb", "xgb+graf"):
         for w in weights:
             means = np.stack([preds["gin"][0], preds[xgb][0]])
             variances = np.stack([preds["gin"][1], preds[xgb][1]])
             mean, _ = mixture(means, variances, np.array([w, 1 - w]))
-            row[f"tau:gin{w:g}+{xgb}"] = kendall_tau(y[test], mean)
+            row[f"tau:gin{w:g}+{xgb}"] = kendall_tau(data.test_y, mean)
     return row
 
 
