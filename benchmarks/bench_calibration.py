@@ -32,12 +32,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from result_rows import emit_row, read_rows  # noqa: E402
 
 NB201_PROTOCOL = "nb360-nb201-200ep"
 DEFAULT_TABLES = ("nb201/cifar100", "nb201/ninapro", "nb201/darcyflow",
@@ -117,12 +121,6 @@ def run_one(table: str, n: int, split: int, models: list[str], n_test: int) -> l
         row["cov90_rows"] = Prediction(mean_rows, std_rows, prediction.calibration).coverage(y[rows], 0.9)
         rows_out.append(row)
     return rows_out
-
-
-def _read_rows(path: Path) -> list[dict]:
-    if not path.exists():
-        raise SystemExit(f"{path} does not exist")
-    return [json.loads(line) for line in path.read_text().splitlines() if line]
 
 
 COLUMNS = ("cov50", "cov80", "cov90", "cov95", "width90", "nll", "tau", "tau_rows", "cov90_rows")
@@ -209,8 +207,8 @@ def main(argv: list[str] | None = None) -> None:
         print(noise_report(args.tables))
         return
     if args.report is not None:
-        rows = _read_rows(args.report)
-        base_rows = None if args.against is None else _read_rows(args.against)
+        rows = read_rows(args.report)
+        base_rows = None if args.against is None else read_rows(args.against)
         print(report(rows))
         if base_rows is not None:
             print(paired_report(rows, base_rows))
@@ -220,10 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(1)
     from surrogates.benchmark.records import load_training_set
 
-    done = set()
-    if args.out is not None and args.out.exists():
-        done = {(r["table"], r["n"], r["split"], r["model"]) for r in
-                map(json.loads, filter(None, args.out.read_text().splitlines()))}
+    done = {(r["table"], r["n"], r["split"], r["model"]) for r in read_rows(args.out, missing_ok=True)}
     rows: list[dict] = []
     for table in args.tables:
         space, task, protocol = parse_table(table)
@@ -241,11 +236,7 @@ def main(argv: list[str] | None = None) -> None:
                     continue
                 for row in run_one(table, n, split, models, args.n_test):
                     rows.append(row)
-                    print(json.dumps(row), flush=True)
-                    if args.out is not None:
-                        args.out.parent.mkdir(parents=True, exist_ok=True)
-                        with args.out.open("a") as fh:
-                            fh.write(json.dumps(row) + "\n")
+                    emit_row(row, args.out)
     if rows:
         print(report(rows))
 

@@ -27,6 +27,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_graph_features import add_split_arguments, load_split  # noqa: E402
+from result_rows import emit_row, read_rows  # noqa: E402
 
 
 def parse_variant(text: str) -> dict:
@@ -41,7 +42,8 @@ def parse_variant(text: str) -> dict:
 
 
 def run_split(task: str, n: int, split: int, n_test: int, variants: list[str]) -> dict:
-    """One split's row: ``tau:<variant>``, ``tau:<variant>+xgb`` and ``fit_s:<variant>``."""
+    """One split's row: ``tau:<variant>``, ``tau:<variant>+xgb``, ``mae:<variant>``, ``r2:<variant>``
+    and ``fit_s:<variant>``."""
     import surrogates
     from surrogates.metrics import kendall_tau, mae, r2
     from surrogates.models.ensemble import mixture
@@ -100,28 +102,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--report", type=Path, default=None, help="print the medians of this file")
     args = parser.parse_args(argv)
     if args.report is not None:
-        print(report([json.loads(line) for line in args.report.read_text().splitlines() if line]))
+        print(report(read_rows(args.report)))
         return
     for v in args.variants:
         parse_variant(v)
     import torch
 
     torch.set_num_threads(1)
-    done = set()
-    if args.out is not None and args.out.exists():
-        done = {(r["task"], r["n"], r["split"]) for r in
-                map(json.loads, filter(None, args.out.read_text().splitlines()))}
+    done = {(r["task"], r["n"], r["split"]) for r in read_rows(args.out, missing_ok=True)}
     rows = []
     for task in args.tables:
         for split in range(args.splits):
             if (task, args.n, split) in done:
                 continue
             row = run_split(task, args.n, split, args.n_test, args.variants)
-            print(json.dumps(row), flush=True)
+            emit_row(row, args.out)
             rows.append(row)
-            if args.out is not None:
-                with args.out.open("a") as fh:
-                    fh.write(json.dumps(row) + "\n")
     if rows:
         print(report(rows))
 

@@ -12,8 +12,8 @@ weights ``--weights``, with the plain and the graf XGB; the median over splits a
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,9 @@ from typing import Any
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from result_rows import emit_row, read_rows  # noqa: E402
 
 PROTOCOL = "nb360-nb201-200ep"
 TREES = tuple((name, {"features": features}) for name in ("xgb", "xgb_default_onehot")
@@ -104,13 +107,10 @@ def main(argv: list[str] | None = None) -> None:
         for task in args.tables:
             for split in range(args.splits):
                 row = run_split(task, args.n, split, args.n_test, args.weights)
-                print(json.dumps(row), flush=True)
+                emit_row(row, args.out)
                 rows.append(row)
-                if args.out is not None:
-                    with args.out.open("a") as fh:
-                        fh.write(json.dumps(row) + "\n")
     else:
-        rows = [json.loads(line) for line in args.report.read_text().splitlines() if line]
+        rows = read_rows(args.report)
     for task, n in dict.fromkeys((r["task"], r["n"]) for r in rows):
         sel = [r for r in rows if (r["task"], r["n"]) == (task, n)]
         print(f"\n{task}, n = {n}, {len(sel)} splits: median Kendall tau on unseen architectures")

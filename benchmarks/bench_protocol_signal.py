@@ -33,6 +33,7 @@ import dataclasses
 import json
 import multiprocessing
 import statistics
+import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,9 @@ from training_data.summary import (
     repeat_noise,
     tau_ceiling,
 )
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from result_rows import read_rows  # noqa: E402
 
 
 def parse_setting(text: str, protocol: Protocol) -> tuple[str, Any]:
@@ -126,7 +130,7 @@ def run(task: str, protocol: Protocol, n_archs: int, seeds: int, sample_seed: in
     space = get_space("darts")
     archs = space.sample_many(n_archs, rng=sample_seed) if archs is None else [space.parse(a) for a in archs]
     out.parent.mkdir(parents=True, exist_ok=True)
-    done = {(r["arch_hash"], r["seed"]) for r in _read(out)}
+    done = {(r["arch_hash"], r["seed"]) for r in read_rows(out, missing_ok=True)}
     todo = [(space.format(space.canonical(a)), space.canonical_hash(a), s)
             for a in archs for s in range(seeds) if (space.canonical_hash(a), s) not in done]
     context = multiprocessing.get_context("spawn")
@@ -141,13 +145,7 @@ def run(task: str, protocol: Protocol, n_archs: int, seeds: int, sample_seed: in
             sink.flush()
             print(f"  {i}/{len(todo)}: {result['arch_hash'][:10]} seed {result['seed']} {result['status']} "
                   f"{result['score']}", flush=True)
-    return pd.DataFrame(_read(out))
-
-
-def _read(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return pd.DataFrame(read_rows(out, missing_ok=True))
 
 
 def report(frame: pd.DataFrame) -> dict[str, float]:
@@ -249,7 +247,7 @@ def _report_stored(out: Path, base: str, baseline: pd.DataFrame | None, compare:
     """``--report-only``: the figures of the runs ``out`` holds; of a stopped region screen, also the
     base protocol's figures on the architectures it finished; with ``compare``, that screen's
     figures on the architectures ``out`` finished and how alike the two rank them."""
-    frame = pd.DataFrame(_read(out))
+    frame = pd.DataFrame(read_rows(out, missing_ok=True))
     if baseline is not None and set(frame["arch_hash"]) < set(baseline["arch_hash"]):
         held = baseline[baseline["arch_hash"].isin(set(frame["arch_hash"]))]
         print(f"{base} on the {held['arch_hash'].nunique()} of them that {out} holds:", flush=True)
@@ -265,7 +263,7 @@ def _print_comparison(frame: pd.DataFrame, compare: Path) -> None:
 
     if not compare.exists():
         raise SystemExit(f"--compare: {compare} does not exist")
-    other = pd.DataFrame(_read(compare))
+    other = pd.DataFrame(read_rows(compare))
     finished = frame.groupby("arch_hash")["seed"].nunique()
     shared = sorted(set(finished[finished == finished.max()].index) & set(other["arch_hash"]))
     if len(shared) < 2:

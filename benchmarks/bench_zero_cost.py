@@ -22,7 +22,6 @@ it back. ``--out`` appends one JSON line per split and skips splits already ther
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -34,6 +33,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_graph_features import PROTOCOL, add_split_arguments, held_out_split  # noqa: E402
+from result_rows import emit_row, read_rows  # noqa: E402
 
 PROXIES = ("synflow", "params", "flops")
 
@@ -88,12 +88,6 @@ def run_split(task: str, n: int, split: int, n_test: int, models: list[str],
     return row
 
 
-def _done(path: Path | None) -> list[dict]:
-    if path is None or not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
 def report(rows: list[dict]) -> None:
     """Medians over splits; for features ending in a proxy, also the median over splits of the
     gain over the same features without it (``graf+synflow`` over ``graf``, ``synflow`` over
@@ -128,26 +122,22 @@ def main(argv: list[str] | None = None) -> None:
     if args.report is not None:
         merged: dict[tuple, dict] = {}
         for path in args.report:
-            for r in _done(path):
+            for r in read_rows(path, missing_ok=True):
                 merged.setdefault((r["task"], r["n"], r["split"]), {}).update(r)
         report(list(merged.values()))
         return
     import torch
 
     torch.set_num_threads(1)
-    rows = _done(args.out)
+    rows = read_rows(args.out, missing_ok=True)
     done = {(r["task"], r["n"], r["split"]) for r in rows}
     for task in args.tables:
         for split in range(args.splits):
             if (task, args.n, split) in done:
                 continue
             row = run_split(task, args.n, split, args.n_test, args.models, args.features)
-            print(json.dumps(row), flush=True)
+            emit_row(row, args.out)
             rows.append(row)
-            if args.out is not None:
-                args.out.parent.mkdir(parents=True, exist_ok=True)
-                with args.out.open("a") as fh:
-                    fh.write(json.dumps(row) + "\n")
     report([r for r in rows if r["task"] in args.tables and r["n"] == args.n])
 
 
