@@ -6,7 +6,10 @@ number of records it was fitted on, how it was scored and its held-out Kendall t
 90 % interval coverage, read from each verified benchmark manifest (``evaluation.metrics``), the
 coverage with each held-out architecture counted once (``evaluation.per_architecture``), plus
 the Kendall tau against the mean of architectures with >= 3 seeds where the manifest has one
-(``evaluation.seed_mean.metrics``). ``--write README.md`` replaces the block between
+(``evaluation.seed_mean.metrics``), and the architecture share of the protocol's records in the
+record store (:func:`training_data.summary.architecture_share`, with its 90 % bootstrap interval:
+how much of a single run's score the architecture decides, so a reader sees beside every figure
+whether the ground truth ranks architectures or seeds). ``--write README.md`` replaces the block between
 :data:`START` and :data:`END` in that file with the table; ``tests/surrogates/test_ship_table.py``
 checks that the README's block is the current output.
 """
@@ -16,6 +19,9 @@ import argparse
 import os
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from surrogates.benchmark.artifact_folders import (
     artifact_dir,
@@ -27,7 +33,9 @@ START = "<!-- ship-table:start -->"
 END = "<!-- ship-table:end -->"
 COMMAND = "python -m surrogates.benchmark.ship_table --write README.md"
 HEADER = ("| space / task | protocol | model | records | held out | Kendall tau | R2 | MAE "
-          "| 90% coverage | 90% coverage, each arch once | tau vs 3-seed mean |")
+          "| 90% coverage | 90% coverage, each arch once | tau vs 3-seed mean "
+          "| arch share of the records (90% interval) |")
+Share = tuple[float, float, float]
 
 
 def _num(value: Any, digits: int = 3) -> str:
@@ -58,8 +66,27 @@ def _seed_mean(evaluation: dict[str, Any]) -> str:
     return f"{_num(metrics['kendall_tau'])} ({section.get('n_archs', '?')} archs)"
 
 
-def row(manifest: dict[str, Any]) -> str:
-    """One table row of a benchmark manifest."""
+def _share(share: Share | None) -> str:
+    if share is None or not np.isfinite(share[0]):
+        return "-"
+    value, low, high = share
+    return f"{value:.2f} ({low:.2f}-{high:.2f})"
+
+
+def record_shares(store: str | os.PathLike[str] | None = None) -> dict[tuple[str, str, str], Share]:
+    """``(space, task, protocol) -> (share, low, high)`` of every record set in ``store`` (default:
+    the shipped records), from :func:`training_data.summary.summarise`."""
+    from training_data.records import load_records
+    from training_data.summary import summarise
+
+    summary = summarise(load_records(store=store))
+    return {(r.space, r.task, r.protocol): (r.arch_share, r.arch_share_low, r.arch_share_high)
+            for r in summary.itertuples() if pd.notna(r.arch_share)}
+
+
+def row(manifest: dict[str, Any], share: Share | None = None) -> str:
+    """One table row of a benchmark manifest; ``share``: the architecture share of its records
+    (value, 90 % interval), ``-`` where unknown."""
     evaluation = manifest.get("evaluation", {})
     metrics = evaluation.get("metrics", {})
     n_records = manifest.get("training_data", {}).get("n_records")
@@ -75,17 +102,22 @@ def row(manifest: dict[str, Any]) -> str:
         _num(metrics.get("coverage90"), 2),
         _num((evaluation.get("per_architecture") or {}).get("coverage90"), 2),
         _seed_mean(evaluation),
+        _share(share),
     ]
     return "| " + " | ".join(cells) + " |"
 
 
-def table(artifacts: str | os.PathLike[str] | None = None) -> str:
+def table(artifacts: str | os.PathLike[str] | None = None,
+          store: str | os.PathLike[str] | None = None) -> str:
     """The markdown table of every benchmark under the artifacts folder ``artifacts`` (default:
-    the shipped artifacts)."""
+    the shipped artifacts), with the architecture shares of the record store ``store`` (default:
+    the shipped records)."""
     lines = [HEADER, "|" + " --- |" * HEADER.count(" | ") + " --- |"]
-    for space, task, protocol, model in list_benchmarks(artifacts):
+    benchmarks = list_benchmarks(artifacts)
+    shares = record_shares(store) if benchmarks else {}
+    for space, task, protocol, model in benchmarks:
         folder = artifact_dir(space, task, protocol, model, artifacts)
-        lines.append(row(read_benchmark_manifest(folder)))
+        lines.append(row(read_benchmark_manifest(folder), shares.get((space, task, protocol))))
     return "\n".join(lines)
 
 
