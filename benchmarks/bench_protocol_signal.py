@@ -1,8 +1,9 @@
 """How much of a protocol's score variance is the architecture's: measure it before collecting.
 
 A ground-truth protocol is only useful if architectures differ by more than seeds do. This trains
-``--archs`` random DARTS architectures with ``--seeds`` seeds each under a protocol (a registered
-one, optionally changed with ``--set FIELD=VALUE``) and prints the share of a single run's score
+``--archs`` random DARTS architectures (``--space nb201``: random NB201 cells with an input-output
+path) with ``--seeds`` seeds each under a protocol (a registered one, optionally changed with
+``--set FIELD=VALUE``) and prints the share of a single run's score
 variance that is due to the architecture (``training_data.summary.architecture_share``), the
 Kendall tau a perfect surrogate could reach against single runs (``tau_ceiling``), the seed
 noise and the seconds per run, so candidate protocols can be compared on signal and cost.
@@ -116,19 +117,39 @@ def region_runs(task: str, base: str, sampler: str, n_archs: int, seeds: int, sa
     return kept.reset_index(drop=True)
 
 
+def random_working_cells(space_name: str, n_archs: int, sample_seed: int) -> list[Any]:
+    """``n_archs`` random architectures of the space drawn with ``sample_seed``, of distinct canonical
+    forms and each with an input-output path: NB201 cells without one score one constant (the
+    benchmarks answer them by a rule), so they would only inflate a screen's architecture share."""
+    space = get_space(space_name)
+    rng = np.random.default_rng(sample_seed)
+    chosen: dict[str, Any] = {}
+    while len(chosen) < n_archs:
+        arch = space.sample(rng)
+        if not space.is_disconnected(arch):
+            chosen.setdefault(space.canonical_hash(arch), arch)
+    return list(chosen.values())
+
+
 def run(task: str, protocol: Protocol, n_archs: int, seeds: int, sample_seed: int, workers: int,
         out: Path, data_root: str | None, store: Path | None = None, device: str = "cpu",
-        archs: list[str] | None = None) -> pd.DataFrame:
+        archs: list[str] | None = None, space_name: str = "darts") -> pd.DataFrame:
     """Train what ``out`` does not hold yet (appending the records to ``store`` if given); return
-    every result in ``out``. ``archs`` (default: ``n_archs`` random ones of ``sample_seed``) are
-    the architectures to train; given, there must be ``n_archs`` of them."""
+    every result in ``out``. ``archs`` (default: ``n_archs`` random ones of ``sample_seed``; DARTS:
+    as ``sample_many`` draws them, NB201: :func:`random_working_cells`) are the architectures of
+    ``space_name`` to train; given, there must be ``n_archs`` of them."""
     from training_data.records.schema import Record
     from training_data.records.store import RecordStore
 
     if archs is not None and len(archs) != n_archs:
         raise ValueError(f"{len(archs)} architectures given for n_archs={n_archs}")
-    space = get_space("darts")
-    archs = space.sample_many(n_archs, rng=sample_seed) if archs is None else [space.parse(a) for a in archs]
+    space = get_space(space_name)
+    if archs is not None:
+        archs = [space.parse(a) for a in archs]
+    elif space_name == "darts":  # DARTS cells are always connected; keeps earlier screens' draws
+        archs = space.sample_many(n_archs, rng=sample_seed)
+    else:
+        archs = random_working_cells(space_name, n_archs, sample_seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     done = {(r["arch_hash"], r["seed"]) for r in read_rows(out, missing_ok=True)}
     todo = [(space.format(space.canonical(a)), space.canonical_hash(a), s)
@@ -178,6 +199,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--archs", type=int, default=30)
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--sample-seed", type=int, default=0, help="which random architectures")
+    parser.add_argument("--space", default="darts", choices=("darts", "nb201"),
+                        help="search space of the random architectures (NB201: cells with an input-output path)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None, help="results (JSON Lines; resumable)")
     parser.add_argument("--data-root", default=None)
@@ -207,6 +230,10 @@ def main(argv: list[str] | None = None) -> None:
         protocol = candidate(base, args.set)
     except ValueError as error:
         parser.error(str(error))
+    if args.space not in protocol.spaces:
+        parser.error(f"--space {args.space!r}: protocol {protocol.name} trains {list(protocol.spaces)}")
+    if args.space != "darts" and args.region is not None:
+        parser.error("--region draws DARTS architectures from the records: drop --space, or --region")
     if args.store is not None and args.set:
         parser.error("--store keeps ground truth of registered protocols only: drop --set, or --store")
     if args.store is not None and args.region is not None:
@@ -227,11 +254,11 @@ def main(argv: list[str] | None = None) -> None:
         _report_stored(out, base, baseline, args.compare)
         return
     changed = ", ".join(args.set) or "unchanged"
-    drawn = "random DARTS" if baseline is None else f"{args.region}-proposed"
+    drawn = f"random {args.space.upper()}" if baseline is None else f"{args.region}-proposed"
     print(f"{protocol.name} ({changed}): {args.archs} {drawn} archs x {args.seeds} seeds -> {out}", flush=True)
     archs = None if baseline is None else list(baseline.drop_duplicates("arch_hash").sort_values("arch_hash")["arch"])
     _print_figures(report(run(args.task, protocol, args.archs, args.seeds, args.sample_seed, args.workers,
-                              out, args.data_root, args.store, args.device, archs)))
+                              out, args.data_root, args.store, args.device, archs, args.space)))
 
 
 def _region_baseline(args: argparse.Namespace, base: str) -> pd.DataFrame:

@@ -85,6 +85,8 @@ def test_runs_of_a_registered_protocol_can_go_to_the_record_store(shared_data: P
         (["--seeds", "1"], "need --archs >= 2, --seeds >= 2"),
         (["--set", "epochs=3", "--store", "x"], "--store keeps ground truth of registered protocols only"),
         (["--region", "bananas", "--store", "x"], "--store keeps random architectures' runs only"),
+        (["--space", "nb201", "--region", "bananas"], "--region draws DARTS architectures"),
+        (["--space", "nas101"], "invalid choice: 'nas101'"),
     ],
 )
 def test_bad_arguments_are_clear_errors(args: list[str], message: str, tmp_path: Path) -> None:
@@ -121,3 +123,34 @@ def test_compare_reads_the_other_screen_on_the_architectures_finished_here(tmp_p
     missing = bench("--task", "satellite", "--out", str(stopped), "--report-only", "--compare",
                     str(tmp_path / "none.jsonl"))
     assert missing.returncode != 0 and "none.jsonl does not exist" in missing.stderr
+
+
+def test_nb201_screens_draw_distinct_working_cells() -> None:
+    from graph_encodings import get_space
+
+    module = load_benchmark_script("bench_protocol_signal")
+    space = get_space("nb201")
+    cells = module.random_working_cells("nb201", 40, sample_seed=1)
+    hashes = [space.canonical_hash(c) for c in cells]
+    assert len(cells) == 40 and len(set(hashes)) == 40
+    assert not any(space.is_disconnected(c) for c in cells)
+    assert [space.format(c) for c in module.random_working_cells("nb201", 40, sample_seed=1)] == \
+        [space.format(c) for c in cells]
+    # among uniform draws of NB201 cells some have no input-output path, so the filter does work
+    assert any(space.is_disconnected(a) for a in space.sample_many(200, rng=1))
+
+
+@pytest.mark.needs_shared_data
+@pytest.mark.slow
+def test_an_nb201_screen_trains_nb201_cells(shared_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "signal.jsonl"
+    done = bench("--task", "satellite", "--protocol", "satellite-tiny-v1", "--space", "nb201",
+                 "--set", "stem_multiplier=1", "--archs", "2", "--seeds", "2", "--workers", "1",
+                 "--out", str(out), "--data-root", str(shared_data))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 random NB201 archs" in done.stdout
+    runs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(runs) == 4 and all(r["status"] == "ok" for r in runs)
+    module = load_benchmark_script("bench_protocol_signal")
+    expected = {module.get_space("nb201").canonical_hash(c) for c in module.random_working_cells("nb201", 2, 0)}
+    assert {r["arch_hash"] for r in runs} == expected
