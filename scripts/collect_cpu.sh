@@ -14,7 +14,8 @@
 #          is not expected to finish by then (nb360 collect --time-budget-s);
 #   ARCHS  stop growing a task once its store holds that many distinct architectures, and stop
 #          the script once every task does;
-#   START  the first round's proposal count (default STEP).
+#   START  the first round's proposal count (default STEP);
+#   SPACE  the search space (default darts; nb201 with KIND=nb201-cpu-v1, the NB201-space protocols).
 #   NB360_DATA_ROOT=../shared/data scripts/collect_cpu.sh [TARGET] [STEP] [WORKERS] [REPEAT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,7 @@ ARCHS=${ARCHS:-}
 START=${START:-$STEP}
 KIND=${KIND:-cpu-v1}
 TASKS=${TASKS:-ecg satellite darcyflow}
+SPACE=${SPACE:-darts}
 if [[ -n "$UNTIL" ]]; then
   end=$(date -d "$UNTIL" +%s) || { echo "UNTIL=$UNTIL is not a date that date -d reads" >&2; exit 2; }
 fi
@@ -66,7 +68,7 @@ for ((n = START; n <= TARGET; n += STEP)); do
       budget=$(budget_option) || { echo "UNTIL=$UNTIL reached: stopping"; exit 0; }
       # shellcheck disable=SC2046,SC2086  # the options are words on purpose
       "$PY" -m nb360_cli.main collect $budget --task "$task" --protocol "$task-$KIND" --n "$n" \
-        --sampler "$sampler" $(sampler_options "$sampler") --repeat-fraction "$REPEAT" \
+        --space "$SPACE" --sampler "$sampler" $(sampler_options "$sampler") --repeat-fraction "$REPEAT" \
         --repeat-seeds 3 --workers "$WORKERS" --threads 1 --no-progress --store "$STORE"
     done
   done

@@ -43,6 +43,20 @@ def test_archs_stops_each_task_at_its_distinct_architecture_count(shared_data: P
     assert store.records(task="ecg", protocol="ecg-tiny-v1") == full  # already full: not touched
 
 
+@pytest.mark.needs_shared_data
+def test_space_collects_nb201_cells_under_an_nb201_protocol(shared_data: Path, tmp_path: Path) -> None:
+    store = RecordStore(tmp_path / "records")
+    env = {"PYTHON": sys.executable, "NB360_DATA_ROOT": str(shared_data), "STORE": str(store.folder),
+           "KIND": "nb201-cpu-v1", "SPACE": "nb201", "TASKS": "satellite", "SAMPLERS": "random",
+           "ARCHS": "1", "START": "1"}
+
+    done = run_script(env, "10", "1", "1", "0")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    (record,) = store.records(task="satellite", protocol="satellite-nb201-cpu-v1")
+    assert record.space == "nb201" and record.status == "ok" and record.sampler == "random"
+
+
 def test_until_that_date_cannot_read_is_refused(tmp_path: Path) -> None:
     refused = run_script({"UNTIL": "not a time", "STORE": str(tmp_path)})
     assert refused.returncode == 2

@@ -37,6 +37,20 @@ def test_cpu_in_the_name_exactly_for_cpu_protocols() -> None:
         assert ("-cpu-" in name) == (get_protocol(name).device_class == "cpu")
 
 
+def test_nb201_cpu_protocols_train_nb201_cells_in_nb201s_network() -> None:
+    from graph_encodings import get_space
+    from training_data.evaluation import evaluate
+
+    names = [n for n in list_protocols(device_class="cpu") if "-nb201-cpu-" in n]
+    assert "satellite-nb201-cpu-v1" in names
+    for name in names:
+        proto = get_protocol(name)
+        assert proto.spaces == ("nb201",) and proto.stem_multiplier == 1, name
+        assert proto.seed_policy == "per_architecture" and "NB201" in proto.description, name
+    with pytest.raises(ValueError, match=r"does not allow space 'darts'; valid: \['nb201'\]"):
+        evaluate(get_space("darts").sample(0), "satellite", "satellite-nb201-cpu-v1", seed=0, n_threads=1)
+
+
 def test_list_protocols_filters_and_is_sorted() -> None:
     everything = list_protocols()
     assert everything == sorted(everything)

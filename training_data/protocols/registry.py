@@ -8,7 +8,7 @@ and scales it down; each protocol's ``description`` says what NB360 did and what
 Changing a registered protocol's settings is forbidden: add a new version instead.
 
 The protocols are tables below (task -> what is scaled, settings); :func:`_add` turns an entry
-into the protocol ``<task>-<device class>-v1``.
+into the protocol ``<task>-<device class>-v1`` (``<task>-nb201-cpu-v1``: NB201-space CPU protocols).
 """
 from __future__ import annotations
 
@@ -71,13 +71,16 @@ _REGISTRY: Registry[Protocol | ImportedProtocol] = Registry("protocol", describe
 LISTED_DEVICE_CLASSES = (*DEVICE_CLASSES, ImportedProtocol.device_class)
 
 
-def _add(task: str, device_class: str, scaled: str, settings: dict[str, Any], version: int = 1) -> None:
-    """Register ``<task>-<device_class>-v<version>``; its description is NB360's recipe, then ``scaled``."""
-    recipe = NB360[task]
-    nb360 = NB360_COMMON.format(C=recipe.C, epochs=recipe.epochs, batch=recipe.batch, data=recipe.data)
+def _add(task: str, device_class: str, scaled: str, settings: dict[str, Any], version: int = 1,
+         family: str | None = None, nb360: str | None = None) -> None:
+    """Register ``<task>-<family>-v<version>`` (family default: the device class); its description
+    is NB360's recipe (default: its DARTS evaluation of the task), then ``scaled``."""
+    if nb360 is None:
+        recipe = NB360[task]
+        nb360 = NB360_COMMON.format(C=recipe.C, epochs=recipe.epochs, batch=recipe.batch, data=recipe.data)
     protocol = Protocol(
-        name=f"{task}-{device_class}-v{version}", task=task, device_class=device_class, version=version,
-        description=f"{nb360} Here: {scaled}", **settings,
+        name=f"{task}-{family or device_class}-v{version}", task=task, device_class=device_class,
+        version=version, description=f"{nb360} Here: {scaled}", **settings,
     )
     _REGISTRY.add(protocol.name, protocol)
 
@@ -234,6 +237,22 @@ _CPU_V2_PROTOCOLS: dict[str, _Entry] = {
     ),
 }
 
+# --- NB201-space CPU protocols (``<task>-nb201-cpu-v1``): NB201's network (a stem of C channels,
+# three stages of N cells with C, 2C, 4C channels, residual reduction blocks between them) trains
+# NB201 cells only. Chosen by the same measurement as v2 (docs/protocols.md): where random DARTS
+# cells score alike at a CPU minute, NB201's cells (pooling-only, skip-only and sparse cells
+# among them) differ by far more than seeds do.
+_NB201_NB360 = ("NB360 NB201 tables: NB201's network (C=16, N=5 cells per stage), 200 epochs, every "
+                "one of the 15,625 cells.")
+_CPU_NB201_PROTOCOLS: dict[str, _Entry] = {
+    "satellite": (
+        f"NB201 network with C=16, N=2 (6 cells), 8 epochs, batch 64, {_CPU_OPT_NOTE}; all of UCR "
+        f"Crop (7,200 series; 60/20/20 split). {_V2_NOTE} (decay 0.99 per step).",
+        dict(epochs=8, C=16, layers=2, stem_multiplier=1, batch_size=64, weight_averaging=0.99,
+             spaces=("nb201",), **_CPU_OPT, **_V2),
+    ),
+}
+
 _TINY_V2_NOTE = ("1 epoch on a few samples of the v2 data, seeds per architecture; a smoke test, its "
                  "scores mean nothing.")
 _TINY_V2_DATA: dict[str, dict[str, Any]] = {
@@ -251,6 +270,8 @@ for _task in NB360:
     _add(_task, "tiny", _TINY_NOTE, {**_TINY, **_TINY_DATA.get(_task, {})})
 for _task, (_scaled, _settings) in _CPU_V2_PROTOCOLS.items():
     _add(_task, "cpu", _scaled, _settings, version=2)
+for _task, (_scaled, _settings) in _CPU_NB201_PROTOCOLS.items():
+    _add(_task, "cpu", _scaled, _settings, family="nb201-cpu", nb360=_NB201_NB360)
 for _task in ("ecg", "satellite", "darcyflow", "ninapro", "psicov"):
     _add(_task, "tiny", _TINY_V2_NOTE, {**_TINY, **_TINY_DATA.get(_task, {}), **_TINY_V2_DATA.get(_task, {}), **_V2},
          version=2)
