@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
         protocol = candidate(base, args.set)
     except ValueError as error:
         parser.error(str(error))
-    if args.space not in protocol.spaces:
+    if args.space not in protocol.spaces and not args.report_only:
         parser.error(f"--space {args.space!r}: protocol {protocol.name} trains {list(protocol.spaces)}")
     if args.space != "darts" and args.region is not None:
         parser.error("--region draws DARTS architectures from the records: drop --space, or --region")

@@ -87,6 +87,7 @@ def test_runs_of_a_registered_protocol_can_go_to_the_record_store(shared_data: P
         (["--region", "bananas", "--store", "x"], "--store keeps random architectures' runs only"),
         (["--space", "nb201", "--region", "bananas"], "--region draws DARTS architectures"),
         (["--space", "nas101"], "invalid choice: 'nas101'"),
+        (["--protocol", "satellite-nb201-cpu-v1"], "--space 'darts': protocol satellite-nb201-cpu-v1 trains ['nb201']"),
     ],
 )
 def test_bad_arguments_are_clear_errors(args: list[str], message: str, tmp_path: Path) -> None:
