@@ -125,6 +125,16 @@ def _resample_counts(rng: np.random.Generator, k: int, rows: int) -> np.ndarray:
     return np.bincount(draws.ravel(), minlength=rows * k).reshape(rows, k).astype(float)
 
 
+def share_of_mean(share: float, runs: int) -> float:
+    """The architecture share of the mean of ``runs`` independent runs of each architecture, from a
+    single run's ``share`` (Spearman-Brown: averaging divides the seed variance by ``runs`` and
+    leaves the architecture's): what a surrogate's target has where every architecture has
+    ``runs`` seeds, and what ``repeats=runs`` would give a protocol's records."""
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
+        raise ValueError(f"runs={runs!r} is not valid; choose a positive whole number of runs")
+    return float(runs * share / (1 + (runs - 1) * share)) if np.isfinite(share) else float("nan")
+
+
 def tau_ceiling(share: float) -> float:
     """The Kendall tau that a perfect model of each architecture's expected score reaches against
     single runs whose variance is ``share`` architecture and ``1 - share`` seed noise (Gaussian:

@@ -155,3 +155,16 @@ def test_an_nb201_screen_trains_nb201_cells(shared_data: Path, tmp_path: Path) -
     module = load_benchmark_script("bench_protocol_signal")
     expected = {module.get_space("nb201").canonical_hash(c) for c in module.random_working_cells("nb201", 2, 0)}
     assert {r["arch_hash"] for r in runs} == expected
+
+
+def test_report_gives_the_share_of_a_three_seed_mean() -> None:
+    import pandas as pd
+
+    from training_data.summary import architecture_share, share_of_mean
+
+    module = load_benchmark_script("bench_protocol_signal")
+    frame = pd.DataFrame({"arch_hash": ["a", "a", "b", "b", "c", "c"], "seed": [0, 1] * 3, "status": "ok",
+                          "score": [1.0, 1.4, 2.0, 2.2, 3.1, 2.9], "train_seconds": 1.0, "cpu_seconds": 1.0})
+    figures = module.report(frame)
+    assert 0 < architecture_share(frame) < 1
+    assert figures["share_of_3_seed_mean"] == share_of_mean(architecture_share(frame), 3) > figures["arch_share"]

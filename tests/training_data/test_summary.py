@@ -12,6 +12,7 @@ from training_data.summary import (
     architecture_share_interval,
     repeat_noise,
     seed_policy,
+    share_of_mean,
     summarise,
     tau_ceiling,
 )
@@ -130,3 +131,22 @@ def test_the_tau_ceiling_is_what_a_perfect_model_reaches_on_single_runs() -> Non
     measured = stats.kendalltau(true, single).statistic
     assert tau_ceiling(0.5) == pytest.approx(measured, abs=0.02)
     assert tau_ceiling(1.0) == 1.0 and tau_ceiling(0.0) == 0.0 and math.isnan(tau_ceiling(float("nan")))
+
+
+def test_the_share_of_a_mean_of_runs_is_measured_on_simulated_means() -> None:
+    rng = np.random.default_rng(5)
+    archs = rng.normal(size=3000)
+    seeds = rng.normal(scale=1.2, size=(3000, 3))  # one run's share: 1 / (1 + 1.44) = 0.41
+    single = pd.DataFrame({"arch_hash": np.repeat(np.arange(3000).astype(str), 3), "status": "ok",
+                           "score": (archs[:, None] + seeds).ravel()})
+    share = architecture_share(single)
+    assert share == pytest.approx(1 / 2.44, abs=0.03)
+    # the means of 3 runs, each measured against a fresh mean of 3 other runs of the same arch
+    again = rng.normal(scale=1.2, size=(3000, 3)).mean(axis=1)
+    means = pd.DataFrame({"arch_hash": np.repeat(np.arange(3000).astype(str), 2), "status": "ok",
+                          "score": np.column_stack([archs + seeds.mean(axis=1), archs + again]).ravel()})
+    assert share_of_mean(share, 3) == pytest.approx(architecture_share(means), abs=0.03)
+    assert share_of_mean(share, 1) == share and share_of_mean(1.0, 5) == 1.0 and share_of_mean(0.0, 3) == 0.0
+    assert math.isnan(share_of_mean(float("nan"), 3))
+    with pytest.raises(ValueError, match="runs=0"):
+        share_of_mean(0.5, 0)
