@@ -125,11 +125,16 @@ def random_working_cells(space_name: str, n_archs: int, sample_seed: int) -> lis
     space = get_space(space_name)
     rng = np.random.default_rng(sample_seed)
     chosen: dict[str, Any] = {}
-    while len(chosen) < n_archs:
+    for _ in range(100 * n_archs):
+        if len(chosen) == n_archs:
+            return list(chosen.values())
         arch = space.sample(rng)
         if not space.is_disconnected(arch):
             chosen.setdefault(space.canonical_hash(arch), arch)
-    return list(chosen.values())
+    if len(chosen) == n_archs:
+        return list(chosen.values())
+    raise ValueError(f"--archs {n_archs}: {100 * n_archs} draws of the {space_name} space gave only "
+                     f"{len(chosen)} distinct working cells")
 
 
 def run(task: str, protocol: Protocol, n_archs: int, seeds: int, sample_seed: int, workers: int,

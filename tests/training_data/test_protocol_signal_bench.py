@@ -137,6 +137,8 @@ def test_nb201_screens_draw_distinct_working_cells() -> None:
     assert not any(space.is_disconnected(c) for c in cells)
     assert [space.format(c) for c in module.random_working_cells("nb201", 40, sample_seed=1)] == \
         [space.format(c) for c in cells]
+    with pytest.raises(ValueError, match="--archs 7000: 700000 draws of the nb201 space gave only"):
+        module.random_working_cells("nb201", 7000, sample_seed=1)  # more than its distinct working cells
     # among uniform draws of NB201 cells some have no input-output path, so the filter does work
     assert any(space.is_disconnected(a) for a in space.sample_many(200, rng=1))
 
