@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from surrogates.benchmark.artifact_folders import (
     artifact_dir,
@@ -75,13 +74,14 @@ def _share(share: Share | None) -> str:
 
 def record_shares(store: str | os.PathLike[str] | None = None) -> dict[tuple[str, str, str], Share]:
     """``(space, task, protocol) -> (share, low, high)`` of every record set in ``store`` (default:
-    the shipped records), from :func:`training_data.summary.summarise`."""
+    the shipped records), from :func:`training_data.summary.summarise` (pandas is imported here, not
+    with the module: loading a benchmark imports no heavy library)."""
     from training_data.records import load_records
     from training_data.summary import summarise
 
     summary = summarise(load_records(store=store))
     return {(r.space, r.task, r.protocol): (r.arch_share, r.arch_share_low, r.arch_share_high)
-            for r in summary.itertuples() if pd.notna(r.arch_share)}
+            for r in summary.itertuples() if np.isfinite(r.arch_share)}
 
 
 def row(manifest: dict[str, Any], share: Share | None = None) -> str:
