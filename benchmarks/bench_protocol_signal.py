@@ -127,7 +127,7 @@ def random_working_cells(space_name: str, n_archs: int, sample_seed: int) -> lis
     chosen: dict[str, Any] = {}
     for _ in range(100 * n_archs):
         if len(chosen) == n_archs:
-            return list(chosen.values())
+            break
         arch = space.sample(rng)
         if not space.is_disconnected(arch):
             chosen.setdefault(space.canonical_hash(arch), arch)
