@@ -51,6 +51,19 @@ def test_nb201_cpu_protocols_train_nb201_cells_in_nb201s_network() -> None:
         evaluate(get_space("darts").sample(0), "satellite", "satellite-nb201-cpu-v1", seed=0, n_threads=1)
 
 
+@pytest.mark.parametrize("task", ["satellite", "ecg"])
+def test_nb201_cpu_protocols_keep_their_screened_v2_recipe_apart_from_the_network(task: str) -> None:
+    """Each was screened as its task's v2 recipe in NB201's network (docs/protocols.md)."""
+    import dataclasses
+
+    v2 = dataclasses.asdict(get_protocol(f"{task}-cpu-v2"))
+    nb201 = dataclasses.asdict(get_protocol(f"{task}-nb201-cpu-v1"))
+    network = {"C", "layers", "stem_multiplier", "spaces"}
+    labels = {"name", "description", "version"}
+    changed = {k for k in v2 if v2[k] != nb201[k]}
+    assert changed <= network | labels, changed - network - labels
+
+
 def test_list_protocols_filters_and_is_sorted() -> None:
     everything = list_protocols()
     assert everything == sorted(everything)

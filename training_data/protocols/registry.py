@@ -251,6 +251,17 @@ _CPU_NB201_PROTOCOLS: dict[str, _Entry] = {
         dict(epochs=8, C=16, layers=2, stem_multiplier=1, batch_size=64, weight_averaging=0.99,
              spaces=("nb201",), **_CPU_OPT, **_V2),
     ),
+    "ecg": (
+        f"NB201 network with C=16, N=1 (3 cells), on ecg-cpu-v2's data: windows averaged over 4 "
+        f"samples (1x250 at 75 Hz), 6,000 of the 8,528 records (seeded), 3,200 random train windows, "
+        f"val 600 windows (150 records), test 2,400 windows (600 whole records, 4 evenly spaced "
+        f"windows each in the vote); 10 epochs, batch 64, {_CPU_OPT_NOTE}. {_V2_NOTE} (decay 0.98 "
+        "per step).",
+        dict(epochs=10, C=16, layers=1, stem_multiplier=1, batch_size=64, n_train=3200, n_val=600,
+             n_test=2400, group_cap=4, input_shape=(1, 250),
+             data_options=(("downsample", 4), ("max_records", 6000)), weight_averaging=0.98,
+             spaces=("nb201",), **_CPU_OPT, **_V2),
+    ),
 }
 
 _TINY_V2_NOTE = ("1 epoch on a few samples of the v2 data, seeds per architecture; a smoke test, its "
