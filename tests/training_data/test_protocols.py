@@ -51,7 +51,7 @@ def test_nb201_cpu_protocols_train_nb201_cells_in_nb201s_network() -> None:
         evaluate(get_space("darts").sample(0), "satellite", "satellite-nb201-cpu-v1", seed=0, n_threads=1)
 
 
-@pytest.mark.parametrize("task", ["satellite", "ecg"])
+@pytest.mark.parametrize("task", ["satellite", "ecg", "ninapro"])
 def test_nb201_cpu_protocols_keep_their_screened_v2_recipe_apart_from_the_network(task: str) -> None:
     """Each was screened as its task's v2 recipe in NB201's network (docs/protocols.md)."""
     import dataclasses

@@ -262,6 +262,14 @@ _CPU_NB201_PROTOCOLS: dict[str, _Entry] = {
              data_options=(("downsample", 4), ("max_records", 6000)), weight_averaging=0.98,
              spaces=("nb201",), **_CPU_OPT, **_V2),
     ),
+    "ninapro": (
+        f"NB201 network with C=16, N=1 (3 cells), on ninapro-cpu-v2's data: Myo-armband sEMG stand-in "
+        f"(1x8x52 windows, 7 gestures; split by repetition), 6,000 random train windows, val ~1,000 "
+        f"windows of whole recordings, test every window of the test repetition (cycle 3); 4 epochs, "
+        f"batch 64, {_CPU_OPT_NOTE}. {_V2_NOTE} (decay 0.98 per step).",
+        dict(epochs=4, C=16, layers=1, stem_multiplier=1, batch_size=64, n_train=6000, n_val=1000,
+             weight_averaging=0.98, spaces=("nb201",), **_CPU_OPT, **_STAND_INS["ninapro"], **_V2),
+    ),
 }
 
 _TINY_V2_NOTE = ("1 epoch on a few samples of the v2 data, seeds per architecture; a smoke test, its "
