@@ -194,6 +194,8 @@ _V2 = dict(seed_policy="per_architecture")
 # (benchmarks/bench_protocol_signal.py; every candidate measured is in docs/protocols.md). A v2
 # recipe is a candidate until records under it ship: a candidate that fails the screen is
 # replaced here (its screen stays in docs/protocol_signal/); one whose records ship is frozen.
+# The NB201 CPU protocols below take their settings from these recipes, so the recipes of
+# ECG, Satellite and NinaPro are frozen with those protocols' records too.
 _V2_NOTE = ("Seeds per architecture (no two architectures share initialisation or batch order); "
             "the scored network is an exponential moving average of the weights")
 _CPU_V2_PROTOCOLS: dict[str, _Entry] = {
@@ -244,12 +246,19 @@ _CPU_V2_PROTOCOLS: dict[str, _Entry] = {
 # among them) differ by far more than seeds do.
 _NB201_NB360 = ("NB360 NB201 tables: NB201's network (C=16, N=5 cells per stage), 200 epochs, every "
                 "one of the 15,625 cells.")
+
+
+def _in_nb201_network(task: str, C: int, layers: int) -> dict[str, Any]:
+    """``task``'s v2 recipe (data, optimiser, epochs, weight average, seeds) in NB201's network."""
+    return {**_CPU_V2_PROTOCOLS[task][1], "C": C, "layers": layers, "stem_multiplier": 1,
+            "spaces": ("nb201",)}
+
+
 _CPU_NB201_PROTOCOLS: dict[str, _Entry] = {
     "satellite": (
         f"NB201 network with C=16, N=2 (6 cells), 8 epochs, batch 64, {_CPU_OPT_NOTE}; all of UCR "
         f"Crop (7,200 series; 60/20/20 split). {_V2_NOTE} (decay 0.99 per step).",
-        dict(epochs=8, C=16, layers=2, stem_multiplier=1, batch_size=64, weight_averaging=0.99,
-             spaces=("nb201",), **_CPU_OPT, **_V2),
+        _in_nb201_network("satellite", C=16, layers=2),
     ),
     "ecg": (
         f"NB201 network with C=16, N=1 (3 cells), on ecg-cpu-v2's data: windows averaged over 4 "
@@ -257,18 +266,14 @@ _CPU_NB201_PROTOCOLS: dict[str, _Entry] = {
         f"val 600 windows (150 records), test 2,400 windows (600 whole records, 4 evenly spaced "
         f"windows each in the vote); 10 epochs, batch 64, {_CPU_OPT_NOTE}. {_V2_NOTE} (decay 0.98 "
         "per step).",
-        dict(epochs=10, C=16, layers=1, stem_multiplier=1, batch_size=64, n_train=3200, n_val=600,
-             n_test=2400, group_cap=4, input_shape=(1, 250),
-             data_options=(("downsample", 4), ("max_records", 6000)), weight_averaging=0.98,
-             spaces=("nb201",), **_CPU_OPT, **_V2),
+        _in_nb201_network("ecg", C=16, layers=1),
     ),
     "ninapro": (
         f"NB201 network with C=16, N=1 (3 cells), on ninapro-cpu-v2's data: Myo-armband sEMG stand-in "
         f"(1x8x52 windows, 7 gestures; split by repetition), 6,000 random train windows, val ~1,000 "
         f"windows of whole recordings, test every window of the test repetition (cycle 3); 4 epochs, "
         f"batch 64, {_CPU_OPT_NOTE}. {_V2_NOTE} (decay 0.98 per step).",
-        dict(epochs=4, C=16, layers=1, stem_multiplier=1, batch_size=64, n_train=6000, n_val=1000,
-             weight_averaging=0.98, spaces=("nb201",), **_CPU_OPT, **_STAND_INS["ninapro"], **_V2),
+        _in_nb201_network("ninapro", C=16, layers=1),
     ),
 }
 
