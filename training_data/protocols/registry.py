@@ -195,7 +195,7 @@ _V2 = dict(seed_policy="per_architecture")
 # recipe is a candidate until records under it ship: a candidate that fails the screen is
 # replaced here (its screen stays in docs/protocol_signal/); one whose records ship is frozen.
 # The NB201 CPU protocols below take their settings from these recipes, so the recipes of
-# ECG, Satellite and NinaPro are frozen with those protocols' records too.
+# Satellite and NinaPro are frozen with those protocols' records too.
 _V2_NOTE = ("Seeds per architecture (no two architectures share initialisation or batch order); "
             "the scored network is an exponential moving average of the weights")
 _CPU_V2_PROTOCOLS: dict[str, _Entry] = {
@@ -259,14 +259,6 @@ _CPU_NB201_PROTOCOLS: dict[str, _Entry] = {
         f"NB201 network with C=16, N=2 (6 cells), 8 epochs, batch 64, {_CPU_OPT_NOTE}; all of UCR "
         f"Crop (7,200 series; 60/20/20 split). {_V2_NOTE} (decay 0.99 per step).",
         _in_nb201_network("satellite", C=16, layers=2),
-    ),
-    "ecg": (
-        f"NB201 network with C=16, N=1 (3 cells), on ecg-cpu-v2's data: windows averaged over 4 "
-        f"samples (1x250 at 75 Hz), 6,000 of the 8,528 records (seeded), 3,200 random train windows, "
-        f"val 600 windows (150 records), test 2,400 windows (600 whole records, 4 evenly spaced "
-        f"windows each in the vote); 10 epochs, batch 64, {_CPU_OPT_NOTE}. {_V2_NOTE} (decay 0.98 "
-        "per step).",
-        _in_nb201_network("ecg", C=16, layers=1),
     ),
     "ninapro": (
         f"NB201 network with C=16, N=1 (3 cells), on ninapro-cpu-v2's data: Myo-armband sEMG stand-in "
