@@ -26,6 +26,7 @@ SUMMARY_COLUMNS = (
     "arch_share_low",
     "arch_share_high",
     "tau_ceiling",
+    "disconnected_archs",
 )
 
 
@@ -158,6 +159,22 @@ def seed_policy(protocol: str) -> str:
         return "unregistered"
 
 
+def disconnected_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Boolean mask: records of cells whose output does not depend on their input (NB201 cells
+    with no input-output path; ``SearchSpace.is_disconnected``). All False without ``arch`` and
+    ``space`` columns."""
+    if "arch" not in frame.columns or "space" not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    from graph_encodings import get_space
+
+    verdict: dict[tuple[str, str], bool] = {}
+    for key in set(zip(frame["space"], frame["arch"], strict=True)):
+        space = get_space(key[0])
+        verdict[key] = bool(space.is_disconnected(space.parse(key[1])))
+    return np.fromiter((verdict[k] for k in zip(frame["space"], frame["arch"], strict=True)),
+                       dtype=bool, count=len(frame))
+
+
 def archs_with_runs(frame: pd.DataFrame, runs: int) -> int:
     """How many architectures have at least ``runs`` ``ok`` runs."""
     ok = frame[frame["status"] == "ok"]
@@ -167,7 +184,10 @@ def archs_with_runs(frame: pd.DataFrame, runs: int) -> int:
 def summarise(records: pd.DataFrame, by_sampler: bool = False) -> pd.DataFrame:
     """One row per (task, protocol, space) with counts, score range, repeat noise, the share of
     score variance due to the architecture (with its 90 % bootstrap interval over architectures,
-    ``arch_share_low`` / ``arch_share_high``) and the Kendall tau ceiling it implies.
+    ``arch_share_low`` / ``arch_share_high``) and the Kendall tau ceiling it implies. The share is
+    measured over connected cells only: a disconnected cell scores one constant (chance), which
+    would make nearly all of the variance the architecture's; the benchmarks answer such cells by
+    a rule (:mod:`surrogates.disconnected`), and ``disconnected_archs`` counts them.
 
     ``by_sampler``: one row per sampler too (the campaign that proposed the architecture: a
     repeated seed carries its architecture's sampler), e.g. to plan leave-one-sampler-out tests.
@@ -178,8 +198,10 @@ def summarise(records: pd.DataFrame, by_sampler: bool = False) -> pd.DataFrame:
     for group, frame in records.groupby(keys, sort=True):
         ok_scores = frame.loc[frame["status"] == "ok", "score"].astype(float)
         repeated, noise = repeat_noise(frame)
-        share = architecture_share(frame)
-        low, high = architecture_share_interval(frame)
+        dead = disconnected_rows(frame)
+        connected = frame[~dead]
+        share = architecture_share(connected)
+        low, high = architecture_share_interval(connected)
         rows.append(
             {
                 **dict(zip(keys, group, strict=True)),
@@ -199,6 +221,7 @@ def summarise(records: pd.DataFrame, by_sampler: bool = False) -> pd.DataFrame:
                 "arch_share_low": low,
                 "arch_share_high": high,
                 "tau_ceiling": tau_ceiling(share),
+                "disconnected_archs": frame.loc[dead, "arch_hash"].nunique(),
             }
         )
     return pd.DataFrame(rows, columns=columns)

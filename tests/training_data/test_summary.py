@@ -150,3 +150,27 @@ def test_the_share_of_a_mean_of_runs_is_measured_on_simulated_means() -> None:
     assert math.isnan(share_of_mean(float("nan"), 3))
     with pytest.raises(ValueError, match="runs=0"):
         share_of_mean(0.5, 0)
+
+
+def test_the_share_is_measured_over_connected_cells_and_disconnected_ones_are_counted() -> None:
+    """Two chance-level disconnected NB201 cells would make nearly all of the variance the
+    architecture's; the share leaves them out and ``disconnected_archs`` counts them."""
+    from graph_encodings import get_space
+
+    nb201 = get_space("nb201")
+    rng = np.random.default_rng(0)
+    connected = [a for a in nb201.sample_many(200, rng=1) if not nb201.is_disconnected(a)][:30]
+    dead = ["|none~0|+|none~0|none~1|+|none~0|none~1|skip_connect~2|",
+            "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_1x1~2|"]
+    assert all(nb201.is_disconnected(nb201.parse(a)) for a in dead)
+    data = runs(np.zeros(30), noise=1.0, seeds=3, rng=rng)  # pure seed noise: share ~0
+    data["arch"] = [str(connected[int(h[1:])]) for h in data["arch_hash"]]
+    chance = pd.DataFrame([(f"d{i}", s, "ok", 95.8, arch) for i, arch in enumerate(dead) for s in range(3)],
+                          columns=["arch_hash", "seed", "status", "score", "arch"])
+    data = pd.concat([data, chance], ignore_index=True).assign(
+        task="satellite", protocol="satellite-nb201-cpu-v1", space="nb201", sampler="random")
+    row = summarise(data).iloc[0]
+    assert row["disconnected_archs"] == 2 and row["archs"] == 32
+    assert row["arch_share"] < 0.3, "the chance-level cells were counted"
+    assert math.isclose(row["arch_share"], architecture_share(data.iloc[:90]))
+    assert architecture_share(data) > 0.99  # what counting them would have said
