@@ -239,7 +239,7 @@ def test_simulate_table_from_a_record_store_of_ones_own(records, tmp_path, capsy
     from training_data.records import DEFAULT_STORE
     from training_data.records.store import RecordStore
 
-    shipped = RecordStore(DEFAULT_STORE).records("ninapro")
+    shipped = RecordStore(DEFAULT_STORE).records("ninapro", protocol="nb360-nb201-200ep")
     worse = RecordStore(tmp_path / "worse")
     worse.write_frozen(dataclasses.replace(r, score=r.score + 1000) for r in shipped)
     csv = tmp_path / "runs.csv"

@@ -39,7 +39,7 @@ def test_cpu_in_the_name_exactly_for_cpu_protocols() -> None:
 
 def test_nb201_cpu_protocols_train_nb201_cells_in_nb201s_network() -> None:
     from graph_encodings import get_space
-    from training_data.evaluation import evaluate
+    from training_data.evaluation import evaluate, network_settings
 
     names = [n for n in list_protocols(device_class="cpu") if "-nb201-cpu-" in n]
     assert "satellite-nb201-cpu-v1" in names
@@ -47,6 +47,8 @@ def test_nb201_cpu_protocols_train_nb201_cells_in_nb201s_network() -> None:
         proto = get_protocol(name)
         assert proto.spaces == ("nb201",) and proto.stem_multiplier == 1, name
         assert proto.seed_policy == "per_architecture" and "NB201" in proto.description, name
+        cells = network_settings(proto, get_space("nb201"))["layers"]
+        assert f"N={cells} ({3 * cells} cells" in proto.description, (name, cells)
     with pytest.raises(ValueError, match=r"does not allow space 'darts'; valid: \['nb201'\]"):
         evaluate(get_space("darts").sample(0), "satellite", "satellite-nb201-cpu-v1", seed=0, n_threads=1)
 

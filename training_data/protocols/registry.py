@@ -249,14 +249,16 @@ _NB201_NB360 = ("NB360 NB201 tables: NB201's network (C=16, N=5 cells per stage)
 
 
 def _in_nb201_network(task: str, C: int, layers: int) -> dict[str, Any]:
-    """``task``'s v2 recipe (data, optimiser, epochs, weight average, seeds) in NB201's network."""
+    """``task``'s v2 recipe (data, optimiser, epochs, weight average, seeds) in NB201's network
+    (N = max(1, layers // 3) cells per stage: ``training_data.evaluation.network_settings``)."""
     return {**_CPU_V2_PROTOCOLS[task][1], "C": C, "layers": layers, "stem_multiplier": 1,
             "spaces": ("nb201",)}
 
 
 _CPU_NB201_PROTOCOLS: dict[str, _Entry] = {
     "satellite": (
-        f"NB201 network with C=16, N=2 (6 cells), 8 epochs, batch 64, {_CPU_OPT_NOTE}; all of UCR "
+        f"NB201 network with C=16, N=1 (3 cells; its layers=2 gives N = max(1, layers // 3)), 8 "
+        f"epochs, batch 64, {_CPU_OPT_NOTE}; all of UCR "
         f"Crop (7,200 series; 60/20/20 split). {_V2_NOTE} (decay 0.99 per step).",
         _in_nb201_network("satellite", C=16, layers=2),
     ),
