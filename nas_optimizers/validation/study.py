@@ -46,6 +46,7 @@ OPTIMIZER_PARAMS: dict[str, dict[str, Any]] = {
     "regularized_evolution": {"population_size": 20, "sample_size": 5},
 }
 TASKS = ("ninapro", "darcyflow", "cifar100")  # the NB201 tables of NB360
+TABLE_PROTOCOL = "nb360-nb201-200ep"  # their protocol (CPU NB201 protocols ship beside them)
 N_NB201 = 15625  # architectures in the NB201 space
 
 
@@ -223,8 +224,8 @@ def run_task(task: str, config: StudyConfig, records: pd.DataFrame | None = None
     if records is None:
         from training_data import load_records
 
-        records = load_records(task=task, space="nb201")
-    table = TabularBenchmark.from_records(task, "nb201", records=records)
+        records = load_records(task=task, space="nb201", protocol=TABLE_PROTOCOL)
+    table = TabularBenchmark.from_records(task, "nb201", TABLE_PROTOCOL, records=records)
     fitted = fit_surrogate(table, records, config)
     _progress(f"{task}: fitted {config.model} on {fitted.n_records} records in "
               f"{fitted.seconds:.0f} s")

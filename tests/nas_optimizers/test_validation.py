@@ -17,6 +17,7 @@ from nas_optimizers.validation import (
     ranking_calibration,
 )
 from nas_optimizers.validation.__main__ import config_from_args, main, parse_args
+from nas_optimizers.validation.study import TABLE_PROTOCOL
 from surrogates.tabular import TabularBenchmark
 
 SPACE = graph_encodings.get_space("nb201")
@@ -104,7 +105,7 @@ def test_a_perfect_noise_free_ranking_always_covers_the_best(table):
 
 @pytest.mark.slow
 def test_the_table_is_a_drop_in_benchmark_for_simulation():
-    real = TabularBenchmark.from_records("ninapro")
+    real = TabularBenchmark.from_records("ninapro", protocol=TABLE_PROTOCOL)
     frame = simulate("regularized_evolution", real, 30, workers=2, seeds=[0, 1],
                      optimizer_kwargs={"population_size": 10, "sample_size": 3})
     again = simulate("regularized_evolution", real, 30, workers=2, seeds=[0, 1],
@@ -119,7 +120,7 @@ def test_the_table_is_a_drop_in_benchmark_for_simulation():
 def test_precomputed_predictor_serves_the_models_predictions():
     from training_data import load_records
 
-    frame = load_records(task="ninapro", space="nb201")
+    frame = load_records(task="ninapro", space="nb201", protocol=TABLE_PROTOCOL)
     real = TabularBenchmark.from_records("ninapro", records=frame)
     config = StudyConfig(fraction=0.01, model_params=surrogates.checking_parameters("ensemble"))
     fitted = fit_surrogate(real, frame, config)
@@ -162,7 +163,7 @@ def test_the_study_covers_every_shipped_nb201_table():
 
 @pytest.mark.parametrize("task", StudyConfig().tasks)
 def test_every_study_table_is_the_whole_nb201_space(task):
-    table = TabularBenchmark.from_records(task)
+    table = TabularBenchmark.from_records(task, protocol=TABLE_PROTOCOL)
     assert len(table) == 6466 and table.n_runs.sum() == 15_625  # canonical classes, all cells
     assert table.best_score == table.means.min() > 0
 
