@@ -20,6 +20,7 @@ import numpy as np
 
 from graph_encodings.resolve import resolve_archs
 from graph_encodings.spaces.nb201 import N_ARCHS
+from surrogates.complexity import NB201_TABLE_PROTOCOL
 
 SPACE = "nb201"
 _COLUMN = re.compile(r"^extra\.[a-z0-9]+_((?:lat_ms_median|energy_mj)_[a-z0-9_]+)$")
@@ -36,10 +37,11 @@ class HardwareTable:
     values: dict[str, np.ndarray]
 
     @classmethod
-    def load(cls, task: str, protocol: str | None = None,
+    def load(cls, task: str, protocol: str = NB201_TABLE_PROTOCOL,
              store: str | os.PathLike[str] | None = None) -> HardwareTable:
-        """The table of ``task`` from the NB201 records in the record store ``store`` (default:
-        the shipped records).
+        """The table of ``task`` from the NB201 records of ``protocol`` (default: NB360's tables,
+        the cells HW-NAS-Bench-360 measured) in the record store ``store`` (default: the shipped
+        records).
 
         Raises ``ValueError`` naming the task when its records hold no hardware measurements.
         """

@@ -22,7 +22,7 @@ SOLO = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_con
 def test_lookup_equals_the_shipped_records_cell_by_cell(task: str) -> None:
     table = HardwareTable.load(task)
     assert table.metrics == METRICS
-    records = load_records(task=task, space="nb201").set_index("extra.nb201_index")
+    records = load_records(task=task, space="nb201", protocol="nb360-nb201-200ep").set_index("extra.nb201_index")
     index = np.random.default_rng(0).choice(len(records), 200, replace=False)
     cells = [SPACE.from_index(int(i)) for i in index]
     for metric in ("lat_ms_median_pi5_litert", "energy_mj_pi5_onnx"):
@@ -33,7 +33,7 @@ def test_lookup_equals_the_shipped_records_cell_by_cell(task: str) -> None:
 
 def test_benchmarks_agree_and_twins_share_their_measurements() -> None:
     surrogate = Benchmark.load("ninapro", space="nb201")
-    table = TabularBenchmark.from_records("ninapro")
+    table = TabularBenchmark.from_records("ninapro", protocol="nb360-nb201-200ep")
     twin_a = "|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|"
     twin_b = "|nor_conv_1x1~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|"
     assert SPACE.is_isomorphic(SPACE.parse(twin_a), SPACE.parse(twin_b))
