@@ -161,18 +161,18 @@ def seed_policy(protocol: str) -> str:
 
 def disconnected_rows(frame: pd.DataFrame) -> np.ndarray:
     """Boolean mask: records of cells whose output does not depend on their input (NB201 cells
-    with no input-output path; ``SearchSpace.is_disconnected``). All False without ``arch`` and
-    ``space`` columns."""
+    with no input-output path; ``SearchSpace.is_disconnected``), each distinct cell checked once.
+    All False without ``arch`` and ``space`` columns."""
     if "arch" not in frame.columns or "space" not in frame.columns:
         return np.zeros(len(frame), dtype=bool)
-    from graph_encodings import get_space
+    from graph_encodings import resolve_archs
 
-    verdict: dict[tuple[str, str], bool] = {}
-    for key in set(zip(frame["space"], frame["arch"], strict=True)):
-        space = get_space(key[0])
-        verdict[key] = bool(space.is_disconnected(space.parse(key[1])))
-    return np.fromiter((verdict[k] for k in zip(frame["space"], frame["arch"], strict=True)),
-                       dtype=bool, count=len(frame))
+    dead: set[str] = set()
+    for name, texts in frame.groupby("space")["arch"]:
+        distinct = texts.unique().tolist()
+        space, archs = resolve_archs(distinct, str(name))
+        dead.update(t for t, a in zip(distinct, archs, strict=True) if space.is_disconnected(a))
+    return frame["arch"].isin(dead).to_numpy()
 
 
 def archs_with_runs(frame: pd.DataFrame, runs: int) -> int:
