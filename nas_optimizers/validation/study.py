@@ -37,6 +37,7 @@ from nas_optimizers.validation.regret_comparison import (
     final_regret,
 )
 from surrogates import metrics
+from surrogates.complexity import NB201_TABLE_PROTOCOL
 from surrogates.run_noise import GAUSSIAN_MAD, RunNoise
 from surrogates.tabular import TabularBenchmark
 
@@ -46,7 +47,7 @@ OPTIMIZER_PARAMS: dict[str, dict[str, Any]] = {
     "regularized_evolution": {"population_size": 20, "sample_size": 5},
 }
 TASKS = ("ninapro", "darcyflow", "cifar100")  # the NB201 tables of NB360
-TABLE_PROTOCOL = "nb360-nb201-200ep"  # their protocol (CPU NB201 protocols ship beside them)
+TABLE_PROTOCOL = NB201_TABLE_PROTOCOL  # their protocol (CPU NB201 protocols ship beside them)
 N_NB201 = 15625  # architectures in the NB201 space
 
 
