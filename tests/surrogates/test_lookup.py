@@ -43,3 +43,21 @@ def test_a_training_set_without_a_protocol_is_the_newest_version_of_the_shipped_
     assert {"darcyflow-cpu-v1", "darcyflow-cpu-v2"} <= set(present)
     assert load_training_set("darcyflow", "darts").protocol == "darcyflow-cpu-v2"
     assert load_training_set("darcyflow", "darts", "darcyflow-cpu-v1").protocol == "darcyflow-cpu-v1"
+
+
+def test_of_equally_new_protocols_an_imported_full_budget_table_is_the_default() -> None:
+    present = ["nb360-nb201-200ep", "ninapro-nb201-cpu-v1"]  # both count as v1
+    assert pick_protocol(None, present, "the records") == "nb360-nb201-200ep"
+    assert pick_protocol("ninapro-nb201-cpu-v1", present, "the records") == "ninapro-nb201-cpu-v1"
+    # a newer version still wins, and protocols the registry does not know still tie
+    assert pick_protocol(None, ["nb360-nb201-200ep", "x-cpu-v2"], "the records") == "x-cpu-v2"
+    with pytest.raises(ValueError, match="several protocols"):
+        pick_protocol(None, ["a-v1", "ninapro-nb201-cpu-v1"], "the records")
+
+
+def test_ninapro_nb201_records_without_a_protocol_are_nb360s_table() -> None:
+    from surrogates.benchmark.records import protocols_with_records
+
+    present = protocols_with_records("ninapro", "nb201")
+    assert {"nb360-nb201-200ep", "ninapro-nb201-cpu-v1"} <= set(present)
+    assert pick_protocol(None, present, "the records of task 'ninapro'") == "nb360-nb201-200ep"
