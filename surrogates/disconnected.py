@@ -11,7 +11,6 @@ surrogate learns the connected cells only.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -57,11 +56,6 @@ class DisconnectedCells:
         if not (np.isfinite(rule.score) and np.isfinite(rule.std) and rule.std >= 0):
             raise ValueError(f"disconnected_cells needs a finite score and std >= 0, got {data!r}")
         return rule
-
-
-def disconnected_mask(space: Any, archs: Sequence[Any]) -> np.ndarray:
-    """Boolean array: which of ``archs`` (valid architectures of ``space``) are disconnected."""
-    return np.fromiter((space.is_disconnected(a) for a in archs), dtype=bool, count=len(archs))
 
 
 def apply_rule(rule: DisconnectedCells | None, mask: np.ndarray, mean: np.ndarray,

@@ -171,7 +171,8 @@ def disconnected_rows(frame: pd.DataFrame) -> np.ndarray:
     for name, texts in frame.groupby("space")["arch"]:
         distinct = texts.unique().tolist()
         space, archs = resolve_archs(distinct, str(name))
-        dead.update(t for t, a in zip(distinct, archs, strict=True) if space.is_disconnected(a))
+        mask = space.disconnected_mask(archs)
+        dead.update(t for t, is_dead in zip(distinct, mask, strict=True) if is_dead)
     return frame["arch"].isin(dead).to_numpy()
 
 

@@ -108,6 +108,11 @@ class SearchSpace(abc.ABC):
         self.validate(arch)
         return False
 
+    def disconnected_mask(self, archs: Sequence[Any]) -> np.ndarray:
+        """Boolean array: which of ``archs`` (architectures of this space) are disconnected
+        (:meth:`is_disconnected`)."""
+        return np.fromiter((self.is_disconnected(a) for a in archs), dtype=bool, count=len(archs))
+
     # -- graphs -----------------------------------------------------------------------------
     @abc.abstractmethod
     def to_graph(self, arch: Any) -> nx.DiGraph:

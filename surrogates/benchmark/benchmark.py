@@ -46,7 +46,7 @@ from graph_encodings.seeds import as_rng, check_seed
 from surrogates.benchmark.artifact_folders import read_benchmark_manifest, resolve
 from surrogates.benchmark.query import CurveResult, QueryResult
 from surrogates.benchmark.runtime import flops_seconds
-from surrogates.disconnected import DisconnectedCells, disconnected_mask
+from surrogates.disconnected import DisconnectedCells
 from surrogates.hyper_parameters import check_bool
 from surrogates.run_noise import RunNoise
 
@@ -162,7 +162,7 @@ class Benchmark:
             mean, var, noise = self.model._predict_units(self.space, missing)
             rule = self.disconnected
             if rule is not None:
-                dead = disconnected_mask(self.space, missing)
+                dead = self.space.disconnected_mask(missing)
                 mean, var, noise = (np.array(v, dtype=np.float64) for v in (mean, var, noise))
                 mean[dead], var[dead], noise[dead] = rule.score, rule.std**2, rule.std**2
             runtime = (self._runtime_surrogate(missing) if self.runtime_model is not None
@@ -200,7 +200,7 @@ class Benchmark:
             if self.run_noise is not None:
                 sample = mean + self.run_noise.sample(len(objs), rng)
                 if self.disconnected is not None:  # a disconnected cell's runs vary as its records
-                    dead = disconnected_mask(self.space, objs)
+                    dead = self.space.disconnected_mask(objs)
                     sample[dead] = mean[dead] + noise[dead] * rng.standard_normal(int(dead.sum()))
             else:
                 sample = mean + noise * rng.standard_normal(len(objs))
@@ -252,7 +252,7 @@ class Benchmark:
             return self._predict(objs)[2]
         std = np.full(len(objs), self.run_noise.std)
         if self.disconnected is not None:
-            std[disconnected_mask(self.space, objs)] = self.disconnected.std
+            std[self.space.disconnected_mask(objs)] = self.disconnected.std
         return std
 
     def _runtime_surrogate(self, archs: list[Any]) -> np.ndarray:

@@ -58,7 +58,7 @@ from surrogates.benchmark.scoring import (
     seed_mean_metrics,
 )
 from surrogates.calibration import GAUSSIAN, z_value
-from surrogates.disconnected import DisconnectedCells, apply_rule, disconnected_mask
+from surrogates.disconnected import DisconnectedCells, apply_rule
 from surrogates.metrics import INTERVAL_LEVELS
 from surrogates.splits import group_folds
 
@@ -135,7 +135,8 @@ def disconnected_rows(data: TrainingSet) -> np.ndarray:
     """Which records are of disconnected cells (:mod:`surrogates.disconnected`)."""
     from graph_encodings.resolve import resolve_archs
 
-    return disconnected_mask(*resolve_archs(data.archs, data.space))
+    space, archs = resolve_archs(data.archs, data.space)
+    return space.disconnected_mask(archs)
 
 
 def held_out_predictions(bench: Any, data: TrainingSet, rows: np.ndarray,

@@ -9,7 +9,7 @@ import pytest
 import graph_encodings
 from surrogates import Benchmark
 from surrogates.benchmark import fit_benchmark
-from surrogates.disconnected import DisconnectedCells, apply_rule, disconnected_mask
+from surrogates.disconnected import DisconnectedCells, apply_rule
 from surrogates.registry import create
 from training_data.records import DEFAULT_STORE, RecordStore
 
@@ -20,7 +20,7 @@ FIT_PARAMS = {"n_members": 1, "n_rounds": 30, "noise_folds": 0}
 
 
 def test_nb201_has_exactly_the_341_cells_without_a_path() -> None:
-    mask = disconnected_mask(NB201, [NB201.from_index(i) for i in range(15625)])
+    mask = NB201.disconnected_mask([NB201.from_index(i) for i in range(15625)])
     assert mask.sum() == 341
     assert NB201.is_disconnected(NB201.parse(DEAD)) and not NB201.is_disconnected(NB201.parse(SKIP_ONLY))
     # a path through node 2 only: 0 -> 2 (conv) -> 3 (pool)
