@@ -131,8 +131,9 @@ def test_precomputed_predictor_serves_the_models_predictions():
     cached = PrecomputedPredictor(model, pool, real.space)
     for (_, m1, s1), (_, m2, s2) in zip(model.member_predictions(pool[5:9]),
                                         cached.member_predictions(pool[5:9]), strict=True):
-        np.testing.assert_allclose(m1, m2)
-        np.testing.assert_allclose(s1, s2)
+        # float32 networks: a batch of 4 and one of 30 round differently (1.3e-7 relative seen)
+        np.testing.assert_allclose(m1, m2, rtol=1e-6)
+        np.testing.assert_allclose(s1, s2, rtol=1e-6)
     twins = [SPACE.from_index(i) for i in range(200)]
     twins = [a for a in twins if SPACE.canonical(a) in pool and SPACE.canonical(a) != a][:5]
     assert twins  # isomorphic, non-canonical members of precomputed classes are served too

@@ -122,13 +122,14 @@ def test_numpy_gin_equals_torch_on_the_shipped_members(space, task, protocol) ->
                                                      graph_encodings.encode(sp, archs, "graph"))
     # z-scores: 1e-5 relative, or 1e-5 absolute near zero (float32 rounding in either)
     np.testing.assert_allclose(means, ref_means, rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(variances, ref_variances, rtol=1e-5)
+    # variances likewise, 1e-6 absolute near zero (one of 2,000 differed by 3e-7 at 0.026)
+    np.testing.assert_allclose(variances, ref_variances, rtol=1e-5, atol=1e-6)
     # the model as a benchmark serves it: the numpy path, in score units
     mean, std = gin.predict(archs)
     ref_var = ref_variances.mean(axis=0) + ref_means.var(axis=0)
     np.testing.assert_allclose(mean, ref_means.mean(axis=0) * gin.y_std_ + gin.y_mean_,
                                rtol=1e-5, atol=1e-5 * gin.y_std_)
-    np.testing.assert_allclose(std, np.sqrt(ref_var) * gin.y_std_, rtol=1e-5)
+    np.testing.assert_allclose(std, np.sqrt(ref_var) * gin.y_std_, rtol=1e-5, atol=1e-6 * gin.y_std_)
 
 
 def test_fitted_members_predict_through_numpy_as_each_net_alone(nb201_data) -> None:
