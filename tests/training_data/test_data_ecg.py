@@ -116,6 +116,27 @@ def test_split_is_by_record_and_matches_nb360s_two_train_test_splits(
     assert data.meta["n_records"] == {"train": 16, "val": 2, "test": 2}
 
 
+def test_another_split_moves_whole_records_into_the_test_share(tmp_path: Path, cache: Path) -> None:
+    write_physionet(tmp_path)
+    data = ecg.load(tmp_path, cache_dir=cache, split=(0.5, 0.1, 0.4))
+    assert data.meta["n_records"] == {"train": 10, "val": 2, "test": 8}
+    assert "records 50/10/40" in data.meta["split"]
+    groups = [set(np.unique(s.groups)) for s in (data.train, data.val, data.test)]
+    assert not (groups[0] & groups[1] or groups[0] & groups[2] or groups[1] & groups[2])
+    assert set().union(*groups) == set(range(20))
+    train, rest = train_test_split(np.arange(20), test_size=0.5, random_state=0)
+    assert groups[0] == set(train)
+    # the default is NB360's, described as before
+    assert ecg.load(tmp_path, cache_dir=cache).meta["split"].startswith("records 80/10/10: train_test_split")
+
+
+@pytest.mark.parametrize("split", [(0.8, 0.2), (0.8, 0.1, 0.2), (1.0, 0.0, 0.0), "80/10/10", None])
+def test_a_wrong_split_names_the_value_and_what_is_valid(tmp_path: Path, cache: Path, split: object) -> None:
+    write_physionet(tmp_path)
+    with pytest.raises(ValueError, match=r"split must be \(train, val, test\) fractions .* got "):
+        ecg.load(tmp_path, cache_dir=cache, split=split)
+
+
 def test_cache_hit_returns_identical_arrays(tmp_path: Path, cache: Path) -> None:
     write_physionet(tmp_path)
     cold = ecg.load(tmp_path, cache_dir=cache)
