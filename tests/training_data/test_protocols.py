@@ -69,7 +69,11 @@ def test_every_protocol_with_shipped_records_still_has_their_settings() -> None:
 
 
 def test_nb201_cpu_protocols_are_their_v2_recipe_in_nb201s_network() -> None:
+    """Only the network and, where the description says so, the data an NB201 CPU protocol is
+    scored on differ from its v2 recipe."""
     import dataclasses
+
+    from training_data.protocols.registry import NB201_DATA_FIELDS
 
     network = {"C", "layers", "stem_multiplier", "spaces"}
     labels = {"name", "description", "version"}
@@ -79,7 +83,22 @@ def test_nb201_cpu_protocols_are_their_v2_recipe_in_nb201s_network() -> None:
         proto = dataclasses.asdict(get_protocol(name))
         v2 = dataclasses.asdict(get_protocol(name.replace("-nb201-cpu-v1", "-cpu-v2")))
         changed = {k for k in v2 if v2[k] != proto[k]}
-        assert changed <= network | labels, (name, changed - network - labels)
+        assert changed <= network | labels | NB201_DATA_FIELDS, (name, changed - network - labels)
+        if changed & NB201_DATA_FIELDS:
+            assert "split" in proto["description"] or "records" in proto["description"], name
+
+
+def test_ecg_nb201_scores_on_every_test_record_of_a_60_5_35_split() -> None:
+    proto = get_protocol("ecg-nb201-cpu-v1")
+    assert proto.n_test is None and proto.load_options["split"] == (0.6, 0.05, 0.35)
+    assert "max_records" not in proto.load_options and "60/5/35" in proto.description
+
+
+def test_an_nb201_protocol_may_change_only_its_data_besides_the_network() -> None:
+    from training_data.protocols.registry import _in_nb201_network
+
+    with pytest.raises(ValueError, match=r"changes only \['data_options', 'n_test', 'n_train', 'n_val'\].*\['epochs'\]"):
+        _in_nb201_network("ecg", C=16, layers=2, epochs=3)
 
 
 def test_list_protocols_filters_and_is_sorted() -> None:

@@ -44,6 +44,14 @@ def _check_positive(field_name: str, value: float | None, *, allow_none: bool = 
         raise ValueError(f"protocol field {field_name}={value!r} must be > 0")
 
 
+def _as_tuple(value: Any) -> Any:
+    """``value`` with every list in it a tuple (so a data option read back from JSON is hashable
+    and equal to the registered one)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_as_tuple(v) for v in value)
+    return value
+
+
 @dataclass(frozen=True)
 class Protocol:
     """A training recipe (frozen; build variants with :func:`dataclasses.replace`).
@@ -157,8 +165,9 @@ class Protocol:
             raise ValueError(f"protocol field drop_path_prob={self.drop_path_prob!r} must be in [0, 1)")
         if self.weight_decay < 0:
             raise ValueError(f"protocol field weight_decay={self.weight_decay!r} must be >= 0")
-        # Normalise data_options to a sorted tuple of pairs (hashable, order-independent).
-        options = dict(self.data_options)
+        # Normalise data_options to a sorted tuple of pairs (hashable, order-independent; a list
+        # value, as JSON gives back a tuple, becomes a tuple).
+        options = {k: _as_tuple(v) for k, v in dict(self.data_options).items()}
         object.__setattr__(self, "data_options", tuple(sorted(options.items())))
 
     @property

@@ -248,14 +248,33 @@ _NB201_NB360 = ("NB360 NB201 tables: NB201's network (C=16, N=5 cells per stage)
                 "one of the 15,625 cells.")
 
 
-def _in_nb201_network(task: str, C: int, layers: int) -> dict[str, Any]:
+# What an NB201 CPU protocol may change of its v2 recipe besides the network: which data it
+# scores on (its description says how).
+NB201_DATA_FIELDS = frozenset({"data_options", "n_train", "n_val", "n_test"})
+
+
+def _in_nb201_network(task: str, C: int, layers: int, **data: Any) -> dict[str, Any]:
     """``task``'s v2 recipe (data, optimiser, epochs, weight average, seeds) in NB201's network
-    (N = max(1, layers // 3) cells per stage: ``training_data.evaluation.network_settings``)."""
+    (N = max(1, layers // 3) cells per stage: ``training_data.evaluation.network_settings``),
+    with the data fields ``data`` (:data:`NB201_DATA_FIELDS`) changed."""
+    if not set(data) <= NB201_DATA_FIELDS:
+        raise ValueError(f"an NB201 CPU protocol changes only {sorted(NB201_DATA_FIELDS)} of its v2 "
+                         f"recipe, not {sorted(set(data) - NB201_DATA_FIELDS)}")
     return {**_CPU_V2_PROTOCOLS[task][1], "C": C, "layers": layers, "stem_multiplier": 1,
-            "spaces": ("nb201",)}
+            "spaces": ("nb201",), **data}
 
 
 _CPU_NB201_PROTOCOLS: dict[str, _Entry] = {
+    "ecg": (
+        "NB201 network with C=16, N=1 (3 cells), on ecg-cpu-v2's inputs (windows averaged over 4 "
+        "samples: 1x250 at 75 Hz), 3,200 random train windows, 10 epochs, batch 64, "
+        f"{_CPU_OPT_NOTE}; every one of the 8,528 records, split 60/5/35 by record (NB360: 80/10/10) "
+        "so that a run is scored on all 2,985 test records (4 evenly spaced windows each in the "
+        "vote; ~100 of the rare noise class instead of ~20), val 600 windows (150 records). "
+        f"{_V2_NOTE} (decay 0.98 per step).",
+        _in_nb201_network("ecg", C=16, layers=2, n_test=None,
+                          data_options=(("downsample", 4), ("split", (0.6, 0.05, 0.35)))),
+    ),
     "satellite": (
         f"NB201 network with C=16, N=1 (3 cells; its layers=2 gives N = max(1, layers // 3)), 8 "
         f"epochs, batch 64, {_CPU_OPT_NOTE}; all of UCR "
