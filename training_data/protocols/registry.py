@@ -269,8 +269,8 @@ _CPU_NB201_PROTOCOLS: dict[str, _Entry] = {
         "NB201 network with C=16, N=1 (3 cells), on ecg-cpu-v2's inputs (windows averaged over 4 "
         "samples: 1x250 at 75 Hz), 3,200 random train windows, 10 epochs, batch 64, "
         f"{_CPU_OPT_NOTE}; every one of the 8,528 records, split 60/5/35 by record (NB360: 80/10/10) "
-        "so that a run is scored on all 2,985 test records (4 evenly spaced windows each in the "
-        "vote; ~100 of the rare noise class instead of ~20), val 600 windows (150 records). "
+        "so that a run is scored on all 2,986 test records (4 evenly spaced windows each in the "
+        "vote; 99 of the rare noise class instead of 26), val 600 windows (150 records). "
         f"{_V2_NOTE} (decay 0.98 per step).",
         _in_nb201_network("ecg", C=16, layers=2, n_test=None,
                           data_options=(("downsample", 4), ("split", (0.6, 0.05, 0.35)))),

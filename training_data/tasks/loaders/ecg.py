@@ -149,7 +149,7 @@ def split_records(n: int, split: Sequence[float] = NB360_SPLIT) -> tuple[np.ndar
     """The record split by two unstratified ``train_test_split`` with seed 0: the val + test
     share off the records, then that part into val and test. NB360's 80/10/10 is the default
     (``test_size=0.2`` then ``0.5``); a larger test share scores a run on more records (the rare
-    noise class has about 3 % of them), at no training cost."""
+    noise class has about 3 % of them) at the cost of scoring them, not of training."""
     _, val_share, test_share = check_split(split)
     if n < 10:
         raise ValueError(f"ECG needs at least 10 records for a train/val/test split, got {n}")
