@@ -33,8 +33,11 @@ import ast
 import dataclasses
 import json
 import multiprocessing
+import os
 import statistics
 import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -137,6 +140,18 @@ def random_working_cells(space_name: str, n_archs: int, sample_seed: int) -> lis
                      f"{len(chosen)} distinct working cells")
 
 
+def exit_with_parent(parent_pid: int, poll_s: float = 0.5) -> None:
+    """Pool-worker initializer: end this worker once ``parent_pid`` is gone. A killed screen
+    (SIGTERM or SIGKILL skip the pool's shutdown) would otherwise leave its spawned workers
+    waiting for work forever, holding their loaded data."""
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(poll_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def run(task: str, protocol: Protocol, n_archs: int, seeds: int, sample_seed: int, workers: int,
         out: Path, data_root: str | None, store: Path | None = None, device: str = "cpu",
         archs: list[str] | None = None, space_name: str = "darts") -> pd.DataFrame:
@@ -161,7 +176,8 @@ def run(task: str, protocol: Protocol, n_archs: int, seeds: int, sample_seed: in
     todo = [(space.format(space.canonical(a)), space.canonical_hash(a), s)
             for a in archs for s in range(seeds) if (space.canonical_hash(a), s) not in done]
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool, out.open("a") as sink:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=exit_with_parent,
+                             initargs=(os.getpid(),)) as pool, out.open("a") as sink:
         futures = [pool.submit(train, arch, h, task, protocol, s, data_root, device) for arch, h, s in todo]
         for i, future in enumerate(as_completed(futures), start=1):
             record = future.result()

@@ -170,3 +170,46 @@ def test_report_gives_the_share_of_a_three_seed_mean() -> None:
     figures = module.report(frame)
     assert 0 < architecture_share(frame) < 1
     assert figures["share_of_3_seed_mean"] == share_of_mean(architecture_share(frame), 3) > figures["arch_share"]
+
+
+CHILD = """
+import os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing
+sys.path.insert(0, {benchmarks!r})
+from bench_protocol_signal import exit_with_parent
+if __name__ == "__main__":
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=exit_with_parent, initargs=(os.getpid(), 0.05))
+    print(pool.submit(os.getpid).result(), flush=True)
+    time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\\nState:\\tZ" not in state  # a zombie has exited
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to see the worker")
+def test_a_killed_screen_leaves_no_worker_behind(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    script = tmp_path / "screen.py"
+    script.write_text(CHILD.format(benchmarks=str(SCRIPT.parent)))
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(parent.stdout.readline())
+        assert _alive(worker)
+        parent.send_signal(signal.SIGKILL)  # no shutdown of the pool runs
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(worker), f"worker {worker} outlived its killed screen"
+    finally:
+        parent.kill()
