@@ -25,7 +25,7 @@ def pick_protocol(protocol: str | None, present: Sequence[str], owner: str) -> s
         if len(newest) == 1:
             return newest[0]
         many = "several" if present else "no"
-        tied = f" ({len(newest)} of the newest version)" if 1 < len(newest) < len(present) else ""
+        tied = f" ({len(newest)} of the newest version)" if len(newest) < len(present) else ""
         raise ValueError(f"{owner} have {many} protocols {list(present)}{tied}; pass protocol=")
     if protocol not in present:
         raise UnknownNameError("protocol", protocol, present, message=(
