@@ -145,6 +145,17 @@ def check_split(split: Sequence[float]) -> tuple[float, float, float]:
     return fractions  # type: ignore[return-value]
 
 
+def describe_split(split: tuple[float, float, float]) -> str:
+    """The record split ``split`` (checked) in words, for ``TaskData.meta`` (NB360's in the words
+    its records have always carried)."""
+    if split == NB360_SPLIT:
+        return ("records 80/10/10: train_test_split(test_size=0.2, random_state=0), then "
+                "test_size=0.5, random_state=0 (NB360, unstratified)")
+    shares = "/".join(f"{100 * f:g}" for f in split)
+    return (f"records {shares}: train_test_split(random_state=0) of the val + test share, then of "
+            f"that into val and test (unstratified; NB360: 80/10/10)")
+
+
 def split_records(n: int, split: Sequence[float] = NB360_SPLIT) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The record split by two unstratified ``train_test_split`` with seed 0: the val + test
     share off the records, then that part into val and test. NB360's 80/10/10 is the default
@@ -366,16 +377,11 @@ def load(data_root: str | Path | None = None, *, downsample: int = 1,
     split = check_split(split)
     records, meta = load_records(data_root, **options)
     train, val, test = split_records(len(records.labels), split)
-    shares = "/".join(f"{100 * f:g}" for f in split)
-    described = ("records 80/10/10: train_test_split(test_size=0.2, random_state=0), then test_size=0.5, "
-                 "random_state=0 (NB360, unstratified)") if split == NB360_SPLIT else (
-        f"records {shares}: train_test_split(random_state=0) of the val + test share, then of that "
-        f"into val and test (unstratified; NB360: 80/10/10)")
     meta |= {
         "labels": list(LABELS),
         "window": WINDOW,
         "strides": dict(zip(LABELS, STRIDES, strict=True)),
-        "split": described,
+        "split": describe_split(split),
         "n_records": {"train": len(train), "val": len(val), "test": len(test)},
         "preprocessing_version": PREPROCESSING_VERSION,
         **({"downsample": downsample} if downsample != 1 else {}),
