@@ -2,7 +2,10 @@
 # GPU ground-truth collection over one lease of the lent GPU machine (the `device` tool), where
 # the repository arrives as a plain copy: no install, the image's python3 (torch, numpy, scipy,
 # pandas, scikit-learn, joblib, tqdm are there; XGBoost, LightGBM and Ray are not needed), and the
-# data root made here by `nb360 data pack --out data_pack` and carried along.
+# data root made here by `nb360 data pack --out data_pack` and carried along. The working tree
+# and the pack travel together, 64 MiB at most: the default pack holds the default TASKS
+# (satellite's file; Darcy is generated there); ECG's full records (36.9 MiB packed) go in a lease
+# of their own: `nb360 data pack --tasks ecg --out data_pack`, then TASKS=ecg.
 #
 # One call may run 10 minutes, but a lease lasts up to 30 and a warm machine keeps a process that
 # started its own session. So the collector runs in the background for the whole lease and the
@@ -11,7 +14,7 @@
 #   run(command="OUT=$OUT scripts/collect_gpu.sh start", carry=["data_pack"], timeout_s=600)
 #   run(command="OUT=$OUT scripts/collect_gpu.sh follow", carry=["data_pack"], timeout_s=600)  # again
 #                                                      # until it prints "collector finished"
-# start: the CUDA facts ($OUT/gpu.txt), the pack checked, then the background collector:
+# start: the CUDA facts ($OUT/gpu.txt), the pack checked (it must hold every task of TASKS), then the background collector:
 #   0. each task's data loaded once into the disk cache (ECG decoded from the pack, Darcy solved);
 #   1. MPS=1: the CUDA MPS daemon, so the workers' kernels overlap instead of time-slicing the GPU
 #      (measured on the first lease: 4 processes 1.11x one without it, 2.43x with it);
@@ -38,7 +41,7 @@ MODE=${1:-}
 LEASE_S=${LEASE_S:-1320}          # the collector's whole budget (22 min: a lease is 30, less start-up
                                   # and the calls' transfers, with margin for the last copy back)
 CALL_S=${CALL_S:-540}             # how long one call follows it (a call may run 600 s)
-TASKS=${TASKS:-darcyflow satellite ecg}
+TASKS=${TASKS:-darcyflow satellite}  # each must be in the pack (start checks); ecg: see above
 WORKERS=${WORKERS:-12}
 N=${N:-5000}
 SEED=${SEED:-0}
@@ -191,7 +194,8 @@ case "$MODE" in
 torch.cuda.get_device_name(0) if torch.cuda.is_available() else '-')"
     } > "$RUN_DIR/gpu.txt" 2>&1
     cat "$RUN_DIR/gpu.txt"
-    "$PY" -m nb360_cli.main data verify-pack "$NB360_DATA_ROOT"
+    # shellcheck disable=SC2086  # TASKS is a list of words
+    "$PY" -m nb360_cli.main data verify-pack "$NB360_DATA_ROOT" --tasks $TASKS
     # resume from the committed records (live and frozen files), so no architecture runs twice
     for file in "$COMMITTED"/*/*-"$KIND".jsonl "$COMMITTED"/*/*-"$KIND".jsonl.gz; do
       [[ -e "$file" ]] || continue

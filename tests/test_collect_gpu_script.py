@@ -19,7 +19,7 @@ import pytest
 
 from training_data.collection.campaign import collect
 from training_data.records.store import RecordStore
-from training_data.tasks.pack import write_pack
+from training_data.tasks.pack import LEASE_PACKS, write_pack
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "collect_gpu.sh"
 ABSENT_ON_THE_GPU_IMAGE = ("xgboost", "lightgbm", "ray", "submitit")
@@ -84,20 +84,22 @@ REPO = SCRIPT.parents[1]
 
 @pytest.mark.needs_shared_data
 @pytest.mark.slow
-def test_what_travels_to_a_lease_fits(shared_data: Path, tmp_path: Path) -> None:
-    """The tracked and untracked-not-ignored files plus a fresh data pack stay under the 64 MiB
-    a lease accepts, with 2 MiB to spare (records grow: `nb360 data freeze` shrinks them)."""
+@pytest.mark.parametrize("lease", sorted(LEASE_PACKS))
+def test_what_travels_to_a_lease_fits(lease: str, shared_data: Path, tmp_path: Path) -> None:
+    """The tracked and untracked-not-ignored files plus each lease's fresh data pack stay under
+    the 64 MiB a lease accepts, with 2 MiB to spare (records grow: `nb360 data freeze` shrinks
+    them)."""
     if not (REPO / ".git").exists():
         pytest.skip(f"{REPO} is not a git checkout: what travels is what git tracks")
-    pack = write_pack(tmp_path / "pack", data_root=shared_data)
+    pack = write_pack(tmp_path / "pack", tasks=LEASE_PACKS[lease], data_root=shared_data)
     listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                             cwd=REPO, capture_output=True, check=True).stdout.split(b"\0")
     tree = sum((REPO / name.decode()).stat().st_size for name in listed
                if name and (REPO / name.decode()).is_file())
     total = tree + pack.total_bytes
     assert total <= TRANSFER_LIMIT - 2 * 2**20, (
-        f"{total / 2**20:.1f} MiB would travel (tree {tree / 2**20:.1f} + pack "
-        f"{pack.total_bytes / 2**20:.1f}); freeze the records or shrink the pack")
+        f"{total / 2**20:.1f} MiB would travel to the {lease} lease (tree {tree / 2**20:.1f} + "
+        f"pack {pack.total_bytes / 2**20:.1f}); freeze the records or shrink the pack")
 
 
 def tiny_runs(data_root: Path, n: int, store: Path) -> list:
@@ -117,3 +119,14 @@ def test_wrong_calls_name_what_is_wrong(tmp_path: Path) -> None:
     assert done.returncode == 2 and "no collector was started" in done.stderr
     done = call("begin", env)
     assert done.returncode == 2 and "start|follow (got 'begin')" in done.stderr
+
+
+def test_a_pack_without_a_task_of_the_lease_stops_its_start(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    write_pack(pack, tasks=["darcyflow"], data_root=tmp_path)  # Darcy is generated: no data needed
+    env = {**os.environ, "OUT": str(tmp_path), "RUN_DIR": str(tmp_path / "run"), "PYTHON": sys.executable,
+           "NB360_DATA_ROOT": str(pack), "TASKS": "darcyflow satellite"}
+    done = call("start", env)
+    assert done.returncode != 0
+    assert f"the pack in {pack} lacks task(s) ['satellite']; it holds ['darcyflow']" in done.stderr
+    assert not (tmp_path / "run" / "collector.pid").exists()  # no collector started

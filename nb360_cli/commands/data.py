@@ -43,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     pack.add_argument("--out", required=True, help="the new (or empty) pack folder")
     pack.add_argument(
         "--tasks", nargs="+", default=None, metavar="TASK",
-        help="tasks to pack (default: ecg, satellite, darcyflow; ninapro and psicov on request)",
+        help="tasks to pack (default: satellite, darcyflow, the default GPU lease's; ecg, "
+             "ninapro and psicov on request: ECG's full records fill a lease of their own)",
     )
     pack.add_argument(
         "--data-root", default=None, help="read the data from here (default: $NB360_DATA_ROOT)"
@@ -57,6 +58,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "verify-pack", help="check a data pack's files against its manifest (sizes, SHA-256)"
     )
     verify.add_argument("folder", help="the pack folder")
+    verify.add_argument(
+        "--tasks", nargs="+", default=(), metavar="TASK",
+        help="fail unless the pack holds these tasks (those the job will load from it)",
+    )
     verify.set_defaults(run=run_verify_pack)
     reproduce = actions.add_parser(
         "reproduce", help="re-train stored records; check they come out bit for bit the same"
@@ -137,7 +142,7 @@ def run_pack(args: argparse.Namespace) -> int:
 def run_verify_pack(args: argparse.Namespace) -> int:
     from training_data.tasks.pack import describe, verify_pack
 
-    manifest = verify_pack(args.folder)
+    manifest = verify_pack(args.folder, tasks=args.tasks)
     print("\n".join(describe(args.folder, manifest)))
     print(f"pack {args.folder}: every file matches its manifest")
     return 0

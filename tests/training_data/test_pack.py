@@ -20,6 +20,7 @@ from training_data.tasks.dataset import TaskData
 from training_data.tasks.loaders import ecg, ecg_compact, myo_emg, psicov, satellite
 from training_data.tasks.pack import (
     MANIFEST_NAME,
+    PACK_TASKS,
     PackIntegrityError,
     read_manifest,
     sha256_file,
@@ -168,6 +169,16 @@ def test_verify_pack_names_the_bad_file(synthetic_pack: tuple[Path, Path]) -> No
         verify_pack(pack)
 
 
+def test_verify_pack_names_the_tasks_a_job_needs_and_the_pack_lacks(
+    synthetic_pack: tuple[Path, Path],
+) -> None:
+    _, pack = synthetic_pack
+    assert verify_pack(pack, tasks=["ecg"]).tasks == ("ecg",)
+    with pytest.raises(ValueError, match=rf"the pack in {pack} lacks task\(s\) \['satellite'\]; it holds "
+                                         r"\['ecg'\] \(make one with `nb360 data pack --tasks satellite`\)"):
+        verify_pack(pack, tasks=["ecg", "satellite", "satellite"])
+
+
 def test_bad_manifests_are_clear_errors(synthetic_pack: tuple[Path, Path], tmp_path: Path) -> None:
     _, pack = synthetic_pack
     manifest = pack / MANIFEST_NAME
@@ -263,9 +274,9 @@ def _real_root(shared: Path, target: Path, n_records: int) -> Path:
 @pytest.mark.needs_shared_data
 def test_tiny_pack_of_real_records_loads_identically(shared_data: Path, tmp_path: Path) -> None:
     root = _real_root(shared_data, tmp_path / "raw", 40)
-    manifest = write_pack(tmp_path / "pack", data_root=root)
+    manifest = write_pack(tmp_path / "pack", tasks=["ecg", *PACK_TASKS], data_root=root)
     assert manifest.tasks == ("ecg", "satellite", "darcyflow")
-    assert verify_pack(tmp_path / "pack") == manifest
+    assert verify_pack(tmp_path / "pack", tasks=["darcyflow", "ecg"]) == manifest
     pack = tmp_path / "pack"
     names, _ = ecg.read_reference(ecg.find_reference(root))
     original = ecg.read_raw_records(ecg.find_reference(root), names, range(len(names)))
