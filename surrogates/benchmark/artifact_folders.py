@@ -15,6 +15,7 @@ from typing import Any
 
 from graph_encodings.registry import UnknownNameError
 from surrogates.artifacts import MANIFEST, read_manifest
+from surrogates.benchmark.retired import retired_note
 from surrogates.errors import ArtifactError
 from surrogates.lookup import pick_protocol
 
@@ -89,11 +90,19 @@ def resolve(task: str, space: str | None, protocol: str | None, model: str,
     if space not in spaces:
         raise UnknownNameError("benchmark space", space, spaces, message=(
             f"no benchmark for space {space!r}; spaces with artifacts: {spaces} {where}"))
+    shipped = artifacts is None
     tasks = sorted({b[1] for b in available if b[0] == space})
     if task not in tasks:
+        retired = retired_note(space, task) if shipped else ""
         raise UnknownNameError("benchmark task", task, tasks, message=(
-            f"no {space!r} benchmark for task {task!r}; tasks with artifacts: {tasks} {where}"))
+            f"no {space!r} benchmark for task {task!r}{retired}; tasks with artifacts: {tasks} "
+            f"{where}"))
     protocols = sorted({b[2] for b in available if b[:2] == (space, task)})
+    retired = retired_note(space, task, protocol) if shipped and protocol is not None else ""
+    if protocol not in protocols and retired:
+        raise UnknownNameError("protocol", protocol, protocols, message=(
+            f"no {space!r} benchmark of task {task!r} at protocol {protocol!r}{retired}; "
+            f"present: {protocols}"))
     protocol = pick_protocol(protocol, protocols, f"the {space!r} benchmarks of task {task!r}")
     models = sorted({b[3] for b in available if b[:3] == (space, task, protocol)})
     if model not in models:

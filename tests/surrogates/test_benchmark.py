@@ -9,6 +9,8 @@ import pytest
 import graph_encodings
 import surrogates
 from surrogates import Benchmark, QueryResult
+from surrogates.benchmark.artifact_folders import list_benchmarks
+from surrogates.benchmark.retired import RETIRED
 
 TASKS = ("ninapro", "darcyflow", "cifar100")
 NB201 = graph_encodings.get_space("nb201")
@@ -156,6 +158,22 @@ def test_unknown_names_list_what_exists() -> None:
         Benchmark.load("ninapro", space="nb201", protocol="x-v1")
     with pytest.raises(ValueError, match=r"model 'gin'.*ensemble"):
         Benchmark.load("ninapro", space="nb201", model="gin")
+
+
+def test_a_retired_benchmark_says_why_and_how_to_rebuild_it(tmp_path) -> None:
+    """DARTS Satellite (share 0.23) left the package; asking for it names the reason, the
+    replacement and the command, and the task's only space is now NB201's."""
+    for protocol in (None, "satellite-cpu-v1"):
+        with pytest.raises(ValueError, match=(
+                r"darts/satellite/satellite-cpu-v1 was retired: its records' architecture share is "
+                r"0.23 .*nb201/satellite-nb201-cpu-v1.*`nb360 fit --task satellite --space darts "
+                r"--protocol satellite-cpu-v1`")):
+            Benchmark.load("satellite", "darts", protocol)
+    assert set(RETIRED).isdisjoint(b[:3] for b in list_benchmarks())
+    assert Benchmark.load("satellite").protocol == "satellite-nb201-cpu-v1"
+    with pytest.raises(ValueError) as raised:  # another artifacts folder says nothing of retirements
+        Benchmark.load("satellite", "darts", artifacts=tmp_path)
+    assert "was retired" not in str(raised.value)
 
 
 def test_darcy_darts_serves_v2_by_default_and_v1_by_name() -> None:

@@ -11,14 +11,16 @@ import numpy as np
 import pytest
 
 from surrogates import Benchmark
-from surrogates.benchmark.artifact_folders import artifact_dir
+from surrogates.benchmark.artifact_folders import artifact_dir, list_benchmarks
 from surrogates.benchmark.records import load_training_set
 from surrogates.curves import CurveModel, CurveNoise, curve_records, curves_folder, fit_curve_model
 from surrogates.errors import ArtifactError
 from surrogates.tabular_curves import NoLearningCurvesError
+from training_data.protocols import get_protocol
 
 TINY_XGB = {"n_members": 2, "n_rounds": 8, "booster_params": {"max_depth": 3}, "noise_folds": 2}
-DARTS_CURVES = {"ecg": 4, "satellite": 8, "darcyflow": 5, "psicov": 6}
+SHIPPED_DARTS = sorted({(task, protocol) for space, task, protocol, model in list_benchmarks()
+                        if space == "darts" and model == "ensemble"})
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +34,10 @@ def ecg_records():
     return data, curve_records(data.frame["learning_curve"].tolist())
 
 
-@pytest.mark.parametrize(("task", "epochs"), sorted(DARTS_CURVES.items()))
-def test_every_shipped_darts_benchmark_answers_curves(task: str, epochs: int) -> None:
-    bench = Benchmark.load(task, "darts")
+@pytest.mark.parametrize(("task", "protocol"), SHIPPED_DARTS)
+def test_every_shipped_darts_benchmark_answers_curves(task: str, protocol: str) -> None:
+    bench = Benchmark.load(task, "darts", protocol)
+    epochs = get_protocol(protocol).epochs
     archs = bench.space.sample_many(7, rng=1)
     assert bench.max_epochs == epochs
     curve = bench.query_curve(archs)
