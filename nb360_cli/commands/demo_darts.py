@@ -14,6 +14,8 @@ import numpy as np
 from graph_encodings.spaces.darts import DARTS_V2
 
 METHOD_WORDS = {"cross_validation": "CV", "holdout": "held out"}
+UNIT_WORDS = {"ecg": "ECG 1 - macro F1", "satellite": "Satellite error %", "darcyflow": "Darcy relative L2",
+              "psicov": "PSICOV MAE8 A", "ninapro": "NinaPro error %"}  # each task's score, in words
 
 
 def darts_benchmarks() -> list[Any]:
@@ -32,8 +34,9 @@ def show_darts(seed: int = 0) -> int:
         return 0
     space = benches[0].space
     archs = [space.parse(DARTS_V2), space.sample(np.random.default_rng(seed))]
-    print("DARTS space, this project's own CPU records (ECG 1 - macro F1, Satellite error %, "
-          "Darcy relative L2, PSICOV MAE8 A)")
+    units = ", ".join(f"{UNIT_WORDS[task]}" for task in dict.fromkeys(b.task for b in benches)
+                      if task in UNIT_WORDS)
+    print(f"DARTS space, this project's own CPU records ({units})")
     print(f"  {'task / protocol':28s} {'records':>7s} {'Kendall tau':>16s} {'DARTS-V2 cells':>17s} "
           f"{'random arch':>17s} {'train s':>7s} {'params':>7s}")
     for bench in benches:
