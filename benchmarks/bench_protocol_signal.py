@@ -51,7 +51,9 @@ from training_data.protocols.protocol import Protocol
 from training_data.summary import (
     architecture_share,
     architecture_share_interval,
+    rank_share,
     repeat_noise,
+    seed_pair_tau,
     share_of_mean,
     tau_ceiling,
 )
@@ -200,6 +202,7 @@ def report(frame: pd.DataFrame) -> dict[str, float]:
     return {"runs": len(frame), "ok": len(ok), "archs_with_repeats": repeated, "arch_share": share,
             "arch_share_low": low, "arch_share_high": high,
             "tau_ceiling": tau_ceiling(share), "share_of_3_seed_mean": share_of_mean(share, 3),
+            "rank_share": rank_share(frame), "seed_pair_tau": seed_pair_tau(frame),
             "seed_noise_mad": mad,
             "score_std": float(ok["score"].std()) if len(ok) > 1 else float("nan"),
             "median_score": float(ok["score"].median()) if len(ok) else float("nan"),
@@ -347,6 +350,9 @@ def _print_figures(figures: dict[str, float]) -> None:
         print(f"{figures['arch_share']:.0%} of a run's score variance is the architecture's (90 % bootstrap "
               f"interval over architectures {figures['arch_share_low']:.2f}-{figures['arch_share_high']:.2f}); "
               f"a perfect surrogate reaches Kendall tau {figures['tau_ceiling']:.2f} against single runs")
+        print(f"by ranks (no heavy tail of poor cells inflates these): {figures['rank_share']:.0%} of a run's "
+              f"rank variance is the architecture's; two seeds rank the cells at Kendall tau "
+              f"{figures['seed_pair_tau']:.2f}")
         mean3 = figures["share_of_3_seed_mean"]
         print(f"the mean of 3 seeds of an architecture: {mean3:.0%} (a perfect surrogate reaches Kendall tau "
               f"{tau_ceiling(mean3):.2f} against 3-seed means)")

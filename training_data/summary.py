@@ -26,6 +26,8 @@ SUMMARY_COLUMNS = (
     "arch_share_low",
     "arch_share_high",
     "tau_ceiling",
+    "rank_share",
+    "seed_pair_tau",
     "disconnected_archs",
 )
 
@@ -143,6 +145,29 @@ def tau_ceiling(share: float) -> float:
     return float(2 / np.pi * np.arcsin(np.sqrt(share))) if np.isfinite(share) else float("nan")
 
 
+def rank_share(frame: pd.DataFrame) -> float:
+    """:func:`architecture_share` of the ``ok`` scores' ranks (ties averaged): how much of a run's
+    *rank* the architecture decides. A few far worse cells carry most of the score variance of a
+    heavy-tailed set, so its share can be high while runs order the bulk of the cells mostly by
+    seed; this share is not moved by how far the tail lies. NaN as ``architecture_share``."""
+    ok = frame[frame["status"] == "ok"]
+    return architecture_share(ok.assign(score=ok["score"].astype(float).rank()))
+
+
+def seed_pair_tau(frame: pd.DataFrame) -> float:
+    """Kendall tau between the first two ``ok`` runs (in seed order) of each architecture run two
+    or more times: how well one real run ranks the architectures against another, measured, with
+    no assumption on the score distribution. NaN with fewer than two such architectures."""
+    from scipy.stats import kendalltau
+
+    ok = frame[frame["status"] == "ok"].sort_values("seed", kind="stable")
+    pairs = [g.to_numpy(dtype=float)[:2] for _, g in ok.groupby("arch_hash")["score"] if len(g) >= 2]
+    if len(pairs) < 2:
+        return float("nan")
+    first, second = np.array(pairs).T
+    return float(kendalltau(first, second).statistic)
+
+
 GROUP_KEYS = ("task", "protocol", "space")
 
 
@@ -185,7 +210,9 @@ def archs_with_runs(frame: pd.DataFrame, runs: int) -> int:
 def summarise(records: pd.DataFrame, by_sampler: bool = False) -> pd.DataFrame:
     """One row per (task, protocol, space) with counts, score range, repeat noise, the share of
     score variance due to the architecture (with its 90 % bootstrap interval over architectures,
-    ``arch_share_low`` / ``arch_share_high``) and the Kendall tau ceiling it implies. The share is
+    ``arch_share_low`` / ``arch_share_high``), the Kendall tau ceiling it implies, and two
+    rank-based figures that no heavy tail of poor cells inflates (:func:`rank_share`,
+    :func:`seed_pair_tau`). The shares are
     measured over connected cells only: a disconnected cell scores one constant (chance), which
     would make nearly all of the variance the architecture's; the benchmarks answer such cells by
     a rule (:mod:`surrogates.disconnected`), and ``disconnected_archs`` counts them.
@@ -222,6 +249,8 @@ def summarise(records: pd.DataFrame, by_sampler: bool = False) -> pd.DataFrame:
                 "arch_share_low": low,
                 "arch_share_high": high,
                 "tau_ceiling": tau_ceiling(share),
+                "rank_share": rank_share(connected),
+                "seed_pair_tau": seed_pair_tau(connected),
                 "disconnected_archs": frame.loc[dead, "arch_hash"].nunique(),
             }
         )

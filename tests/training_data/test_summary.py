@@ -10,7 +10,9 @@ import pytest
 from training_data.summary import (
     architecture_share,
     architecture_share_interval,
+    rank_share,
     repeat_noise,
+    seed_pair_tau,
     seed_policy,
     share_of_mean,
     summarise,
@@ -174,3 +176,28 @@ def test_the_share_is_measured_over_connected_cells_and_disconnected_ones_are_co
     assert row["arch_share"] < 0.3, "the chance-level cells were counted"
     assert math.isclose(row["arch_share"], architecture_share(data.iloc[:90]))
     assert architecture_share(data) > 0.99  # what counting them would have said
+
+
+def test_rank_figures_see_through_a_heavy_tail_that_the_variance_share_does_not() -> None:
+    """A set whose bulk is half seed noise plus a few cells far worse: the variance share reads
+    nearly 1, the rank share and the seed-pair tau stay near the bulk's figures."""
+    rng = np.random.default_rng(6)
+    bulk = runs(rng.normal(size=600), 1.0, 3, rng)  # share 0.5
+    assert rank_share(bulk) == pytest.approx(architecture_share(bulk), abs=0.05)
+    assert seed_pair_tau(bulk) == pytest.approx(2 / np.pi * np.arcsin(0.5), abs=0.05)  # run vs run
+    tailed = pd.concat([bulk, runs(np.full(12, 60.0), 1.0, 3, rng, "t")], ignore_index=True)
+    assert architecture_share(tailed) > 0.95
+    assert rank_share(tailed) < 0.6 and seed_pair_tau(tailed) < 0.45
+    table = summarise(tailed.assign(task="ninapro", protocol="ninapro-nb201-cpu-v1", space="nb201"))
+    assert math.isclose(table.loc[0, "rank_share"], rank_share(tailed))
+    assert math.isclose(table.loc[0, "seed_pair_tau"], seed_pair_tau(tailed))
+
+
+def test_the_seed_pair_tau_pairs_each_architectures_first_two_seeds() -> None:
+    rows = [("a", 2, "ok", 9.0), ("a", 0, "ok", 1.0), ("a", 1, "ok", 1.5), ("b", 1, "ok", 2.5),
+            ("b", 0, "ok", 2.0), ("c", 0, "ok", 3.0), ("c", 1, "failed", None), ("c", 2, "ok", 3.5)]
+    data = pd.DataFrame(rows, columns=["arch_hash", "seed", "status", "score"])
+    assert seed_pair_tau(data) == 1.0  # (1.0, 1.5), (2.0, 2.5), (3.0, 3.5): seed 2 of a unused
+    data.loc[7, "score"] = 0.5  # c's second ok run (seed 2) now ranks it first: 1 of 3 pairs agree
+    assert seed_pair_tau(data) == pytest.approx(-1 / 3)
+    assert math.isnan(seed_pair_tau(data[data["arch_hash"] == "a"]))  # one architecture
