@@ -9,7 +9,8 @@ the Kendall tau against the mean of architectures with >= 3 seeds where the mani
 (``evaluation.seed_mean.metrics``), and the architecture share of the protocol's records in the
 record store (:func:`training_data.summary.architecture_share`, with its 90 % bootstrap interval:
 how much of a single run's score the architecture decides, so a reader sees beside every figure
-whether the ground truth ranks architectures or seeds). ``--write README.md`` replaces the block between
+whether the ground truth ranks architectures or seeds) and the same share of the runs' ranks
+(:func:`training_data.summary.rank_share`, which a heavy tail of poor cells does not inflate). ``--write README.md`` replaces the block between
 :data:`START` and :data:`END` in that file with the table; ``tests/surrogates/test_ship_table.py``
 checks that the README's block is the current output.
 """
@@ -33,8 +34,8 @@ END = "<!-- ship-table:end -->"
 COMMAND = "python -m surrogates.benchmark.ship_table --write README.md"
 HEADER = ("| space / task | protocol | model | records | held out | Kendall tau | R2 | MAE "
           "| 90% coverage | 90% coverage, each arch once | tau vs 3-seed mean "
-          "| arch share of the records (90% interval) |")
-Share = tuple[float, float, float]
+          "| arch share of the records (90% interval) | arch share by ranks |")
+Share = tuple[float, float, float, float]  # variance share, its 90 % interval, share by ranks
 
 
 def _num(value: Any, digits: int = 3) -> str:
@@ -68,25 +69,31 @@ def _seed_mean(evaluation: dict[str, Any]) -> str:
 def _share(share: Share | None) -> str:
     if share is None or not np.isfinite(share[0]):
         return "-"
-    value, low, high = share
+    value, low, high, _ = share
     return f"{value:.2f} ({low:.2f}-{high:.2f})"
 
 
+def _rank_share(share: Share | None) -> str:
+    return "-" if share is None or not np.isfinite(share[3]) else f"{share[3]:.2f}"
+
+
 def record_shares(store: str | os.PathLike[str] | None = None) -> dict[tuple[str, str, str], Share]:
-    """``(space, task, protocol) -> (share, low, high)`` of every record set in ``store`` (default:
+    """``(space, task, protocol) -> (share, low, high, rank share)`` of every record set in
+    ``store`` (default:
     the shipped records), from :func:`training_data.summary.summarise` (pandas is imported here, not
     with the module: loading a benchmark imports no heavy library)."""
     from training_data.records import load_records
     from training_data.summary import summarise
 
     summary = summarise(load_records(store=store))
-    return {(r.space, r.task, r.protocol): (r.arch_share, r.arch_share_low, r.arch_share_high)
+    return {(r.space, r.task, r.protocol): (r.arch_share, r.arch_share_low, r.arch_share_high,
+                                            r.rank_share)
             for r in summary.itertuples() if np.isfinite(r.arch_share)}
 
 
 def row(manifest: dict[str, Any], share: Share | None = None) -> str:
     """One table row of a benchmark manifest; ``share``: the architecture share of its records
-    (value, 90 % interval), ``-`` where unknown."""
+    (value, 90 % interval, share by ranks), ``-`` where unknown."""
     evaluation = manifest.get("evaluation", {})
     metrics = evaluation.get("metrics", {})
     n_records = manifest.get("training_data", {}).get("n_records")
@@ -103,6 +110,7 @@ def row(manifest: dict[str, Any], share: Share | None = None) -> str:
         _num((evaluation.get("per_architecture") or {}).get("coverage90"), 2),
         _seed_mean(evaluation),
         _share(share),
+        _rank_share(share),
     ]
     return "| " + " | ".join(cells) + " |"
 

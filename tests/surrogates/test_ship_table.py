@@ -37,24 +37,25 @@ def test_row_seed_mean_column() -> None:
     plain = ship_table.row(_manifest({"method": "holdout", "test_fraction": 0.1, "n_test": 120,
                                       "split_unit": "architecture", "metrics": metrics}))
     assert plain == ("| darts / ecg | `ecg-cpu-v9` | ensemble | 1,234 | 10 % of archs (120 records) "
-                     "| 0.500 | 0.250 | 0.0123 | 0.90 | - | - | - |")
+                     "| 0.500 | 0.250 | 0.0123 | 0.90 | - | - | - | - |")
     with_mean = ship_table.row(_manifest({
         "method": "cross_validation", "folds": 5, "split_unit": "architecture", "metrics": metrics,
         "seed_mean": {"min_runs": 3, "n_archs": 40, "metrics": {"kendall_tau": 0.61}}}))
-    assert "| 5-fold CV (archs) |" in with_mean and with_mean.endswith("| 0.610 (40 archs) | - |")
+    assert "| 5-fold CV (archs) |" in with_mean and with_mean.endswith("| 0.610 (40 archs) | - | - |")
     no_archs = ship_table.row(_manifest({"method": "holdout", "metrics": metrics,
                                          "seed_mean": {"min_runs": 3, "n_archs": 1, "note": "few"}}))
-    assert no_archs.endswith("| - | - |")
+    assert no_archs.endswith("| - | - | - |")
     per_arch = ship_table.row(_manifest({"method": "holdout", "metrics": metrics,
                                          "per_architecture": {"n_archs": 50, "coverage90": 0.884}}))
-    assert per_arch.endswith("| 0.90 | 0.88 | - | - |")
+    assert per_arch.endswith("| 0.90 | 0.88 | - | - | - |")
 
 
 def test_row_architecture_share_column() -> None:
     metrics = {"kendall_tau": 0.5, "r2": 0.25, "mae": 0.0123, "coverage90": 0.9}
     manifest = _manifest({"method": "holdout", "metrics": metrics})
-    assert ship_table.row(manifest, (0.0877, 0.0, 0.1927)).endswith("| 0.09 (0.00-0.19) |")
-    assert ship_table.row(manifest, (float("nan"), float("nan"), float("nan"))).endswith("| - |")
+    assert ship_table.row(manifest, (0.0877, 0.0, 0.1927, 0.0639)).endswith("| 0.09 (0.00-0.19) | 0.06 |")
+    assert ship_table.row(manifest, (0.5, 0.4, 0.6, float("nan"))).endswith("| 0.50 (0.40-0.60) | - |")
+    assert ship_table.row(manifest, (float("nan"),) * 4).endswith("| - | - |")
 
 
 def test_table_shares_are_the_record_summary() -> None:
@@ -72,16 +73,17 @@ def test_table_shares_are_the_record_summary() -> None:
         assert len(match) == 1, (space, task, protocol)
         record = match.iloc[0]
         assert shares[(space, task, protocol)] == (record.arch_share, record.arch_share_low,
-                                                   record.arch_share_high)
-        assert cells[-1] == (f"{record.arch_share:.2f} ({record.arch_share_low:.2f}-"
+                                                   record.arch_share_high, record.rank_share)
+        assert cells[-2] == (f"{record.arch_share:.2f} ({record.arch_share_low:.2f}-"
                              f"{record.arch_share_high:.2f})")
+        assert cells[-1] == f"{record.rank_share:.2f}"
 
 
 def test_table_without_records_leaves_the_share_unknown(tmp_path: Path) -> None:
     empty_store = tmp_path / "records"
     empty_store.mkdir()
     for line in ship_table.table(store=empty_store).splitlines()[2:]:
-        assert line.endswith("| - |")
+        assert line.endswith("| - | - |")
 
 
 def test_write_replaces_only_the_block(tmp_path: Path) -> None:
