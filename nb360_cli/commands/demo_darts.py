@@ -34,7 +34,7 @@ def show_darts(seed: int = 0) -> int:
         return 0
     space = benches[0].space
     archs = [space.parse(DARTS_V2), space.sample(np.random.default_rng(seed))]
-    units = ", ".join(f"{UNIT_WORDS[task]}" for task in dict.fromkeys(b.task for b in benches)
+    units = ", ".join(UNIT_WORDS[task] for task in dict.fromkeys(b.task for b in benches)
                       if task in UNIT_WORDS)
     print(f"DARTS space, this project's own CPU records ({units})")
     print(f"  {'task / protocol':28s} {'records':>7s} {'Kendall tau':>16s} {'DARTS-V2 cells':>17s} "
