@@ -160,8 +160,7 @@ def seed_pair_tau(frame: pd.DataFrame) -> float:
     no assumption on the score distribution. NaN with fewer than two such architectures."""
     from scipy.stats import kendalltau
 
-    ok = frame[frame["status"] == "ok"].sort_values("seed", kind="stable")
-    pairs = [g.to_numpy(dtype=float)[:2] for _, g in ok.groupby("arch_hash")["score"] if len(g) >= 2]
+    pairs = [g[:2] for g in _repeated_groups(frame.sort_values("seed", kind="stable"))]
     if len(pairs) < 2:
         return float("nan")
     first, second = np.array(pairs).T

@@ -79,8 +79,7 @@ def _rank_share(share: Share | None) -> str:
 
 def record_shares(store: str | os.PathLike[str] | None = None) -> dict[tuple[str, str, str], Share]:
     """``(space, task, protocol) -> (share, low, high, rank share)`` of every record set in
-    ``store`` (default:
-    the shipped records), from :func:`training_data.summary.summarise` (pandas is imported here, not
+    ``store`` (default: the shipped records), from :func:`training_data.summary.summarise` (pandas is imported here, not
     with the module: loading a benchmark imports no heavy library)."""
     from training_data.records import load_records
     from training_data.summary import summarise
