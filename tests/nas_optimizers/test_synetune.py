@@ -89,20 +89,21 @@ def test_syne_tune_asha_runs_on_the_replay_of_the_shipped_records() -> None:
 
 
 def test_syne_tune_asha_runs_on_a_shipped_surrogate_benchmark() -> None:
-    """The shipped ECG surrogate (DARTS, learning curves of 4 epochs): syne-tune's ASHA searches
-    the whole DARTS space through the 24-hyper-parameter configuration space."""
+    """The shipped PSICOV surrogate (DARTS, learning curves of 6 epochs): syne-tune's ASHA
+    searches the whole DARTS space through the 24-hyper-parameter configuration space."""
     from syne_tune.optimizer.baselines import ASHA
 
     from surrogates import Benchmark
 
-    bench = Benchmark.load("ecg", space="darts")
-    assert bench.max_epochs == 4
+    bench = Benchmark.load("psicov", space="darts")
+    epochs = bench.max_epochs
+    assert epochs == 6
     frame = run_synetune(
         lambda cs, max_t: ASHA(cs, metric="error", time_attr="epoch", max_t=max_t,
                                reduction_factor=2, random_seed=1),
         bench, max_wallclock_time=150.0, n_workers=4, seed=1)
-    assert frame["trial_id"].nunique() > 10 and set(frame["epoch"]) == {1, 2, 3, 4}
-    trial = frame[frame["epoch"] == 4].iloc[0]
+    assert frame["trial_id"].nunique() > 10 and set(frame["epoch"]) == set(range(1, epochs + 1))
+    trial = frame[frame["epoch"] == epochs].iloc[0]
     rows = frame[frame["trial_id"] == trial["trial_id"]].sort_values("epoch")
     curve = bench.query_curve([trial["arch"]], with_noise=True,
                               seed=evaluation_seed(1, int(trial["trial_id"]))).sample[0]

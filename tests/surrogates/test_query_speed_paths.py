@@ -19,7 +19,7 @@ from surrogates.estimators.gin_numpy import StackedGIN
 HEAVY = ("torch", "xgboost", "lightgbm", "scipy", "pandas")
 
 
-@pytest.mark.parametrize(("task", "space"), [("ninapro", "nb201"), ("ecg", "darts")])
+@pytest.mark.parametrize(("task", "space"), [("ninapro", "nb201"), ("psicov", "darts")])
 def test_loading_and_querying_a_shipped_benchmark_imports_no_heavy_library(task, space) -> None:
     """GIN members answer in numpy and XGBoost members from their trees read without XGBoost:
     a process that only loads and queries never imports torch or a boosting library."""
