@@ -15,6 +15,11 @@ RETIRED: dict[tuple[str, str, str], str] = {
         "seed noise (held-out Kendall tau 0.14, R2 -0.08); Satellite's benchmark is "
         "nb201/satellite-nb201-cpu-v1 (share 0.60)"
     ),
+    ("darts", "ecg", "ecg-cpu-v1"): (
+        "its records' architecture share is 0.09 (90 % interval 0.00-0.19), so it ranked mostly "
+        "seed noise (held-out Kendall tau 0.35, R2 0.23); ECG's benchmark is "
+        "nb201/ecg-nb201-cpu-v1 (share 0.76)"
+    ),
 }
 
 

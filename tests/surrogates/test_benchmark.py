@@ -160,19 +160,25 @@ def test_unknown_names_list_what_exists() -> None:
         Benchmark.load("ninapro", space="nb201", model="gin")
 
 
-def test_a_retired_benchmark_says_why_and_how_to_rebuild_it(tmp_path) -> None:
-    """DARTS Satellite (share 0.23) left the package; asking for it names the reason, the
-    replacement and the command, and the task's only space is now NB201's."""
-    for protocol in (None, "satellite-cpu-v1"):
+@pytest.mark.parametrize(("task", "share", "replacement"), [
+    ("satellite", "0.23", "nb201/satellite-nb201-cpu-v1"),
+    ("ecg", "0.09", "nb201/ecg-nb201-cpu-v1"),
+])
+def test_a_retired_benchmark_says_why_and_how_to_rebuild_it(task, share, replacement, tmp_path) -> None:
+    """DARTS Satellite (share 0.23) and ECG (0.09) under v1 left the package; asking for one names
+    the reason, the replacement and the command, and the task's only space is now NB201's."""
+    protocol = f"{task}-cpu-v1"
+    for asked in (None, protocol):
         with pytest.raises(ValueError, match=(
-                r"darts/satellite/satellite-cpu-v1 was retired: its records' architecture share is "
-                r"0.23 .*nb201/satellite-nb201-cpu-v1.*`nb360 fit --task satellite --space darts "
-                r"--protocol satellite-cpu-v1`")):
-            Benchmark.load("satellite", "darts", protocol)
+                rf"darts/{task}/{protocol} was retired: its records' architecture share is "
+                rf"{share} .*{replacement}.*`nb360 fit --task {task} --space darts "
+                rf"--protocol {protocol}`")):
+            Benchmark.load(task, "darts", asked)
     assert set(RETIRED).isdisjoint(b[:3] for b in list_benchmarks())
-    assert Benchmark.load("satellite").protocol == "satellite-nb201-cpu-v1"
+    served = Benchmark.load(task)
+    assert f"{served.space.name}/{served.protocol}" == replacement
     with pytest.raises(ValueError) as raised:  # another artifacts folder says nothing of retirements
-        Benchmark.load("satellite", "darts", artifacts=tmp_path)
+        Benchmark.load(task, "darts", artifacts=tmp_path)
     assert "was retired" not in str(raised.value)
 
 

@@ -175,7 +175,7 @@ def test_artifacts_without_quantiles_answer_as_before(nb201_data, tmp_path):
     np.testing.assert_allclose(pred.interval(0.5)[1] - pred.mean, z_value(0.5) * pred.std)  # Gaussian
 
 
-@pytest.mark.parametrize(("space", "task"), [("darts", "psicov"), ("darts", "ecg")])
+@pytest.mark.parametrize(("space", "task"), [("darts", "psicov"), ("darts", "darcyflow")])
 def test_shipped_artifacts_load_with_the_calibration_they_were_saved_with(space, task):
     """Refitted artifacts carry per-level quantiles; older ones one 90 % factor (std_scale)."""
     bench = surrogates.Benchmark.load(task, space=space)

@@ -52,7 +52,7 @@ def test_bad_metric_space_or_task_are_clear_errors(tmp_path) -> None:
         bench.hardware([0], "latency")
     with pytest.raises(ValueError, match="not a valid 'nb201' architecture"):
         bench.hardware(["|bogus~0|"], METRICS[0])
-    darts = Benchmark.load("ecg", space="darts")
+    darts = Benchmark.load("psicov", space="darts")
     with pytest.raises(ValueError, match=r"for the 'nb201' space only .*not for 'darts'"):
         darts.hardware([darts.space.sample(0)], METRICS[0])
     with pytest.raises(ValueError, match=r"no on-device measurements for task 'ecg'"):

@@ -13,13 +13,14 @@ import surrogates
 from surrogates.benchmark.records import load_training_set
 
 
-@pytest.mark.parametrize(("task", "protocol"), [("darcyflow", "darcyflow-cpu-v1"),
-                                                 ("ecg", "ecg-cpu-v1")])
-def test_noisy_queries_spread_like_repeated_seeds(task: str, protocol: str) -> None:
-    bench = surrogates.Benchmark.load(task, space="darts", protocol=protocol)
+@pytest.mark.parametrize(("space", "task", "protocol"), [("darts", "darcyflow", "darcyflow-cpu-v1"),
+                                                          ("darts", "psicov", "psicov-cpu-v2"),
+                                                          ("nb201", "ecg", "ecg-nb201-cpu-v1")])
+def test_noisy_queries_spread_like_repeated_seeds(space: str, task: str, protocol: str) -> None:
+    bench = surrogates.Benchmark.load(task, space=space, protocol=protocol)
     # Stores only grow by appending: the benchmark's noise model saw the first n_records records.
     fitted_on = bench.manifest["training_data"]["n_records"]
-    frame = load_training_set(task, "darts", protocol).first(fitted_on).frame
+    frame = load_training_set(task, space, protocol).first(fitted_on).frame
     runs = frame.groupby("arch_hash")["score"]
     three = runs.size()[runs.size() == 3].index
     assert len(three) >= 40  # the records repeat seeds for these
