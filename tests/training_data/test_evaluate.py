@@ -222,6 +222,18 @@ def test_tiny_protocol_on_real_data(shared_data: Path, task: str) -> None:
 
 
 @pytest.mark.needs_shared_data
+def test_ecg_cpu_v3_trains_darts_cells_on_every_test_record(shared_data: Path) -> None:
+    """``ecg-cpu-v3`` shrunk to one epoch on 64 train windows: its shallow DARTS network trains
+    on the real ECG records and is scored on all 2,986 test records of the 60/5/35 split."""
+    protocol = dataclasses.replace(get_protocol("ecg-cpu-v3"), name="ecg-check-v3", epochs=1,
+                                   n_train=64, n_val=32)
+    record = evaluate(DARTS.sample(2), "ecg", protocol, device="cpu", data_root=shared_data, n_threads=1)
+    assert record.status == "ok", record.message
+    assert record.metric_name == "macro_f1" and 0.0 <= record.score <= 1.0
+    assert record.extra["n_test"] == 4 * 2986  # windows: 4 evenly spaced per test record
+
+
+@pytest.mark.needs_shared_data
 @pytest.mark.parametrize("task", ["ecg", "satellite", "darcyflow"])
 def test_gpu_protocol_settings_run_on_the_cpu(shared_data: Path, task: str) -> None:
     """Everything of a ``*-gpu-v1`` protocol but CUDA and its size (SGD, drop-path, its data

@@ -88,6 +88,19 @@ def test_nb201_cpu_protocols_are_their_v2_recipe_in_nb201s_network() -> None:
             assert "split" in proto["description"] or "records" in proto["description"], name
 
 
+def test_ecg_cpu_v3_is_the_ecg_nb201_recipe_in_a_shallow_darts_network() -> None:
+    """ECG's DARTS v3 protocol trains DARTS cells on exactly the data, optimiser and scoring of
+    ``ecg-nb201-cpu-v1``; only the network differs (C=8, 3 cells, stem 3C)."""
+    import dataclasses
+
+    v3 = dataclasses.asdict(get_protocol("ecg-cpu-v3"))
+    nb201 = dataclasses.asdict(get_protocol("ecg-nb201-cpu-v1"))
+    changed = {k for k in v3 if v3[k] != nb201[k]}
+    assert changed == {"name", "description", "version", "C", "layers", "stem_multiplier", "spaces"}
+    assert (v3["C"], v3["layers"], v3["stem_multiplier"], v3["spaces"]) == (8, 3, 3, ("darts",))
+    assert v3["version"] == 3 and "ecg-cpu-v3" in list_protocols("ecg", "cpu")
+
+
 def test_ecg_nb201_scores_on_every_test_record_of_a_60_5_35_split() -> None:
     proto = get_protocol("ecg-nb201-cpu-v1")
     assert proto.n_test is None and proto.load_options["split"] == (0.6, 0.05, 0.35)

@@ -290,6 +290,21 @@ _CPU_NB201_PROTOCOLS: dict[str, _Entry] = {
     ),
 }
 
+# --- v3 CPU protocols: a DARTS recipe for a task whose v2 recipe is frozen (its records, or an
+# NB201 protocol built on it, ship) and failed its screen. ECG: the NB201 protocol's data and
+# scoring (every record, the test vote over all 2,986 test records) in a shallow, wider DARTS
+# network, where random DARTS cells differ by more than their seeds (docs/protocols.md).
+_CPU_V3_PROTOCOLS: dict[str, _Entry] = {
+    "ecg": (
+        "C=8, 3 cells (normal, reduction, reduction), stem 3C, on ecg-nb201-cpu-v1's data: windows "
+        "averaged over 4 samples (1x250 at 75 Hz), 3,200 random train windows, 10 epochs, batch 64, "
+        f"{_CPU_OPT_NOTE}, no drop-path; every one of the 8,528 records, split 60/5/35 by record so "
+        "that a run is scored on all 2,986 test records (4 evenly spaced windows each in the vote), "
+        f"val 600 windows (150 records). {_V2_NOTE} (decay 0.98 per step).",
+        {**_CPU_NB201_PROTOCOLS["ecg"][1], "C": 8, "layers": 3, "stem_multiplier": 3, "spaces": ("darts",)},
+    ),
+}
+
 _TINY_V2_NOTE = ("1 epoch on a few samples of the v2 data, seeds per architecture; a smoke test, its "
                  "scores mean nothing.")
 _TINY_V2_DATA: dict[str, dict[str, Any]] = {
@@ -309,6 +324,8 @@ for _task, (_scaled, _settings) in _CPU_V2_PROTOCOLS.items():
     _add(_task, "cpu", _scaled, _settings, version=2)
 for _task, (_scaled, _settings) in _CPU_NB201_PROTOCOLS.items():
     _add(_task, "cpu", _scaled, _settings, family="nb201-cpu", nb360=_NB201_NB360)
+for _task, (_scaled, _settings) in _CPU_V3_PROTOCOLS.items():
+    _add(_task, "cpu", _scaled, _settings, version=3)
 for _task in ("ecg", "satellite", "darcyflow", "ninapro", "psicov"):
     _add(_task, "tiny", _TINY_V2_NOTE, {**_TINY, **_TINY_DATA.get(_task, {}), **_TINY_V2_DATA.get(_task, {}), **_V2},
          version=2)
