@@ -134,6 +134,25 @@ def training_data_hash(data: TrainingSet) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
+def fitted_records(manifest: dict, store: str | os.PathLike[str] | None = None) -> TrainingSet | None:
+    """The records a benchmark manifest was fitted on: the first ``training_data.n_records`` of
+    its (space, task, protocol) in the record store ``store`` (default: the shipped records; a
+    store only grows by appending), or None when they are not there or no longer hash to the
+    manifest's ``training_data.sha256``."""
+    recorded = manifest.get("training_data") or {}
+    n, sha = recorded.get("n_records"), recorded.get("sha256")
+    if n is None or sha is None:
+        return None
+    try:
+        data = load_training_set(manifest["task"], manifest["space"], manifest["protocol"], store)
+    except ValueError:  # no such records in this store
+        return None
+    if len(data) < n:
+        return None
+    fitted = data.first(int(n))
+    return fitted if training_data_hash(fitted) == sha else None
+
+
 def split_records(n: int, seed: int, fraction: float = HOLDOUT_FRACTION) -> tuple[np.ndarray, np.ndarray]:
     """Seeded split of ``n`` records into a fitting pool and a held-out ``fraction`` (sorted).
 

@@ -6,11 +6,14 @@ number of records it was fitted on, how it was scored and its held-out Kendall t
 90 % interval coverage, read from each verified benchmark manifest (``evaluation.metrics``), the
 coverage with each held-out architecture counted once (``evaluation.per_architecture``), plus
 the Kendall tau against the mean of architectures with >= 3 seeds where the manifest has one
-(``evaluation.seed_mean.metrics``), and the architecture share of the protocol's records in the
-record store (:func:`training_data.summary.architecture_share`, with its 90 % bootstrap interval:
+(``evaluation.seed_mean.metrics``), and the architecture share of the records the benchmark was
+fitted on (:func:`training_data.summary.architecture_share`, with its 90 % bootstrap interval:
 how much of a single run's score the architecture decides, so a reader sees beside every figure
 whether the ground truth ranks architectures or seeds) and the same share of the runs' ranks
-(:func:`training_data.summary.rank_share`, which a heavy tail of poor cells does not inflate). ``--write README.md`` replaces the block between
+(:func:`training_data.summary.rank_share`, which a heavy tail of poor cells does not inflate).
+The fitted records are the first ``training_data.n_records`` of the protocol in the record store,
+checked against the manifest's hash, so records collected after a fit leave its row as it is.
+``--write README.md`` replaces the block between
 :data:`START` and :data:`END` in that file with the table; ``tests/surrogates/test_ship_table.py``
 checks that the README's block is the current output.
 """
@@ -34,7 +37,7 @@ END = "<!-- ship-table:end -->"
 COMMAND = "python -m surrogates.benchmark.ship_table --write README.md"
 HEADER = ("| space / task | protocol | model | records | held out | Kendall tau | R2 | MAE "
           "| 90% coverage | 90% coverage, each arch once | tau vs 3-seed mean "
-          "| arch share of the records (90% interval) | arch share by ranks |")
+          "| arch share of the fitted records (90% interval) | arch share by ranks |")
 Share = tuple[float, float, float, float]  # variance share, its 90 % interval, share by ranks
 
 
@@ -77,17 +80,21 @@ def _rank_share(share: Share | None) -> str:
     return "-" if share is None or not np.isfinite(share[3]) else f"{share[3]:.2f}"
 
 
-def record_shares(store: str | os.PathLike[str] | None = None) -> dict[tuple[str, str, str], Share]:
-    """``(space, task, protocol) -> (share, low, high, rank share)`` of every record set in
-    ``store`` (default: the shipped records), from :func:`training_data.summary.summarise` (pandas is imported here, not
-    with the module: loading a benchmark imports no heavy library)."""
-    from training_data.records import load_records
+def fitted_share(manifest: dict[str, Any],
+                 store: str | os.PathLike[str] | None = None) -> Share | None:
+    """``(share, low, high, rank share)`` of the records ``manifest``'s benchmark was fitted on
+    (:func:`~surrogates.benchmark.records.fitted_records` in ``store``, default: the shipped
+    records), from :func:`training_data.summary.summarise`; None where those records are not in
+    the store. Records appended after the fit do not change it (pandas is imported here, not with
+    the module: loading a benchmark imports no heavy library)."""
+    from surrogates.benchmark.records import fitted_records
     from training_data.summary import summarise
 
-    summary = summarise(load_records(store=store))
-    return {(r.space, r.task, r.protocol): (r.arch_share, r.arch_share_low, r.arch_share_high,
-                                            r.rank_share)
-            for r in summary.itertuples() if np.isfinite(r.arch_share)}
+    fitted = fitted_records(manifest, store)
+    if fitted is None:
+        return None
+    r = next(summarise(fitted.frame).itertuples())
+    return (r.arch_share, r.arch_share_low, r.arch_share_high, r.rank_share)
 
 
 def row(manifest: dict[str, Any], share: Share | None = None) -> str:
@@ -117,14 +124,12 @@ def row(manifest: dict[str, Any], share: Share | None = None) -> str:
 def table(artifacts: str | os.PathLike[str] | None = None,
           store: str | os.PathLike[str] | None = None) -> str:
     """The markdown table of every benchmark under the artifacts folder ``artifacts`` (default:
-    the shipped artifacts), with the architecture shares of the record store ``store`` (default:
-    the shipped records)."""
+    the shipped artifacts), with the architecture shares of the records each was fitted on, read
+    from the record store ``store`` (default: the shipped records)."""
     lines = [HEADER, "|" + " --- |" * HEADER.count(" | ") + " --- |"]
-    benchmarks = list_benchmarks(artifacts)
-    shares = record_shares(store) if benchmarks else {}
-    for space, task, protocol, model in benchmarks:
-        folder = artifact_dir(space, task, protocol, model, artifacts)
-        lines.append(row(read_benchmark_manifest(folder), shares.get((space, task, protocol))))
+    for space, task, protocol, model in list_benchmarks(artifacts):
+        manifest = read_benchmark_manifest(artifact_dir(space, task, protocol, model, artifacts))
+        lines.append(row(manifest, fitted_share(manifest, store)))
     return "\n".join(lines)
 
 

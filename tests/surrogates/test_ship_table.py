@@ -58,25 +58,74 @@ def test_row_architecture_share_column() -> None:
     assert ship_table.row(manifest, (float("nan"),) * 4).endswith("| - | - |")
 
 
-def test_table_shares_are_the_record_summary() -> None:
-    """Each row's share is the one ``nb360 data summary`` prints for its record set."""
-    from training_data.records import load_records
+def test_table_shares_are_the_summary_of_the_fitted_records() -> None:
+    """Each row's share is the one ``nb360 data summary`` prints for the records its benchmark
+    was fitted on (the first ``n_records`` of its protocol; PSICOV's store holds more)."""
+    from surrogates.benchmark.artifact_folders import artifact_dir, read_benchmark_manifest
+    from surrogates.benchmark.records import load_training_set
     from training_data.summary import summarise
 
-    summary = summarise(load_records())
-    shares = ship_table.record_shares()
     for row in ship_table.table().splitlines()[2:]:
         cells = [c.strip() for c in row.strip("|").split("|")]
         space, task = (part.strip() for part in cells[0].split("/"))
-        protocol = cells[1].strip("`")
-        match = summary[(summary.space == space) & (summary.task == task) & (summary.protocol == protocol)]
-        assert len(match) == 1, (space, task, protocol)
-        record = match.iloc[0]
-        assert shares[(space, task, protocol)] == (record.arch_share, record.arch_share_low,
-                                                   record.arch_share_high, record.rank_share)
+        protocol, model = cells[1].strip("`"), cells[2]
+        manifest = read_benchmark_manifest(artifact_dir(space, task, protocol, model))
+        n_fitted = manifest["training_data"]["n_records"]
+        record = summarise(load_training_set(task, space, protocol).first(n_fitted).frame).iloc[0]
+        assert ship_table.fitted_share(manifest) == (record.arch_share, record.arch_share_low,
+                                                     record.arch_share_high, record.rank_share)
         assert cells[-2] == (f"{record.arch_share:.2f} ({record.arch_share_low:.2f}-"
                              f"{record.arch_share_high:.2f})")
         assert cells[-1] == f"{record.rank_share:.2f}"
+
+
+def _psicov_manifest() -> dict:
+    from surrogates.benchmark.artifact_folders import artifact_dir, read_benchmark_manifest
+
+    return read_benchmark_manifest(artifact_dir("darts", "psicov", "psicov-cpu-v2", "ensemble"))
+
+
+def _store_copy(tmp_path: Path, task: str) -> Path:
+    import shutil
+
+    from training_data.records.loading import store_folder
+
+    store = tmp_path / "records"
+    shutil.copytree(store_folder() / task, store / task)
+    return store
+
+
+def test_records_collected_after_the_fit_leave_the_share_as_it_is(tmp_path: Path) -> None:
+    """Growing a shipped protocol's record set (a collection run) does not change its row."""
+    import dataclasses
+
+    from training_data.records.store import RecordStore
+
+    manifest = _psicov_manifest()
+    store = _store_copy(tmp_path, "psicov")
+    before = ship_table.fitted_share(manifest, store)
+    assert before is not None and before == ship_table.fitted_share(manifest)
+    records = RecordStore(store)
+    for record in records.records(task="psicov", protocol="psicov-cpu-v2")[:40]:
+        worse = dataclasses.replace(record, seed=record.seed + 1000, score=record.score * 3.0)
+        assert records.append(worse)
+    assert ship_table.fitted_share(manifest, store) == before
+
+
+def test_fitted_records_that_changed_leave_the_share_unknown(tmp_path: Path) -> None:
+    """A store whose first ``n_records`` no longer hash to the manifest's (records edited, or
+    fewer than were fitted) gives no share rather than the share of other data."""
+    manifest = _psicov_manifest()
+    store = _store_copy(tmp_path, "psicov")
+    for path in (store / "psicov").iterdir():
+        if path.suffix == ".gz":
+            path.unlink()  # keep the plain file only, then drop its last ok run
+    plain = store / "psicov" / "psicov-cpu-v2.jsonl"
+    lines = plain.read_text().splitlines(keepends=True)
+    plain.write_text("".join(lines[:manifest["training_data"]["n_records"] - 1]))
+    assert ship_table.fitted_share(manifest, store) is None
+    tampered = {**manifest, "training_data": {**manifest["training_data"], "sha256": "0" * 64}}
+    assert ship_table.fitted_share(tampered) is None
 
 
 def test_table_without_records_leaves_the_share_unknown(tmp_path: Path) -> None:
