@@ -15,7 +15,7 @@ from torch import nn
 
 from training_data.evaluation import evaluate
 from training_data.training.cuda_graph_step import WARMUP_STEPS, CudaGraphStep, supports
-from training_data.training.device import CUDA_GRAPHS_ENV, resolve_cuda_graphs
+from training_data.training.device import CUDA_GRAPHS_ENV, resolve_cuda_graphs, torch_settings
 from training_data.training.loop import EagerStep, Precision, TensorSplit, train_epoch
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -70,6 +70,49 @@ def test_keeping_gradients_does_not_change_training() -> None:
         step = eager_step(copy.deepcopy(model), cpu, keep_grads=keep)
         losses.append(train_epoch(step, data(40, cpu), 8, cpu, torch.Generator().manual_seed(1)))
     assert losses[0] == losses[1]
+
+
+DARTS_CELL = (
+    "Genotype(normal=[('sep_conv_3x3', 0), ('max_pool_3x3', 1), ('dil_conv_3x3', 0), ('avg_pool_3x3', 2), "
+    "('skip_connect', 1), ('sep_conv_5x5', 3), ('dil_conv_5x5', 4), ('max_pool_3x3', 0)], normal_concat=[2, 3, 4, 5], "
+    "reduce=[('max_pool_3x3', 0), ('sep_conv_3x3', 1), ('avg_pool_3x3', 2), ('dil_conv_5x5', 0), "
+    "('skip_connect', 3), ('sep_conv_5x5', 1), ('dil_conv_3x3', 4), ('max_pool_3x3', 2)], reduce_concat=[2, 3, 4, 5])"
+)
+
+
+def _small_darts_network() -> nn.Module:
+    """3 cells of 4 channels over 8 x 52 inputs (Myo-sized), every operation, drop-path on."""
+    from graph_encodings import get_space
+    from training_data.networks.build import build_network
+
+    arch = get_space("darts").parse(DARTS_CELL)
+    return build_network(arch, "point1d", 8, 5, C=4, layers=3, drop_path_prob=0.2, seed=0)
+
+
+def _darts_weights_after_training(fill_uninitialized_memory: bool) -> list[torch.Tensor]:
+    """The small DARTS network's weights after 6 deterministic SGD steps."""
+    with torch_settings(1, True, fill_uninitialized_memory=fill_uninitialized_memory):
+        assert torch.utils.deterministic.fill_uninitialized_memory is fill_uninitialized_memory
+        model = _small_darts_network()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=3e-4)
+        step = EagerStep(model, nn.CrossEntropyLoss(), optimizer, 5.0, Precision("cpu"))
+        g = torch.Generator().manual_seed(0)
+        batch = TensorSplit(torch.randn(48, 8, 52, generator=g), torch.randint(0, 5, (48,), generator=g))
+        cpu = torch.device("cpu")
+        torch.manual_seed(0)
+        train_epoch(step, batch, 8, cpu, torch.Generator().manual_seed(1))
+    return [p.detach().clone() for p in model.parameters()]
+
+
+def test_skipping_the_nan_fill_of_new_tensors_trains_bit_for_bit_the_same() -> None:
+    """Deterministic mode's NaN fill of uninitialised memory (torch's default) is switched off for
+    speed: no kernel reads that memory, so the weights after training are bitwise those with it,
+    and the switch is put back afterwards."""
+    before = torch.utils.deterministic.fill_uninitialized_memory
+    filled, unfilled = (_darts_weights_after_training(fill) for fill in (True, False))
+    assert all(torch.equal(a, b) for a, b in zip(filled, unfilled, strict=True))
+    assert any(not torch.equal(a, b) for a, b in zip(unfilled, _small_darts_network().parameters(), strict=True))
+    assert torch.utils.deterministic.fill_uninitialized_memory is before
 
 
 class HostGraphs:

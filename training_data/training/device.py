@@ -92,13 +92,19 @@ def resolve_cuda_graphs(cuda_graphs: bool | None, device: torch.device) -> bool:
 
 
 @contextlib.contextmanager
-def torch_settings(n_threads: int | None, deterministic: bool) -> Iterator[None]:
+def torch_settings(n_threads: int | None, deterministic: bool, *,
+                   fill_uninitialized_memory: bool = False) -> Iterator[None]:
     """Set torch's thread count and determinism switches for a block, then restore them.
 
     ``deterministic``: ``torch.use_deterministic_algorithms(True, warn_only=True)`` (ops without a
     deterministic kernel warn instead of failing) and ``cudnn.benchmark = False``; otherwise
-    ``cudnn.benchmark = True`` (faster convolutions on CUDA, not bitwise reproducible).
+    ``cudnn.benchmark = True`` (faster convolutions on CUDA, not bitwise reproducible). Either
+    way ``torch.utils.deterministic.fill_uninitialized_memory`` is ``fill_uninitialized_memory``
+    (default False): with it, deterministic mode fills every new uninitialised tensor with NaN,
+    which no kernel of ours reads (training is bitwise the same without it, and the committed
+    records reproduce bit for bit) and which costs time on every step.
     """
+    old_fill = torch.utils.deterministic.fill_uninitialized_memory
     old_threads = torch.get_num_threads()
     old_det = torch.are_deterministic_algorithms_enabled()
     old_warn = torch.is_deterministic_algorithms_warn_only_enabled()
@@ -110,9 +116,11 @@ def torch_settings(n_threads: int | None, deterministic: bool) -> Iterator[None]
         torch.use_deterministic_algorithms(deterministic, warn_only=True)
         torch.backends.cudnn.benchmark = not deterministic
         torch.backends.cudnn.deterministic = deterministic
+        torch.utils.deterministic.fill_uninitialized_memory = fill_uninitialized_memory
         yield
     finally:
         torch.set_num_threads(old_threads)
         torch.use_deterministic_algorithms(old_det, warn_only=old_warn)
         torch.backends.cudnn.benchmark = old_bench
         torch.backends.cudnn.deterministic = old_cudnn_det
+        torch.utils.deterministic.fill_uninitialized_memory = old_fill
