@@ -284,6 +284,17 @@ def _noise_section(data: TrainingSet) -> dict[str, Any]:
     return section
 
 
+def records_root_label(store: str | os.PathLike[str] | None) -> str:
+    """How a manifest names the record store a benchmark was fitted from: ``shipped`` for the
+    shipped records (also when given by their path, which would otherwise put one machine's
+    folder into a shipped file), else the path as given."""
+    from training_data.records.loading import DEFAULT_STORE
+
+    if store is None or Path(store).resolve() == Path(DEFAULT_STORE).resolve():
+        return "shipped"
+    return str(store)
+
+
 @renamed_keywords(out="artifacts", records_root="store")
 def fit_benchmark(
     task: str, space: str = "darts", protocol: str | None = None, model: str = "ensemble", *,
@@ -333,7 +344,7 @@ def fit_benchmark(
             "hyper_parameters": fitted.model.get_params(),
             "training_data": {"n_records": len(data), "sha256": training_data_hash(data),
                               "selection": "status ok, finite score",
-                              "records_root": "shipped" if store is None else str(store)},
+                              "records_root": records_root_label(store)},
             "evaluation": evaluation,
             "disconnected_cells": None if fitted.disconnected is None else fitted.disconnected.to_dict(),
             "tuning": tuning_section,

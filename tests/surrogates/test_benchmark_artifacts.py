@@ -14,6 +14,7 @@ import surrogates
 from surrogates import ArtifactError, Benchmark, VersionMismatchError
 from surrogates.artifacts import _content_hash
 from surrogates.benchmark import fit_benchmark
+from surrogates.benchmark.fitting import records_root_label
 from surrogates.benchmark.records import (
     held_out_rows,
     load_training_set,
@@ -81,6 +82,15 @@ def copy_of(nb201_artifact, tmp_path) -> tuple[Path, Path]:
     return tmp_path / "art", tmp_path / "art" / folder.relative_to(root)
 
 
+def test_the_shipped_store_is_named_shipped_however_it_is_given() -> None:
+    from training_data.records.loading import DEFAULT_STORE
+
+    assert records_root_label(None) == "shipped"
+    assert records_root_label(Path(DEFAULT_STORE)) == "shipped"
+    assert records_root_label(f"{DEFAULT_STORE}/../records") == "shipped"
+    assert records_root_label("elsewhere/records") == "elsewhere/records"
+
+
 def test_manifest_records_provenance(nb201_artifact) -> None:
     root, folder = nb201_artifact
     bench = Benchmark.load("ninapro", "nb201", artifacts=root)
@@ -88,6 +98,7 @@ def test_manifest_records_provenance(nb201_artifact) -> None:
     data = load_training_set("ninapro", "nb201", store=folder.parents[4] / "records")
     assert m["training_data"]["n_records"] == 60
     assert m["training_data"]["sha256"] == training_data_hash(data)
+    assert m["training_data"]["records_root"] == str(folder.parents[4] / "records")
     assert m["evaluation"]["method"] == "cross_validation" and "small_data" in m["evaluation"]
     assert set(m["requires"]) == {"numpy", "torch", "xgboost"}
     assert m["library_versions"]["torch"] and m["hyper_parameters"]["members"]
