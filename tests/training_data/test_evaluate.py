@@ -234,6 +234,19 @@ def test_ecg_cpu_v3_trains_darts_cells_on_every_test_record(shared_data: Path) -
 
 
 @pytest.mark.needs_shared_data
+def test_satellite_cpu_v3_scores_the_mean_of_three_networks(shared_data: Path) -> None:
+    """``satellite-cpu-v3`` shrunk to one epoch on 64 train series: each run trains 3 shallow DARTS
+    networks on the real UCR Crop series from 3 streams and scores their mean test error."""
+    protocol = dataclasses.replace(get_protocol("satellite-cpu-v3"), name="satellite-check-v3", epochs=1,
+                                   n_train=64, n_val=32, n_test=128)
+    record = evaluate(DARTS.sample(2), "satellite", protocol, device="cpu", data_root=shared_data, n_threads=1)
+    assert record.status == "ok", record.message
+    scores = record.extra["repeat_test_scores"]
+    assert len(scores) == 3 and len(set(scores)) > 1
+    assert record.score == pytest.approx(np.mean(scores))
+
+
+@pytest.mark.needs_shared_data
 @pytest.mark.parametrize("task", ["ecg", "satellite", "darcyflow"])
 def test_gpu_protocol_settings_run_on_the_cpu(shared_data: Path, task: str) -> None:
     """Everything of a ``*-gpu-v1`` protocol but CUDA and its size (SGD, drop-path, its data

@@ -101,6 +101,19 @@ def test_ecg_cpu_v3_is_the_ecg_nb201_recipe_in_a_shallow_darts_network() -> None
     assert v3["version"] == 3 and "ecg-cpu-v3" in list_protocols("ecg", "cpu")
 
 
+def test_satellite_cpu_v3_is_its_v2_recipe_in_a_shallow_network_of_three_repeats() -> None:
+    """Satellite's DARTS v3 protocol changes only the network depth (3 cells) and the repeats (each
+    run the mean of 3 networks) of ``satellite-cpu-v2``; the screen ran exactly these settings."""
+    import dataclasses
+
+    v3 = dataclasses.asdict(get_protocol("satellite-cpu-v3"))
+    v2 = dataclasses.asdict(get_protocol("satellite-cpu-v2"))
+    changed = {k for k in v3 if v3[k] != v2[k]}
+    assert changed == {"name", "description", "version", "layers", "repeats", "spaces"}
+    assert (v3["C"], v3["layers"], v3["repeats"], v3["spaces"]) == (8, 3, 3, ("darts",))
+    assert v3["seed_policy"] == "per_architecture" and "satellite-cpu-v3" in list_protocols("satellite", "cpu")
+
+
 def test_ecg_nb201_scores_on_every_test_record_of_a_60_5_35_split() -> None:
     proto = get_protocol("ecg-nb201-cpu-v1")
     assert proto.n_test is None and proto.load_options["split"] == (0.6, 0.05, 0.35)

@@ -293,7 +293,9 @@ _CPU_NB201_PROTOCOLS: dict[str, _Entry] = {
 # --- v3 CPU protocols: a DARTS recipe for a task whose v2 recipe is frozen (its records, or an
 # NB201 protocol built on it, ship) and failed its screen. ECG: the NB201 protocol's data and
 # scoring (every record, the test vote over all 2,986 test records) in a shallow, wider DARTS
-# network, where random DARTS cells differ by more than their seeds (docs/protocols.md).
+# network, where random DARTS cells differ by more than their seeds. Satellite: its v2 recipe in
+# the shallow network, each run the mean of 3 networks, which halves the seed noise at a CPU minute
+# (docs/protocols.md).
 _CPU_V3_PROTOCOLS: dict[str, _Entry] = {
     "ecg": (
         "C=8, 3 cells (normal, reduction, reduction), stem 3C, on ecg-nb201-cpu-v1's data: windows "
@@ -302,6 +304,13 @@ _CPU_V3_PROTOCOLS: dict[str, _Entry] = {
         "that a run is scored on all 2,986 test records (4 evenly spaced windows each in the vote), "
         f"val 600 windows (150 records). {_V2_NOTE} (decay 0.98 per step).",
         {**_CPU_NB201_PROTOCOLS["ecg"][1], "C": 8, "layers": 3, "stem_multiplier": 3, "spaces": ("darts",)},
+    ),
+    "satellite": (
+        "satellite-cpu-v2's recipe (AdamW, 8 epochs, batch 64, EMA 0.99, all of UCR Crop, 60/20/20) in "
+        "a shallow network: C=8, 3 cells (normal, reduction, reduction), stem 3C; each run trains 3 "
+        "networks of the architecture from independent streams and scores their mean test error "
+        "(repeats=3), which a single network of this size leaves to its seed.",
+        {**_CPU_V2_PROTOCOLS["satellite"][1], "layers": 3, "repeats": 3, "spaces": ("darts",)},
     ),
 }
 
