@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -134,7 +135,7 @@ def training_data_hash(data: TrainingSet) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def fitted_records(manifest: dict, store: str | os.PathLike[str] | None = None) -> TrainingSet | None:
+def fitted_records(manifest: dict[str, Any], store: str | os.PathLike[str] | None = None) -> TrainingSet | None:
     """The records a benchmark manifest was fitted on: the first ``training_data.n_records`` of
     its (space, task, protocol) in the record store ``store`` (default: the shipped records; a
     store only grows by appending), or None when they are not there or no longer hash to the
