@@ -84,7 +84,7 @@ def test_pairwise_rank_loss_by_hand():
     reversed_ = pairwise_rank_loss(torch.tensor([4.0, 2.0, 0.0]), torch.tensor([0.0, 1.0, 2.0]))
     assert float(ordered) < 1e-4 and float(reversed_) > RANK_SCALE * 2.0
     all_tied = pairwise_rank_loss(torch.tensor([1.0, 2.0], requires_grad=True), torch.ones(2))
-    assert float(all_tied) == 0.0 and all_tied.requires_grad
+    assert float(all_tied.detach()) == 0.0 and all_tied.requires_grad
 
 
 def test_the_rank_term_changes_training_and_only_when_weighted():
