@@ -113,17 +113,26 @@ def test_records_collected_after_the_fit_leave_the_share_as_it_is(tmp_path: Path
 
 
 def test_fitted_records_that_changed_leave_the_share_unknown(tmp_path: Path) -> None:
-    """A store whose first ``n_records`` no longer hash to the manifest's (records edited, or
-    fewer than were fitted) gives no share rather than the share of other data."""
+    """A store whose first ``n_records`` no longer hash to the manifest's (fewer than were
+    fitted, or one of them edited) gives no share rather than the share of other data."""
+    import dataclasses
+
+    from training_data.records.loading import store_folder
+    from training_data.records.store import RecordStore
+
     manifest = _psicov_manifest()
-    store = _store_copy(tmp_path, "psicov")
-    for path in (store / "psicov").iterdir():
-        if path.suffix == ".gz":
-            path.unlink()  # keep the plain file only, then drop its last ok run
-    plain = store / "psicov" / "psicov-cpu-v2.jsonl"
-    lines = plain.read_text().splitlines(keepends=True)
-    plain.write_text("".join(lines[:manifest["training_data"]["n_records"] - 1]))
-    assert ship_table.fitted_share(manifest, store) is None
+    n_fitted = manifest["training_data"]["n_records"]
+    records = RecordStore(store_folder()).records(task="psicov", protocol="psicov-cpu-v2")
+    ok_positions = [i for i, r in enumerate(records) if r.status == "ok" and r.score is not None]
+    last_fitted = ok_positions[n_fitted - 1]
+    one_short = RecordStore(tmp_path / "short")
+    one_short.extend(records[:last_fitted])  # every fitted run but the last
+    assert ship_table.fitted_share(manifest, tmp_path / "short") is None
+    edited = RecordStore(tmp_path / "edited")
+    first = records[ok_positions[0]]
+    edited.extend([dataclasses.replace(first, score=first.score + 1.0), *records[ok_positions[0] + 1:]])
+    assert ship_table.fitted_share(manifest, tmp_path / "edited") is None
+    assert ship_table.fitted_share(manifest, store_folder()) is not None  # the unedited records match
     tampered = {**manifest, "training_data": {**manifest["training_data"], "sha256": "0" * 64}}
     assert ship_table.fitted_share(tampered) is None
 
