@@ -130,8 +130,8 @@ def test_cli_exit_code_says_whether_records_reproduce(stored: Record, ninapro_ro
 PINNED_ECG_RECORD = ("11c2bd39415c30afe250d50536eae2b4", 1)
 
 
-def _committed_ecg() -> list[Record]:
-    return [r for r in RecordStore(DEFAULT_STORE).records("ecg", "ecg-cpu-v1") if r.status == "ok"]
+def _committed_ecg(protocol: str = "ecg-cpu-v1") -> list[Record]:
+    return [r for r in RecordStore(DEFAULT_STORE).records("ecg", protocol) if r.status == "ok"]
 
 
 def test_a_committed_record_from_unrecorded_kernels_moves_like_a_seed(shared_data: Path) -> None:
@@ -161,9 +161,8 @@ def test_a_committed_cpu_record_reproduces_bit_for_bit_on_its_kernels(shared_dat
     """A shipped DARTS record of ECG (any CPU protocol) trained on this machine's kernel set (both
     pools preferred, then the quickest) is re-made bit for bit by today's code."""
     here = cpu_kernels()
-    committed = RecordStore(DEFAULT_STORE)
-    candidates = [r for protocol in ("ecg-cpu-v1", "ecg-cpu-v3") for r in committed.records("ecg", protocol)
-                  if r.status == "ok" and r.extra.get("cpu_kernels") == here]
+    candidates = [r for protocol in ("ecg-cpu-v1", "ecg-cpu-v3") for r in _committed_ecg(protocol)
+                  if r.extra.get("cpu_kernels") == here]
     if not candidates:
         pytest.skip(f"no committed DARTS ECG record was trained on {here} CPU kernels; bit for bit "
                     "holds on one kernel set only (the test above still re-runs an older record)")
