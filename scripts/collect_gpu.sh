@@ -5,7 +5,15 @@
 # data root made here by `nb360 data pack --out data_pack` and carried along. The working tree
 # and the pack travel together, 64 MiB at most: the default pack holds the default TASKS
 # (satellite's file; Darcy is generated there); ECG's full records (36.9 MiB packed) go in a lease
-# of their own: `nb360 data pack --tasks ecg --out data_pack`, then TASKS=ecg.
+# of their own: `nb360 data pack --tasks ecg --out data_pack`, then TASKS=ecg. Beside the working
+# tree that pack travels in parts, one call each (`nb360 data split-pack data_pack` writes
+# data_pack.part<k>-of-<n>, at most 24 MiB each):
+#   run(command="OUT=$OUT scripts/collect_gpu.sh stage data_pack.part1-of-2", carry=["data_pack.part1-of-2"])
+#   run(command="OUT=$OUT scripts/collect_gpu.sh stage data_pack.part2-of-2 && OUT=$OUT TASKS=ecg
+#       scripts/collect_gpu.sh start", carry=["data_pack.part2-of-2"])
+# stage keeps each part in $RUN_DIR/pack_parts (ignored, so it stays on the warm machine) and, once
+# all are there, joins and verifies the pack as $RUN_DIR/data_pack, then the data root (before a
+# carried data_pack); later calls carry nothing.
 #
 # One call may run 10 minutes, but a lease lasts up to 30 and a warm machine keeps a process that
 # started its own session. So the collector runs in the background for the whole lease and the
@@ -60,7 +68,11 @@ RUN_DIR=${RUN_DIR:-runs/gpu}
 COMMITTED=${COMMITTED:-training_data/data/records}  # the store whose $KIND records are resumed
 PY=${PYTHON:-python3}
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
-export NB360_DATA_ROOT=${NB360_DATA_ROOT:-data_pack}
+if [[ -z "${NB360_DATA_ROOT:-}" ]]; then  # the pack joined from staged parts, else the carried one
+  NB360_DATA_ROOT=data_pack
+  [[ ! -e "$RUN_DIR/data_pack" ]] || NB360_DATA_ROOT="$RUN_DIR/data_pack"
+fi
+export NB360_DATA_ROOT
 LIVE="$RUN_DIR/records"
 
 warm_caches() {  # load each task's data once, so that the workers find it in the disk cache
@@ -212,12 +224,23 @@ torch.cuda.get_device_name(0) if torch.cuda.is_available() else '-')"
     echo "collector started (pid $!, LEASE_S=$LEASE_S)"
     follow
     ;;
+  stage)
+    (($# > 1)) || { echo "usage: OUT=DIR scripts/collect_gpu.sh stage PART_FOLDER..." >&2; exit 2; }
+    mkdir -p "$RUN_DIR/pack_parts"
+    for part in "${@:2}"; do
+      [[ -d "$part" ]] || { echo "no part folder $part here: carry it with this call" >&2; exit 2; }
+      rm -rf "${RUN_DIR:?}/pack_parts/$(basename "$part")"
+      cp -r "$part" "$RUN_DIR/pack_parts/"
+    done
+    "$PY" -m nb360_cli.main data join-pack "$RUN_DIR"/pack_parts/* --out "$RUN_DIR/data_pack" \
+      --allow-incomplete
+    ;;
   follow)
     [[ -e "$RUN_DIR/collector.pid" ]] || { echo "no collector was started in $RUN_DIR: use start" >&2; exit 2; }
     follow
     ;;
   *)
-    echo "usage: OUT=DIR scripts/collect_gpu.sh start|follow (got '${MODE}')" >&2
+    echo "usage: OUT=DIR scripts/collect_gpu.sh start|follow|stage (got '${MODE}')" >&2
     exit 2
     ;;
 esac

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,27 +21,32 @@ import pytest
 from training_data.collection.campaign import collect
 from training_data.records.store import RecordStore
 from training_data.tasks.pack import LEASE_PACKS, write_pack
+from training_data.tasks.pack_parts import DEFAULT_PART_BYTES, split_pack
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "collect_gpu.sh"
 ABSENT_ON_THE_GPU_IMAGE = ("xgboost", "lightgbm", "ray", "submitit")
 
 
-def call(mode: str, env: dict[str, str], **extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(SCRIPT), mode], env={**env, **extra}, capture_output=True,
-                          text=True, timeout=600, check=False)
+def call(mode: str, env: dict[str, str], *args: str, **extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(SCRIPT), mode, *args], env={**env, **extra},
+                          capture_output=True, text=True, timeout=600, check=False)
 
 
 @pytest.mark.needs_shared_data
 @pytest.mark.slow
 def test_a_lease_on_the_cpu_with_a_tiny_protocol(shared_data: Path, tmp_path: Path) -> None:
     pack, out, run_dir, blocked = (tmp_path / name for name in ("pack", "out", "run", "blocked"))
-    write_pack(pack, tasks=["satellite"], data_root=shared_data)
+    manifest = write_pack(pack, tasks=["satellite"], data_root=shared_data)
+    parts = split_pack(pack, pack, max_part_bytes=manifest.total_bytes // 2 + 1024)
+    assert len(parts) == 2  # the pack reaches the machine in two calls (stage), as ECG's does
+    shutil.rmtree(pack)
     out.mkdir()
     blocked.mkdir()
     for module in ABSENT_ON_THE_GPU_IMAGE:
         (blocked / f"{module}.py").write_text(f"raise ImportError('{module} is not installed here')\n")
-    env = {**os.environ, "OUT": str(out), "RUN_DIR": str(run_dir), "PYTHON": sys.executable,
-           "PYTHONPATH": str(blocked), "NB360_DATA_ROOT": str(pack), "DEVICE": "cpu",
+    inherited = {k: v for k, v in os.environ.items() if k != "NB360_DATA_ROOT"}  # the staged pack's
+    env = {**inherited, "OUT": str(out), "RUN_DIR": str(run_dir), "PYTHON": sys.executable,
+           "PYTHONPATH": str(blocked), "DEVICE": "cpu",
            "KIND": "tiny-v1", "TASKS": "satellite", "THROUGHPUT_TASK": "satellite", "STEPS": "2",
            "WORKERS": "2", "N": "5", "REPEAT": "0", "LEASE_S": "300"}  # ends by count (N), not the clock
 
@@ -52,9 +58,15 @@ def test_a_lease_on_the_cpu_with_a_tiny_protocol(shared_data: Path, tmp_path: Pa
     RecordStore(committed).extend(runs[2:])
     env["COMMITTED"] = str(committed)
 
+    staged = call("stage", env, str(parts[0]))  # first call: part 1 kept, the pack not yet whole
+    assert staged.returncode == 0 and "waiting for part(s) [2]" in staged.stdout, staged.stderr
+    staged = call("stage", env, str(parts[1]))
+    assert staged.returncode == 0 and "joined from 2 part(s)" in staged.stdout, staged.stderr
+    assert call("stage", env, str(tmp_path / "absent")).returncode == 2
+
     first = call("start", env, CALL_S="1")  # returns while the collector runs on
     assert first.returncode == 0, first.stdout + first.stderr
-    assert "every file matches its manifest" in first.stdout
+    assert f"pack {run_dir}/data_pack: every file matches its manifest" in first.stdout
     assert "call follow again" in first.stdout
     again = call("start", env, CALL_S="1")
     assert again.returncode == 2 and "already running" in again.stderr
@@ -86,20 +98,24 @@ REPO = SCRIPT.parents[1]
 @pytest.mark.slow
 @pytest.mark.parametrize("lease", sorted(LEASE_PACKS))
 def test_what_travels_to_a_lease_fits(lease: str, shared_data: Path, tmp_path: Path) -> None:
-    """The tracked and untracked-not-ignored files plus each lease's fresh data pack stay under
-    the 64 MiB a lease accepts, with 2 MiB to spare (records grow: `nb360 data freeze` shrinks
-    them)."""
+    """The tracked and untracked-not-ignored files plus the largest part of each lease's fresh
+    data pack (`nb360 data split-pack`, one part per call) stay under the 64 MiB a call accepts,
+    with 2 MiB to spare (records grow: `nb360 data freeze` shrinks them)."""
     if not (REPO / ".git").exists():
         pytest.skip(f"{REPO} is not a git checkout: what travels is what git tracks")
-    pack = write_pack(tmp_path / "pack", tasks=LEASE_PACKS[lease], data_root=shared_data)
+    pack = tmp_path / "pack"
+    write_pack(pack, tasks=LEASE_PACKS[lease], data_root=shared_data)
+    parts = split_pack(pack, pack, max_part_bytes=DEFAULT_PART_BYTES)
+    largest = max(sum(f.stat().st_size for f in part.iterdir()) for part in parts)
     listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                             cwd=REPO, capture_output=True, check=True).stdout.split(b"\0")
     tree = sum((REPO / name.decode()).stat().st_size for name in listed
                if name and (REPO / name.decode()).is_file())
-    total = tree + pack.total_bytes
+    total = tree + largest
     assert total <= TRANSFER_LIMIT - 2 * 2**20, (
-        f"{total / 2**20:.1f} MiB would travel to the {lease} lease (tree {tree / 2**20:.1f} + "
-        f"pack {pack.total_bytes / 2**20:.1f}); freeze the records or shrink the pack")
+        f"{total / 2**20:.1f} MiB would travel to the {lease} lease in one call (tree "
+        f"{tree / 2**20:.1f} + the largest of {len(parts)} pack part(s) {largest / 2**20:.1f}); "
+        "freeze the records, or split the pack finer")
 
 
 def tiny_runs(data_root: Path, n: int, store: Path) -> list:
@@ -118,7 +134,7 @@ def test_wrong_calls_name_what_is_wrong(tmp_path: Path) -> None:
     done = call("follow", env)
     assert done.returncode == 2 and "no collector was started" in done.stderr
     done = call("begin", env)
-    assert done.returncode == 2 and "start|follow (got 'begin')" in done.stderr
+    assert done.returncode == 2 and "start|follow|stage (got 'begin')" in done.stderr
 
 
 def test_a_pack_without_a_task_of_the_lease_stops_its_start(tmp_path: Path) -> None:

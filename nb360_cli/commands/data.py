@@ -8,6 +8,7 @@ import pandas as pd
 from nb360_cli.commands._options import SHIPPED_STORE_HELP, add_folder_option, seed_arg
 
 DEFAULT_LIMIT_MIB = 40.0
+DEFAULT_PART_MIB = 24.0  # training_data.tasks.pack_parts.DEFAULT_PART_BYTES (a test ties them)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,6 +64,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="fail unless the pack holds these tasks (those the job will load from it)",
     )
     verify.set_defaults(run=run_verify_pack)
+    split = actions.add_parser(
+        "split-pack", help="cut a data pack into parts that reach a lent machine in separate calls"
+    )
+    split.add_argument("folder", help="the pack folder (verified first)")
+    split.add_argument(
+        "--max-mib", type=float, default=DEFAULT_PART_MIB,
+        help=f"largest part (default: {DEFAULT_PART_MIB:g} MiB); parts go to FOLDER.part<k>-of-<n>",
+    )
+    split.set_defaults(run=run_split_pack)
+    join = actions.add_parser(
+        "join-pack", help="rebuild a data pack from its parts (split-pack) and verify it"
+    )
+    join.add_argument("parts", nargs="+", help="the part folders")
+    join.add_argument("--out", required=True, help="the pack folder to write (replaced)")
+    join.add_argument(
+        "--allow-incomplete", action="store_true",
+        help="with parts still missing, say which and exit 0 instead of failing",
+    )
+    join.set_defaults(run=run_join_pack)
     reproduce = actions.add_parser(
         "reproduce", help="re-train stored records; check they come out bit for bit the same"
     )
@@ -145,6 +165,33 @@ def run_verify_pack(args: argparse.Namespace) -> int:
     manifest = verify_pack(args.folder, tasks=args.tasks)
     print("\n".join(describe(args.folder, manifest)))
     print(f"pack {args.folder}: every file matches its manifest")
+    return 0
+
+
+def run_split_pack(args: argparse.Namespace) -> int:
+    from training_data.tasks.pack_parts import split_pack
+
+    if not args.max_mib > 0:
+        raise ValueError(f"--max-mib must be positive, got {args.max_mib}")
+    folders = split_pack(args.folder, args.folder, max_part_bytes=int(args.max_mib * 2**20))
+    for folder in folders:
+        size = sum(f.stat().st_size for f in folder.iterdir())
+        print(f"{size / 2**20:9.3f} MiB  {folder}")
+    print(f"{len(folders)} part(s): carry one per call, each with `scripts/collect_gpu.sh stage PART`")
+    return 0
+
+
+def run_join_pack(args: argparse.Namespace) -> int:
+    from training_data.tasks.pack import describe
+    from training_data.tasks.pack_parts import join_pack, missing_parts
+
+    lacking = missing_parts(args.parts)
+    if lacking and args.allow_incomplete:
+        print(f"{len(args.parts)} part(s) staged; waiting for part(s) {lacking}")
+        return 0
+    manifest = join_pack(args.parts, args.out)
+    print("\n".join(describe(args.out, manifest)))
+    print(f"pack {args.out} joined from {len(args.parts)} part(s); every file matches its manifest")
     return 0
 
 
