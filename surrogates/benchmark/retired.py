@@ -17,8 +17,8 @@ RETIRED: dict[tuple[str, str, str], str] = {
     ),
     ("darts", "ecg", "ecg-cpu-v1"): (
         "its records' architecture share is 0.09 (90 % interval 0.00-0.19), so it ranked mostly "
-        "seed noise (held-out Kendall tau 0.35, R2 0.23); ECG's benchmark is "
-        "nb201/ecg-nb201-cpu-v1 (share 0.76)"
+        "seed noise (held-out Kendall tau 0.35, R2 0.23); ECG's DARTS benchmark is "
+        "darts/ecg-cpu-v3 (share 0.77), and its NB201 one nb201/ecg-nb201-cpu-v1 (share 0.76)"
     ),
 }
 

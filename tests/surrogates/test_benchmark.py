@@ -162,24 +162,33 @@ def test_unknown_names_list_what_exists() -> None:
 
 @pytest.mark.parametrize(("task", "share", "replacement"), [
     ("satellite", "0.23", "nb201/satellite-nb201-cpu-v1"),
-    ("ecg", "0.09", "nb201/ecg-nb201-cpu-v1"),
+    ("ecg", "0.09", "darts/ecg-cpu-v3"),
 ])
 def test_a_retired_benchmark_says_why_and_how_to_rebuild_it(task, share, replacement, tmp_path) -> None:
     """DARTS Satellite (share 0.23) and ECG (0.09) under v1 left the package; asking for one names
-    the reason, the replacement and the command, and the task's only space is now NB201's."""
+    the reason, the replacement and the command; what the task serves instead is the replacement."""
     protocol = f"{task}-cpu-v1"
-    for asked in (None, protocol):
+    replaced_in_darts = replacement.startswith("darts/")  # then asking with no protocol gets it
+    for asked in [protocol] if replaced_in_darts else [None, protocol]:
         with pytest.raises(ValueError, match=(
                 rf"darts/{task}/{protocol} was retired: its records' architecture share is "
                 rf"{share} .*{replacement}.*`nb360 fit --task {task} --space darts "
                 rf"--protocol {protocol}`")):
             Benchmark.load(task, "darts", asked)
     assert set(RETIRED).isdisjoint(b[:3] for b in list_benchmarks())
-    served = Benchmark.load(task)
+    served = Benchmark.load(task, "darts" if replaced_in_darts else None)
     assert f"{served.space.name}/{served.protocol}" == replacement
     with pytest.raises(ValueError) as raised:  # another artifacts folder says nothing of retirements
         Benchmark.load(task, "darts", artifacts=tmp_path)
     assert "was retired" not in str(raised.value)
+
+
+def test_ecg_has_benchmarks_in_both_spaces_and_names_them_when_asked_without_one() -> None:
+    assert Benchmark.load("ecg", "darts").protocol == "ecg-cpu-v3"
+    assert Benchmark.load("ecg", "nb201").protocol == "ecg-nb201-cpu-v1"
+    with pytest.raises(ValueError, match=r"task 'ecg' has benchmarks in several spaces "
+                                         r"\['darts', 'nb201'\]; pass space="):
+        Benchmark.load("ecg")
 
 
 def test_darcy_darts_serves_v2_by_default_and_v1_by_name() -> None:
