@@ -15,7 +15,9 @@
 #   ARCHS  stop growing a task once its store holds that many distinct architectures, and stop
 #          the script once every task does;
 #   START  the first round's proposal count (default STEP);
-#   SPACE  the search space (default darts; nb201 with KIND=nb201-cpu-v1, the NB201-space protocols).
+#   SPACE  the search space (default darts; nb201 with KIND=nb201-cpu-v1, the NB201-space protocols);
+#   LAG    the optimizers' feedback lag (default 4, the CLI's default at 2 workers), fixed whatever
+#          WORKERS is, so a campaign resumed with another worker count replays the same trajectory.
 #   NB360_DATA_ROOT=../shared/data scripts/collect_cpu.sh [TARGET] [STEP] [WORKERS] [REPEAT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +34,7 @@ START=${START:-$STEP}
 KIND=${KIND:-cpu-v1}
 TASKS=${TASKS:-ecg satellite darcyflow}
 SPACE=${SPACE:-darts}
+LAG=${LAG:-4}
 if [[ -n "$UNTIL" ]]; then
   end=$(date -d "$UNTIL" +%s) || { echo "UNTIL=$UNTIL is not a date that date -d reads" >&2; exit 2; }
 fi
@@ -69,7 +72,8 @@ for ((n = START; n <= TARGET; n += STEP)); do
       # shellcheck disable=SC2046,SC2086  # the options are words on purpose
       "$PY" -m nb360_cli.main collect $budget --task "$task" --protocol "$task-$KIND" --n "$n" \
         --space "$SPACE" --sampler "$sampler" $(sampler_options "$sampler") --repeat-fraction "$REPEAT" \
-        --repeat-seeds 3 --workers "$WORKERS" --threads 1 --no-progress --store "$STORE"
+        --repeat-seeds 3 --workers "$WORKERS" --feedback-lag "$LAG" --threads 1 --no-progress \
+        --store "$STORE"
     done
   done
   ((growing)) || { echo "every task holds ARCHS=$ARCHS distinct architectures: stopping"; exit 0; }

@@ -36,6 +36,7 @@ def test_archs_stops_each_task_at_its_distinct_architecture_count(shared_data: P
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ecg: 2 distinct architectures (ARCHS=2): done" in done.stdout
     assert "satellite: 2 distinct architectures (ARCHS=2): done" in done.stdout
+    assert "(feedback lag 4)" in done.stdout  # fixed, not twice the 1 worker: resumes replay alike
     assert done.stdout.rstrip().endswith("every task holds ARCHS=2 distinct architectures: stopping")
     grown = store.records(task="satellite", protocol="satellite-tiny-v1")
     assert len({r.arch_hash for r in grown}) == 2 and len(grown) == 2  # rounds n=1 and n=2, no more
