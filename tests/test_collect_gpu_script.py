@@ -21,7 +21,7 @@ import pytest
 from training_data.collection.campaign import collect
 from training_data.records.store import RecordStore
 from training_data.tasks.pack import LEASE_PACKS, write_pack
-from training_data.tasks.pack_parts import DEFAULT_PART_BYTES, split_pack
+from training_data.tasks.pack_parts import DEFAULT_PART_BYTES, part_bytes, split_pack
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "collect_gpu.sh"
 ABSENT_ON_THE_GPU_IMAGE = ("xgboost", "lightgbm", "ray", "submitit")
@@ -106,7 +106,7 @@ def test_what_travels_to_a_lease_fits(lease: str, shared_data: Path, tmp_path: P
     pack = tmp_path / "pack"
     write_pack(pack, tasks=LEASE_PACKS[lease], data_root=shared_data)
     parts = split_pack(pack, pack, max_part_bytes=DEFAULT_PART_BYTES)
-    largest = max(sum(f.stat().st_size for f in part.iterdir()) for part in parts)
+    largest = max(part_bytes(part) for part in parts)
     listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                             cwd=REPO, capture_output=True, check=True).stdout.split(b"\0")
     tree = sum((REPO / name.decode()).stat().st_size for name in listed

@@ -169,14 +169,13 @@ def run_verify_pack(args: argparse.Namespace) -> int:
 
 
 def run_split_pack(args: argparse.Namespace) -> int:
-    from training_data.tasks.pack_parts import split_pack
+    from training_data.tasks.pack_parts import part_bytes, split_pack
 
     if not args.max_mib > 0:
         raise ValueError(f"--max-mib must be positive, got {args.max_mib}")
     folders = split_pack(args.folder, args.folder, max_part_bytes=int(args.max_mib * 2**20))
     for folder in folders:
-        size = sum(f.stat().st_size for f in folder.iterdir())
-        print(f"{size / 2**20:9.3f} MiB  {folder}")
+        print(f"{part_bytes(folder) / 2**20:9.3f} MiB  {folder}")
     print(f"{len(folders)} part(s): carry one per call, each with `scripts/collect_gpu.sh stage PART`")
     return 0
 

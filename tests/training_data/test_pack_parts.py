@@ -17,6 +17,7 @@ from training_data.tasks.pack_parts import (
     PART_INDEX,
     join_pack,
     missing_parts,
+    part_bytes,
     split_pack,
 )
 
@@ -33,10 +34,6 @@ def _files(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def _size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.iterdir())
-
-
 @pytest.mark.parametrize("parts_wanted", [1, 3, 7])
 def test_split_parts_stay_under_the_limit_and_join_to_the_same_pack(pack: Path, tmp_path: Path,
                                                                     parts_wanted: int) -> None:
@@ -45,7 +42,7 @@ def test_split_parts_stay_under_the_limit_and_join_to_the_same_pack(pack: Path, 
     folders = split_pack(pack, tmp_path / "cut", max_part_bytes=limit)
     assert [f.name for f in folders] == [f"cut.part{k}-of-{parts_wanted}" for k in range(1, parts_wanted + 1)]
     # the pieces of a part weigh at most the limit; its index is a few hundred bytes more
-    assert all(_size(f) - (f / PART_INDEX).stat().st_size <= limit for f in folders)
+    assert all(part_bytes(f) - (f / PART_INDEX).stat().st_size <= limit for f in folders)
     joined = join_pack(list(reversed(folders)), tmp_path / "joined")  # any order
     assert _files(tmp_path / "joined") == _files(pack)
     assert joined.tasks == ("ecg",)

@@ -116,9 +116,17 @@ def split_pack(pack_dir: str | os.PathLike[str], out_prefix: str | os.PathLike[s
     return folders
 
 
+def part_bytes(folder: Path) -> int:
+    """What one part folder weighs: its pieces plus its index."""
+    return sum(f.stat().st_size for f in folder.iterdir())
+
+
 def missing_parts(part_dirs: Sequence[str | os.PathLike[str]]) -> list[int]:
     """The part numbers of the pack that ``part_dirs`` (parts of one pack) still lack."""
-    indices = _indices(part_dirs)
+    return _missing(_indices(part_dirs))
+
+
+def _missing(indices: Sequence[PartIndex]) -> list[int]:
     return sorted(set(range(1, indices[0].parts + 1)) - {index.part for index in indices})
 
 
@@ -143,7 +151,7 @@ def join_pack(part_dirs: Sequence[str | os.PathLike[str]], out: str | os.PathLik
     :func:`training_data.tasks.pack.verify_pack`'s errors when the joined files do not match.
     """
     indices = _indices(part_dirs)
-    lacking = missing_parts(part_dirs)
+    lacking = _missing(indices)
     if lacking:
         raise ValueError(f"parts {lacking} of {indices[0].parts} are missing; have "
                          f"{sorted(index.part for index in indices)}")
@@ -164,10 +172,10 @@ def join_pack(part_dirs: Sequence[str | os.PathLike[str]], out: str | os.PathLik
                              "corrupt: its size or SHA-256 differs from the part's index")
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
-        if destination.exists() and destination.stat().st_size != offset:
-            raise ValueError(f"{path}: the pieces do not follow each other at byte {offset}")
-        if not destination.exists() and offset != 0:
-            raise ValueError(f"{path}: its first piece starts at byte {offset}, not 0")
+        written = destination.stat().st_size if destination.exists() else 0
+        if written != offset:
+            raise ValueError(f"{path}: a piece starts at byte {offset}, but {written} bytes come "
+                             "before it: the pieces do not follow each other")
         with destination.open("ab") as handle:
             handle.write(blob)
     if sha256_file(target / MANIFEST_NAME) != indices[0].pack:
@@ -176,4 +184,4 @@ def join_pack(part_dirs: Sequence[str | os.PathLike[str]], out: str | os.PathLik
 
 
 __all__ = ["DEFAULT_PART_BYTES", "PART_INDEX", "PartIndex", "Piece", "join_pack", "missing_parts",
-           "part_folders", "split_pack"]
+           "part_bytes", "part_folders", "split_pack"]
