@@ -54,7 +54,7 @@ class NetworkLayout:
     def for_protocol(cls, task: str, space: str, protocol: str) -> NetworkLayout:
         """The layout ``training_data.evaluate`` builds for ``task`` under ``protocol``."""
         from training_data.evaluation import network_settings
-        from training_data.protocols import get_protocol, network_io
+        from training_data.protocols import get_protocol, network_family, network_io
         from training_data.tasks import get_task
 
         task_obj = get_task(task)
@@ -64,13 +64,15 @@ class NetworkLayout:
                 raise ValueError(f"protocol {protocol!r} is an NB201 table; space must be 'nb201'")
             settings: dict[str, Any] = dict(NB201_TABLE_SETTINGS)
             input_shape, n_outputs = tuple(task_obj.input_shape), int(task_obj.n_outputs)
+            family = task_obj.family
         else:
             proto = get_protocol(protocol)
             if proto.task != task:
                 raise ValueError(f"protocol {protocol!r} is for task {proto.task!r}, not {task!r}")
             settings = network_settings(proto, sp)
             input_shape, n_outputs = network_io(proto, task_obj)
-        return cls(space=sp.name, family=task_obj.family, input_shape=input_shape,
+            family = network_family(proto, task_obj)
+        return cls(space=sp.name, family=family, input_shape=input_shape,
                     n_outputs=n_outputs, C=int(settings["C"]),
                     layers=int(settings["layers"]), stem_multiplier=settings.get("stem_multiplier"))
 

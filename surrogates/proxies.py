@@ -113,12 +113,12 @@ def proxy_network(space: str, task: str, protocol: str | None = None) -> ProxyNe
         return ProxyNetwork(sp.name, t.name, t.family, tuple(int(s) for s in t.input_shape),
                             int(t.n_outputs), **PROXY_NETWORK[sp.name])
     from training_data.evaluation import network_io, network_settings
-    from training_data.protocols import training_protocol_for
+    from training_data.protocols import network_family, training_protocol_for
 
     p = training_protocol_for(protocol, t.name)
     shape, outputs = network_io(p, t)
     size = network_settings(p, sp)
-    return ProxyNetwork(sp.name, t.name, t.family, tuple(int(s) for s in shape), int(outputs),
+    return ProxyNetwork(sp.name, t.name, network_family(p, t), tuple(int(s) for s in shape), int(outputs),
                         int(size["C"]), int(size["layers"]), p.name)
 
 

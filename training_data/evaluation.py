@@ -34,6 +34,7 @@ from graph_encodings.spaces.base import SearchSpace
 from training_data.networks import build_network, count_flops, count_params
 from training_data.protocols import (
     Protocol,
+    network_family,
     network_io,
     repeat_seeds,
     training_protocol,
@@ -108,7 +109,7 @@ def resolve_inputs(
         )
     if sp.name not in proto.spaces:
         raise ValueError(f"protocol {proto.name!r} does not allow space {sp.name!r}; valid: {list(proto.spaces)}")
-    get_augmentation(proto.augmentation, task_obj.family)
+    get_augmentation(proto.augmentation, network_family(proto, task_obj))
     # Train the canonical representative: it computes the same function as ``arch``, and the
     # record's ``arch`` is then exactly the network that was trained.
     canonical = sp.canonical(arch_obj)
@@ -159,8 +160,9 @@ def _fits_on_gpu(data: TaskData, device: torch.device) -> bool:
 
 @dataclass(frozen=True)
 class _NetworkInputs:
-    """What every network of a run trains and is scored on: shapes, loss, data as tensors."""
+    """What every network of a run trains and is scored on: family, shapes, loss, data as tensors."""
 
+    family: str
     input_shape: tuple[int, ...]
     n_outputs: int
     loss_fn: torch.nn.Module
@@ -213,12 +215,13 @@ class _Run:
         """Train the protocol's ``repeats`` networks; the run's scores are their means."""
         r, p, data = self.r, self.r.protocol, self.data
         input_shape, n_outputs = network_io(p, r.task)
-        check_data_shape(data, input_shape, p, r.task.family)
+        family = network_family(p, r.task)
+        check_data_shape(data, input_shape, p, family)
         self.data_on_gpu = _fits_on_gpu(data, r.device)
         loss_fn = task_loss(r.task, data).to(r.device)
         train = _to_tensors(data.train, r.device, self.data_on_gpu, loss_takes_mask(loss_fn))
         val, test = (_to_tensors(s, r.device, self.data_on_gpu, False) for s in (data.val, data.test))
-        inputs = _NetworkInputs(input_shape, n_outputs, loss_fn, train, val, test)
+        inputs = _NetworkInputs(family, input_shape, n_outputs, loss_fn, train, val, test)
         seeds = repeat_seeds(p, self.torch_seed)
         curves, val_scores, test_scores = [], [], []
         for torch_seed in seeds:
@@ -238,7 +241,7 @@ class _Run:
         r, p, data = self.r, self.r.protocol, self.data
         torch.manual_seed(torch_seed)
         model = build_network(
-            r.arch, r.task.family, inputs.input_shape[0], inputs.n_outputs, seed=torch_seed,
+            r.arch, inputs.family, inputs.input_shape[0], inputs.n_outputs, seed=torch_seed,
             **network_settings(p, r.space),
         )
         if self.params is None:  # every network of the run is the same architecture
@@ -261,7 +264,7 @@ class _Run:
         def scored() -> torch.nn.Module:  # the network that is scored: the trained one, or its average
             return model if average is None else average.network_to_score(model, statistics_inputs)
 
-        augment = get_augmentation(p.augmentation, r.task.family)
+        augment = get_augmentation(p.augmentation, inputs.family)
         generator = torch.Generator().manual_seed(torch_seed)
         curve: list[dict[str, Any]] = []
         self.curve = curve  # a failure reports the epochs done so far

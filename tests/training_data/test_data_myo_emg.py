@@ -1,6 +1,7 @@
 """The Myo-armband sEMG stand-in of the NinaPro task: loader, split, source choice, a real run."""
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from graph_encodings import get_space
 from training_data import evaluate
+from training_data.protocols import get_protocol, network_family
 from training_data.tasks import DataFileNotFoundError, get_task
 from training_data.tasks.dataset import TaskData
 from training_data.tasks.loaders import myo_emg, ninapro
@@ -96,6 +98,16 @@ def test_stride_recuts_each_recording(tmp_path: Path) -> None:
     np.testing.assert_array_equal(myo_emg.load(tmp_path, stride=52).train.x, NINAPRO.load(tmp_path).train.x)
 
 
+def test_channels_layout_is_the_image_without_its_channel_axis(tmp_path: Path) -> None:
+    _write_windows(tmp_path, subjects=2, n_windows=2)
+    image, channels = (myo_emg.load(tmp_path, layout=layout) for layout in ("image", "channels"))
+    assert image.train.x.shape[1:] == (1, 8, 52) and channels.train.x.shape[1:] == (8, 52)
+    for name in SPLITS:
+        np.testing.assert_array_equal(channels.split(name).x, image.split(name).x[:, 0])
+        np.testing.assert_array_equal(channels.split(name).groups, image.split(name).groups)
+    assert (image.meta["layout"], channels.meta["layout"]) == ("image", "channels")
+
+
 @pytest.mark.parametrize(
     ("options", "match"),
     [
@@ -108,6 +120,7 @@ def test_stride_recuts_each_recording(tmp_path: Path) -> None:
         ({"stride": 0}, r"stride=0.*1\.\.52"),
         ({"stride": 53}, r"stride=53"),
         ({"stride": True}, r"stride=True"),
+        ({"layout": "1d"}, r"layout='1d'.*\['channels', 'image'\]"),
         ({"subjects": [1], "sessions": [2]}, r"no window of subjects=\[1\] in sessions=\[2\]"),
     ],
 )
@@ -174,4 +187,18 @@ def test_real_tiny_training_run(shared_data: Path) -> None:
                       data_root=shared_data)
     assert record.status == "ok", record.message
     assert record.extra["data_source"] == "myo-armband"
+    assert math.isfinite(record.score) and 0.0 <= record.score <= 100.0
+
+
+def test_real_tiny_training_run_of_a_1d_network(shared_data: Path) -> None:
+    """The electrodes as channels (``layout="channels"``, ``input_shape=(8, 52)``) train a 1D network."""
+    tiny = get_protocol("ninapro-tiny-v2")
+    one_d = dataclasses.replace(tiny, name="ninapro-tiny-channels-v2", input_shape=(8, 52),
+                                data_options=(*tiny.data_options, ("layout", "channels")))
+    assert network_family(one_d, get_task("ninapro")) == "point1d"
+    arch = get_space("darts").sample(np.random.default_rng(0))
+    record = evaluate(arch, "ninapro", one_d, seed=0, device="cpu", n_threads=1, data_root=shared_data)
+    assert record.status == "ok", record.message
+    two_d = evaluate(arch, "ninapro", tiny, seed=0, device="cpu", n_threads=1, data_root=shared_data)
+    assert 0 < record.flops < two_d.flops  # 52 positions per channel, not 8 x 52
     assert math.isfinite(record.score) and 0.0 <= record.score <= 100.0

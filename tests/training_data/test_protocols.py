@@ -11,10 +11,11 @@ from training_data.protocols import (
     Protocol,
     get_protocol,
     list_protocols,
+    network_family,
     training_protocol,
     training_protocol_for,
 )
-from training_data.tasks import list_tasks
+from training_data.tasks import get_task, list_tasks
 
 TASKS_WITH_DATA = ("ecg", "satellite", "darcyflow")
 
@@ -234,3 +235,14 @@ def test_from_dict_rejects_unknown_fields() -> None:
     data = get_protocol("ecg-cpu-v1").to_dict() | {"warmup": 5}
     with pytest.raises(ValueError, match=r"unknown protocol fields \['warmup'\]"):
         Protocol.from_dict(data)
+
+
+def test_network_family_follows_the_rank_of_a_point_protocols_inputs() -> None:
+    ninapro, darcy = get_task("ninapro"), get_task("darcyflow")
+    v2 = get_protocol("ninapro-cpu-v2")
+    assert network_family(v2, ninapro) == "point2d"  # input_shape (1, 8, 52)
+    assert network_family(get_protocol("ninapro-cpu-v1"), ninapro) == "point2d"  # the task's shape
+    assert network_family(dataclasses.replace(v2, input_shape=(8, 52)), ninapro) == "point1d"
+    assert network_family(get_protocol("darcyflow-cpu-v2"), darcy) == "dense2d"
+    with pytest.raises(ValueError, match=r"'ninapro-cpu-v2'.*input_shape=\(8, 4, 4, 52\).*3 spatial.*\[1, 2\]"):
+        network_family(dataclasses.replace(v2, input_shape=(8, 4, 4, 52)), ninapro)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from training_data.protocols.protocol import (
     ImportedProtocol,
     Protocol,
+    network_family,
     network_io,
     repeat_seeds,
     training_seed,
@@ -22,6 +23,7 @@ __all__ = [
     "describe_protocol",
     "get_protocol",
     "list_protocols",
+    "network_family",
     "network_io",
     "repeat_seeds",
     "training_protocol",

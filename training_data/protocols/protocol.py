@@ -290,3 +290,21 @@ def network_io(protocol: Protocol, task: Any) -> tuple[tuple[int, ...], int]:
     shape = protocol.input_shape if protocol.input_shape is not None else tuple(task.input_shape)
     outputs = protocol.n_outputs if protocol.n_outputs is not None else int(task.n_outputs)
     return tuple(shape), int(outputs)
+
+
+def network_family(protocol: Protocol, task: Any) -> str:
+    """The network family ``protocol`` builds for ``task``: the task's, except that a point task
+    whose protocol feeds inputs of another rank gets the point family of that rank (NinaPro's
+    electrodes as the channels of a 1D signal, ``input_shape=(8, 52)``: ``point1d``)."""
+    family = str(task.family)
+    if protocol.input_shape is None or family not in _POINT_FAMILY_BY_DIMS.values():
+        return family
+    dims = len(protocol.input_shape) - 1
+    if dims not in _POINT_FAMILY_BY_DIMS:
+        raise ValueError(f"protocol {protocol.name!r}: input_shape={tuple(protocol.input_shape)!r} has "
+                         f"{dims} spatial dimensions; point networks take "
+                         f"{sorted(_POINT_FAMILY_BY_DIMS)} (channels first)")
+    return _POINT_FAMILY_BY_DIMS[dims]
+
+
+_POINT_FAMILY_BY_DIMS = {1: "point1d", 2: "point2d"}

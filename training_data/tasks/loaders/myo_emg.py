@@ -7,9 +7,10 @@ et al.'s Myo Armband Dataset, with per-window ``y`` (7 gestures), ``subject``, `
 ``cycle`` (the repetition, 0..3), ``rec`` (recording id) and ``start`` (first sample).
 
 Inputs: ``x`` float32 ``(n, 1, 8, 52)``, electrodes as the image's rows as NB360 feeds NinaPro's
-16x52 windows. The counts are divided by the fixed constant 128 (range [-1, 1)), so no statistic
-of any split enters the inputs; NB360 does not normalise NinaPro either, and the original
-pipeline's high-pass filter and electrode shift are not applied.
+16x52 windows (``layout="image"``), or ``(n, 8, 52)``, the electrodes as the channels of a 1D
+signal (``layout="channels"``, for 1D networks). The counts are divided by the fixed constant
+128 (range [-1, 1)), so no statistic of any split enters the inputs; NB360 does not normalise
+NinaPro either, and the original pipeline's high-pass filter and electrode shift are not applied.
 
 Split, by repetition as NinaPro's protocols split DB5: cycles 0-1 train, cycle 2 val, cycle 3
 test, for every selected subject and session (so each split holds every gesture of every
@@ -47,6 +48,8 @@ SUBJECT_SETS: dict[str, tuple[int, ...]] = {
     "evaluation": tuple(range(22, N_SUBJECTS)),
 }
 SPLIT_CYCLES: dict[str, tuple[int, ...]] = {"train": (0, 1), "val": (2,), "test": (3,)}
+LAYOUTS = {"image": "(n, 1, 8, 52): electrodes as an image's rows",
+           "channels": "(n, 8, 52): electrodes as the channels of a 1D signal"}
 KEYS = ("x", "y", "subject", "session", "cycle", "rec", "start")
 SPLIT_RULE = ("by repetition: cycles 0-1 train, cycle 2 val, cycle 3 test (every selected subject "
               "and session); each recording wholly in one split, groups = recording id")
@@ -117,6 +120,7 @@ def load(
     subjects: str | Sequence[int] = "all",
     sessions: str | Sequence[int] = "all",
     stride: int = WINDOW,
+    layout: str = "image",
 ) -> TaskData:
     """The Myo windows split by repetition (module docstring).
 
@@ -124,11 +128,14 @@ def load(
     three sessions) or a sequence of subject ids. ``sessions``: "all" or a sequence of ids 0..2
     (0 = ``training0``; 1-2 exist for evaluation subjects only). ``stride``: 1..52, re-cut every
     recording with overlapping windows (the original code uses 5; about 52/stride times the data).
+    ``layout``: "image" (``x`` of ``(n, 1, 8, 52)``, as NB360) or "channels" (``(n, 8, 52)``).
     """
     chosen_subjects = _ids("subjects", subjects, SUBJECT_SETS, N_SUBJECTS)
     chosen_sessions = _ids("sessions", sessions, {"all": tuple(range(N_SESSIONS))}, N_SESSIONS)
     if not _is_int(stride) or not 1 <= stride <= WINDOW:
         raise ValueError(f"stride={stride!r} is not valid; choose an integer 1..{WINDOW}")
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout={layout!r} is not valid; choose one of {sorted(LAYOUTS)}")
     path = find_file(TASK, FILE, SOURCE, data_root)
     arrays = _read(path)
     keep = np.isin(arrays["subject"], chosen_subjects) & np.isin(arrays["session"], chosen_sessions)
@@ -140,13 +147,16 @@ def load(
     splits = {}
     for name, cycles in SPLIT_CYCLES.items():
         index = np.flatnonzero(np.isin(arrays["cycle"], cycles))
-        x = arrays["x"][index].astype(np.float32)[:, None] / np.float32(SCALE)
+        x = arrays["x"][index].astype(np.float32) / np.float32(SCALE)
+        if layout == "image":
+            x = x[:, None]
         splits[name] = Split(x=x, y=arrays["y"][index].astype(np.int64),
                              groups=arrays["rec"][index].astype(np.int64))
     meta = {
         "source": SOURCE_NAME, "files": [str(path)], "split_rule": SPLIT_RULE,
         "split_cycles": {k: list(v) for k, v in SPLIT_CYCLES.items()}, "classes": list(CLASSES),
         "subjects": chosen_subjects, "sessions": chosen_sessions, "stride": int(stride),
+        "layout": layout,
         "input_scale": f"raw int8 counts / {SCALE:g}",
     }
     return TaskData(TASK, **splits, meta=meta)

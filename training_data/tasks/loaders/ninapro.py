@@ -83,7 +83,7 @@ def load(data_root: str | os.PathLike[str] | None = None, *, source: str = "auto
          **options: Any) -> TaskData:
     """NinaPro data from ``source`` (module docstring); ``meta["source"]`` says which was read.
 
-    ``options`` go to :func:`.myo_emg.load` (``subjects``, ``sessions``, ``stride``); NB360's files
+    ``options`` go to :func:`.myo_emg.load` (``subjects``, ``sessions``, ``stride``, ``layout``); NB360's files
     take none.
     """
     chosen = _resolve(source, data_root)
