@@ -96,8 +96,25 @@ def train(arch: str, arch_hash: str, task: str, protocol: Protocol, seed: int,
 def summary_fields(record: dict[str, Any]) -> dict[str, Any]:
     """What ``--out`` keeps of a run: the fields the report needs."""
     kept = {k: record.get(k) for k in ("arch_hash", "seed", "status", "score", "train_seconds", "message")}
-    kept["cpu_seconds"] = (record.get("extra") or {}).get("cpu_seconds")
+    extra = record.get("extra") or {}
+    kept["cpu_seconds"] = extra.get("cpu_seconds")
+    if "repeat_test_scores" in extra:  # a repeats > 1 run: each network's test score, in training order
+        kept["repeat_test_scores"] = extra["repeat_test_scores"]
     return kept
+
+
+def fewer_networks(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+    """The ok runs that recorded their networks' scores, scored as ``repeats=k`` would score them:
+    the mean of each run's first ``k`` networks (their streams follow from the run's own, so those
+    are the networks ``repeats=k`` trains), CPU seconds scaled by ``k`` over the run's networks."""
+    if "repeat_test_scores" not in frame:
+        return frame.iloc[:0]
+    ok = frame[(frame["status"] == "ok") & frame["repeat_test_scores"].map(lambda v: isinstance(v, list))]
+    networks = ok["repeat_test_scores"].map(len)
+    if (networks < k).any():
+        raise ValueError(f"k={k}: some runs trained only {int(networks.min())} networks")
+    return ok.assign(score=ok["repeat_test_scores"].map(lambda v: float(np.mean(v[:k]))),
+                     cpu_seconds=ok["cpu_seconds"].astype(float) * k / networks)
 
 
 def region_runs(task: str, base: str, sampler: str, n_archs: int, seeds: int, sample_seed: int,
@@ -283,8 +300,10 @@ def main(argv: list[str] | None = None) -> None:
     drawn = f"random {args.space.upper()}" if baseline is None else f"{args.region}-proposed"
     print(f"{protocol.name} ({changed}): {args.archs} {drawn} archs x {args.seeds} seeds -> {out}", flush=True)
     archs = None if baseline is None else list(baseline.drop_duplicates("arch_hash").sort_values("arch_hash")["arch"])
-    _print_figures(report(run(args.task, protocol, args.archs, args.seeds, args.sample_seed, args.workers,
-                              out, args.data_root, args.store, args.device, archs, args.space)))
+    frame = run(args.task, protocol, args.archs, args.seeds, args.sample_seed, args.workers,
+                out, args.data_root, args.store, args.device, archs, args.space)
+    _print_figures(report(frame))
+    _print_fewer_networks(frame)
 
 
 def _region_baseline(args: argparse.Namespace, base: str) -> pd.DataFrame:
@@ -308,6 +327,18 @@ def _report_stored(out: Path, base: str, baseline: pd.DataFrame | None, compare:
     if compare is not None:
         _print_comparison(frame, compare)
     _print_figures(report(frame))
+    _print_fewer_networks(frame)
+
+
+def _print_fewer_networks(frame: pd.DataFrame) -> None:
+    """Of runs that trained several networks (``repeats``), the figures of their first 1, 2, ...
+    networks: what the same protocol with fewer repeats gives on these architectures and seeds."""
+    recorded = frame["repeat_test_scores"].dropna().map(len) if "repeat_test_scores" in frame else []
+    for k in range(1, int(min(recorded)) if len(recorded) else 1):
+        fewer = fewer_networks(frame, k)
+        print(f"scored by each run's first {k} of its networks (repeats={k}; {len(fewer)} runs that "
+              f"recorded their networks):", flush=True)
+        _print_figures(report(fewer))
 
 
 def _print_comparison(frame: pd.DataFrame, compare: Path) -> None:

@@ -172,6 +172,41 @@ def test_report_gives_the_share_of_a_three_seed_mean() -> None:
     assert figures["share_of_3_seed_mean"] == share_of_mean(architecture_share(frame), 3) > figures["arch_share"]
 
 
+def test_fewer_networks_scores_each_run_by_its_first_networks() -> None:
+    import pandas as pd
+
+    module = load_benchmark_script("bench_protocol_signal")
+    frame = pd.DataFrame({"arch_hash": ["a", "a", "b", "b"], "seed": [0, 1, 0, 1],
+                          "status": ["ok", "ok", "ok", "failed"], "score": [2.0, 3.0, 5.0, None],
+                          "cpu_seconds": [30.0, 30.0, 30.0, 10.0],
+                          "repeat_test_scores": [[1.0, 2.0, 3.0], [2.0, 3.0, 4.0], None, None]})
+    one, two = module.fewer_networks(frame, 1), module.fewer_networks(frame, 2)
+    assert list(one["score"]) == [1.0, 2.0] and list(two["score"]) == [1.5, 2.5]  # b's runs: none recorded
+    assert list(one["cpu_seconds"]) == [10.0, 10.0] and list(two["cpu_seconds"]) == [20.0, 20.0]
+    with pytest.raises(ValueError, match="k=4: some runs trained only 3 networks"):
+        module.fewer_networks(frame, 4)
+    assert module.fewer_networks(frame.drop(columns="repeat_test_scores"), 1).empty
+
+
+@pytest.mark.needs_shared_data
+@pytest.mark.slow
+def test_a_screen_with_repeats_reports_its_first_networks_as_fewer_repeats(shared_data: Path, tmp_path: Path) -> None:
+    common = ["--task", "satellite", "--protocol", "satellite-tiny-v2", "--archs", "2", "--seeds", "2",
+              "--workers", "2", "--data-root", str(shared_data)]
+    three = bench(*common, "--set", "repeats=3", "--out", str(tmp_path / "three.jsonl"))
+    assert three.returncode == 0, three.stdout + three.stderr
+    for k in (1, 2):
+        assert f"scored by each run's first {k} of its networks (repeats={k}; 4 runs" in three.stdout
+    assert "first 3 of" not in three.stdout
+    runs = {(r["arch_hash"], r["seed"]): r for r in map(json.loads, (tmp_path / "three.jsonl").read_text().splitlines())}
+    assert all(len(r["repeat_test_scores"]) == 3 for r in runs.values())
+    one = bench(*common, "--out", str(tmp_path / "one.jsonl"))  # repeats=1 trains each run's first network
+    assert one.returncode == 0, one.stdout + one.stderr
+    for r in map(json.loads, (tmp_path / "one.jsonl").read_text().splitlines()):
+        assert "repeat_test_scores" not in r
+        assert r["score"] == runs[(r["arch_hash"], r["seed"])]["repeat_test_scores"][0]
+
+
 CHILD = """
 import os, sys, time
 from concurrent.futures import ProcessPoolExecutor
