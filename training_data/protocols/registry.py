@@ -294,7 +294,9 @@ _CPU_NB201_PROTOCOLS: dict[str, _Entry] = {
 # NB201 protocol built on it, ship) and failed its screen. ECG: the NB201 protocol's data and
 # scoring (every record, the test vote over all 2,986 test records) in a shallow, wider DARTS
 # network, where random DARTS cells differ by more than their seeds. Satellite: its v2 recipe in
-# the shallow network, each run the mean of 3 networks, which halves the seed noise at a CPU minute
+# the shallow network, each run the mean of 3 networks, which halves the seed noise at a CPU minute.
+# NinaPro: its v2 recipe with the Myo electrodes as the channels of a 1D signal (a 1D network costs
+# a third of the 2D one's CPU), in the shallow network, each run the mean of 3 networks
 # (docs/protocols.md).
 _CPU_V3_PROTOCOLS: dict[str, _Entry] = {
     "ecg": (
@@ -311,6 +313,17 @@ _CPU_V3_PROTOCOLS: dict[str, _Entry] = {
         "networks of the architecture from independent streams and scores their mean test error "
         "(repeats=3), which a single network of this size leaves to its seed.",
         {**_CPU_V2_PROTOCOLS["satellite"][1], "layers": 3, "repeats": 3, "spaces": ("darts",)},
+    ),
+    "ninapro": (
+        "ninapro-cpu-v2's recipe (Myo-armband sEMG stand-in split by repetition, 6,000 random train "
+        f"windows x 4 epochs, batch 64, {_CPU_OPT_NOTE}, test every window of cycle 3) with "
+        "the 8 electrodes as the channels of a 1D signal (8x52 windows, layout=channels; a 1D network) "
+        "in a shallow network: C=8, 3 cells (normal, reduction, reduction), stem 3C; each run trains 3 "
+        "networks of the architecture from independent streams and scores their mean test error "
+        f"(repeats=3). {_V2_NOTE} (decay 0.98 per step).",
+        {**_CPU_V2_PROTOCOLS["ninapro"][1], "input_shape": (8, 52),
+         "data_options": (("source", "myo-armband"), ("layout", "channels")),
+         "C": 8, "layers": 3, "stem_multiplier": 3, "repeats": 3, "spaces": ("darts",)},
     ),
 }
 
