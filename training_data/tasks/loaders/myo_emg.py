@@ -48,8 +48,7 @@ SUBJECT_SETS: dict[str, tuple[int, ...]] = {
     "evaluation": tuple(range(22, N_SUBJECTS)),
 }
 SPLIT_CYCLES: dict[str, tuple[int, ...]] = {"train": (0, 1), "val": (2,), "test": (3,)}
-LAYOUTS = {"image": "(n, 1, 8, 52): electrodes as an image's rows",
-           "channels": "(n, 8, 52): electrodes as the channels of a 1D signal"}
+LAYOUTS = ("image", "channels")  # x of (n, 1, 8, 52) as NB360, or (n, 8, 52) for 1D networks
 KEYS = ("x", "y", "subject", "session", "cycle", "rec", "start")
 SPLIT_RULE = ("by repetition: cycles 0-1 train, cycle 2 val, cycle 3 test (every selected subject "
               "and session); each recording wholly in one split, groups = recording id")
