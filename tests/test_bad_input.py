@@ -147,9 +147,10 @@ LOOKUPS: dict[str, tuple[Callable[[Any], Any], Callable[[], list[str]]]] = {
     "encoding": (lambda kind: graph_encodings.encode("nb201", [0], kind), lambda: ["onehot", "path"]),
     "benchmark task": (lambda task: Benchmark.load(task), lambda: ["ninapro"]),
     "benchmark space": (lambda space: Benchmark.load("ninapro", space=space), lambda: ["nb201"]),
-    "benchmark protocol": (lambda protocol: Benchmark.load("ninapro", protocol=protocol),
+    "benchmark protocol": (lambda protocol: Benchmark.load("ninapro", "nb201", protocol=protocol),
                            lambda: ["nb360-nb201-200ep"]),
-    "benchmark model": (lambda model: Benchmark.load("ninapro", model=model), lambda: ["ensemble"]),
+    "benchmark model": (lambda model: Benchmark.load("ninapro", "nb201", model=model),
+                        lambda: ["ensemble"]),
     "optimizer": (lambda name: nas_optimizers.create(name, "nb201"),
                   lambda: ["random_search", "regularized_evolution", "local_search"]),
 }

@@ -165,7 +165,7 @@ def test_defaults_at_budget_100_make_evolution_differ_from_random_search() -> No
     ``optimizer_kwargs``) makes it random search exactly."""
     from surrogates import Benchmark
 
-    bench = Benchmark.load("ninapro")
+    bench = Benchmark.load("ninapro", space="nb201")
     random = simulate("random_search", bench, 100)
     evolution = simulate("regularized_evolution", bench, 100)
     assert not np.array_equal(evolution["incumbent_true"], random["incumbent_true"])

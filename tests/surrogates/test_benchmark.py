@@ -198,7 +198,8 @@ def test_darcy_darts_serves_v2_by_default_and_v1_by_name() -> None:
 
 
 def test_space_defaults_to_the_tasks_only_benchmark_space() -> None:
-    assert Benchmark.load("ninapro").space.name == "nb201"
+    assert Benchmark.load("cifar100").space.name == "nb201"
+    assert Benchmark.load("psicov").space.name == "darts"
     assert Benchmark.load("darcyflow", "darts").space.name == "darts"  # explicit values still work
     with pytest.raises(ValueError, match=r"task 'darcyflow' has benchmarks in several spaces "
                                          r"\['darts', 'nb201'\]; pass space="):
