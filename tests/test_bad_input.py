@@ -145,7 +145,7 @@ LOOKUPS: dict[str, tuple[Callable[[Any], Any], Callable[[], list[str]]]] = {
     "protocol": (get_protocol, list_protocols),
     "surrogate": (surrogates.create, surrogates.list_surrogates),
     "encoding": (lambda kind: graph_encodings.encode("nb201", [0], kind), lambda: ["onehot", "path"]),
-    "benchmark task": (lambda task: Benchmark.load(task), lambda: ["ninapro"]),
+    "benchmark task": (lambda task: Benchmark.load(task), lambda: ["cifar100"]),  # one space: no space needed
     "benchmark space": (lambda space: Benchmark.load("ninapro", space=space), lambda: ["nb201"]),
     "benchmark protocol": (lambda protocol: Benchmark.load("ninapro", "nb201", protocol=protocol),
                            lambda: ["nb360-nb201-200ep"]),
@@ -255,7 +255,7 @@ def test_cli_query_names_a_bad_architecture(text):
 
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        rc = main(["query", "--task", "ninapro", "0", text])
+        rc = main(["query", "--task", "ninapro", "--space", "nb201", "0", text])
     message = err.getvalue()
     assert rc == 2 and "archs[1] = " in message, message
     assert repr(text) in message or text in message, message

@@ -173,15 +173,20 @@ def test_errors_exit_2_with_a_message(argv, message, capsys) -> None:
 
 
 def test_query_without_space_uses_the_tasks_only_benchmark(capsys) -> None:
-    assert main(["query", "--task", "ninapro", "0"]) == 0
+    assert main(["query", "--task", "cifar100", "0"]) == 0  # CIFAR-100's benchmarks are NB201's
     assert "space='nb201'" in capsys.readouterr().out
+
+
+def test_query_without_space_on_a_task_with_two_spaces_asks_for_one(capsys) -> None:
+    assert main(["query", "--task", "ninapro", "0"]) == 2
+    assert "task 'ninapro' has benchmarks in several spaces ['darts', 'nb201']" in capsys.readouterr().err
 
 
 def test_simulate_defaults_evolve_and_options_reach_the_optimizer(tmp_path, capsys) -> None:
     """At the default budget, evolution is not random search; a population as large as the
     budget (an --optimizer-option) makes it so, and the option skips optimizers without it."""
     csv = tmp_path / "runs.csv"
-    argv = ["simulate", "--task", "ninapro", "--optimizers", "random_search",
+    argv = ["simulate", "--task", "ninapro", "--space", "nb201", "--optimizers", "random_search",
             "regularized_evolution", "--seeds", "1", "--workers", "1", "--csv", str(csv)]
 
     def archs() -> dict[str, list[str]]:

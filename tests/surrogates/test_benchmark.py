@@ -183,12 +183,17 @@ def test_a_retired_benchmark_says_why_and_how_to_rebuild_it(task, share, replace
     assert "was retired" not in str(raised.value)
 
 
-def test_ecg_has_benchmarks_in_both_spaces_and_names_them_when_asked_without_one() -> None:
-    assert Benchmark.load("ecg", "darts").protocol == "ecg-cpu-v3"
-    assert Benchmark.load("ecg", "nb201").protocol == "ecg-nb201-cpu-v1"
-    with pytest.raises(ValueError, match=r"task 'ecg' has benchmarks in several spaces "
+@pytest.mark.parametrize(("task", "darts_protocol", "nb201_protocol"), [
+    ("ecg", "ecg-cpu-v3", "ecg-nb201-cpu-v1"),
+    ("ninapro", "ninapro-cpu-v3", "nb360-nb201-200ep"),  # NB360's own table
+])
+def test_a_task_with_benchmarks_in_both_spaces_names_them_when_asked_without_one(
+        task, darts_protocol, nb201_protocol) -> None:
+    assert Benchmark.load(task, "darts").protocol == darts_protocol
+    assert Benchmark.load(task, "nb201").protocol == nb201_protocol
+    with pytest.raises(ValueError, match=rf"task '{task}' has benchmarks in several spaces "
                                          r"\['darts', 'nb201'\]; pass space="):
-        Benchmark.load("ecg")
+        Benchmark.load(task)
 
 
 def test_darcy_darts_serves_v2_by_default_and_v1_by_name() -> None:
