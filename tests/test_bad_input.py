@@ -146,7 +146,7 @@ LOOKUPS: dict[str, tuple[Callable[[Any], Any], Callable[[], list[str]]]] = {
     "surrogate": (surrogates.create, surrogates.list_surrogates),
     "encoding": (lambda kind: graph_encodings.encode("nb201", [0], kind), lambda: ["onehot", "path"]),
     "benchmark task": (lambda task: Benchmark.load(task), lambda: ["cifar100"]),  # one space: no space needed
-    "benchmark space": (lambda space: Benchmark.load("ninapro", space=space), lambda: ["nb201"]),
+    "benchmark space": (lambda space: Benchmark.load("ninapro", space=space), lambda: ["darts", "nb201"]),
     "benchmark protocol": (lambda protocol: Benchmark.load("ninapro", "nb201", protocol=protocol),
                            lambda: ["nb360-nb201-200ep"]),
     "benchmark model": (lambda model: Benchmark.load("ninapro", "nb201", model=model),
