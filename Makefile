@@ -44,8 +44,19 @@ test: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 
+# The speed and memory benchmarks of docs/performance.md, in its order (the other
+# benchmarks/bench_*.py scripts are studies; the docs page of each result names its command).
+# Training benchmarks read the tasks' data from NB360_DATA_ROOT (default: ../shared/data).
+NB360_DATA_ROOT ?= ../shared/data
+PERFORMANCE_BENCHMARKS = \
+	"bench_encode.py" "bench_query.py --space darts" "bench_query.py --space nb201" \
+	"bench_curves.py --speed" "bench_simulation.py --tasks ninapro darcyflow" \
+	"bench_record_store.py" "bench_evaluate_cpu.py" "bench_pooling.py" "bench_host_memory.py"
+
 bench: $(BIN)/.installed
-	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
+	for b in $(PERFORMANCE_BENCHMARKS); do \
+	  echo "== benchmarks/$$b"; NB360_DATA_ROOT=$(NB360_DATA_ROOT) $(BIN)/python benchmarks/$$b || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) build *.egg-info

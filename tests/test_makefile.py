@@ -2,6 +2,7 @@
 the same virtual environment (checked on make's dry run: nothing is installed)."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -45,3 +46,17 @@ def test_license_is_an_spdx_string() -> None:
     """A license table makes setuptools warn on every install."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert project["project"]["license"] == "Apache-2.0"
+
+
+def test_bench_runs_the_performance_benchmarks_with_arguments_they_take(tmp_path) -> None:
+    loop = next(line for line in dry_run("bench", tmp_path / "venv") if line.startswith("for b in"))
+    commands = re.findall(r'"([^"]+)"', loop.split("; do")[0])
+    assert "bench_encode.py" in commands and "bench_query.py --space darts" in commands
+    for command in commands:
+        script, *arguments = command.split()
+        text = (ROOT / "benchmarks" / script).read_text()
+        options = [word for word in arguments if word.startswith("--")]
+        assert all(f'"{option}"' in text for option in options), f"{command}: an option {script} lacks"
+    performance = (ROOT / "docs" / "performance.md").read_text()
+    places = [performance.find(f"benchmarks/{command.split()[0]}") for command in commands]
+    assert -1 not in places and places == sorted(places), "make bench runs them in the page's order"
