@@ -36,26 +36,11 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_zero_cost import progress_printer  # noqa: E402
+from record_tables import table_spec, training_set  # noqa: E402
 
 PROXIES = ("synflow", "grad_norm", "snip", "jacob_cov")
 FEATURES = ("graf", "graf+synflow", "graf+grad_norm", "graf+snip", "graf+jacob_cov",
             "graf+synflow+grad_norm+snip+jacob_cov")
-
-
-def _table(spec: str) -> tuple[str, str]:
-    task, _, protocol = spec.partition("/")
-    if not task or not protocol:
-        raise argparse.ArgumentTypeError(f"a table is <task>/<protocol>, e.g. psicov/psicov-cpu-v2; got {spec!r}")
-    return task, protocol
-
-
-def training_set(task: str, protocol: str, records: int | None):
-    """The ``ok`` DARTS records of ``task``/``protocol``: the first ``records`` of them (a fixed set
-    while collection appends to the store) or all."""
-    from surrogates.benchmark.records import load_training_set
-
-    data = load_training_set(task, "darts", protocol)
-    return data if records is None else data.first(records)
 
 
 def proxy_alone(data: Any, names: tuple[str, ...] = PROXIES) -> dict[str, dict[str, float]]:
@@ -147,7 +132,7 @@ def report(paths: list[Path]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--tables", nargs="+", type=_table, default=[])
+    ap.add_argument("--tables", nargs="+", type=table_spec, default=[])
     ap.add_argument("--models", nargs="+", default=["xgb", "lgb"])
     ap.add_argument("--features", nargs="+", default=list(FEATURES))
     ap.add_argument("--proxies", nargs="+", default=list(PROXIES), help="the proxies scored alone")

@@ -33,6 +33,21 @@ def group_folds(groups: Any, k: int, rng: np.random.Generator) -> np.ndarray:
     return fold_of_group[inverse]
 
 
+def group_subset(groups: Any, rows: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """The ``rows`` of a random ``fraction`` of the groups among them (rounded, at least one
+    group), in their order: all seeds and twins of a kept architecture, none of a dropped one.
+
+    ``ValueError`` when ``fraction`` is not in (0, 1].
+    """
+    if not 0.0 < fraction <= 1.0:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
+    rows = np.asarray(rows, dtype=np.int64)
+    present = np.unique(np.asarray(groups)[rows])
+    n_kept = max(1, int(round(fraction * len(present))))
+    kept = rng.choice(present, size=n_kept, replace=False)
+    return rows[np.isin(np.asarray(groups)[rows], kept)]
+
+
 def group_test_first(groups: Any, n_test: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Test rows (whole groups in ``rng``'s order, at most ``n_test`` rows and at least one group)
     and the other rows, shuffled by ``rng``: a held-out architecture has no row among the rest."""

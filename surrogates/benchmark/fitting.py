@@ -60,7 +60,7 @@ from surrogates.benchmark.scoring import (
 from surrogates.calibration import GAUSSIAN, z_value
 from surrogates.disconnected import DisconnectedCells, apply_rule
 from surrogates.metrics import INTERVAL_LEVELS
-from surrogates.splits import group_folds
+from surrogates.splits import group_folds, group_subset
 
 HOLDOUT_MIN_ARCHS = 1000
 
@@ -184,25 +184,35 @@ def _evaluate_and_fit(model: str, params: dict[str, Any], data: TrainingSet, see
 
 
 def cross_validate(model: str, params: dict[str, Any], data: TrainingSet, seed: int,
-                   dead: np.ndarray | None = None) -> dict[str, Any]:
+                   dead: np.ndarray | None = None, fit_fraction: float = 1.0) -> dict[str, Any]:
     """``model`` (registered name, hyper-parameters ``params``) scored by :data:`CV_FOLDS`-fold
     cross-validation by whole architectures (folds drawn with ``seed``): out-of-fold metrics
     against single runs (``metrics``), each architecture once (``per_architecture``) and 3-seed
     means (``seed_mean``), as a manifest's ``evaluation`` holds them. ``dead``:
-    :func:`disconnected_rows` of ``data`` where the caller has it already."""
+    :func:`disconnected_rows` of ``data`` where the caller has it already.
+
+    ``n_fit_archs``: the architectures each fold was fitted on. ``fit_fraction`` < 1 fits each
+    fold on a random share of its training architectures (all their seeds; drawn with ``seed``)
+    and scores the same held-out folds: a point of the surrogate's learning curve (the section
+    then holds ``fit_fraction``)."""
     n = len(data)
     y = data.scores
     dead = disconnected_rows(data) if dead is None else dead
     k = min(CV_FOLDS, _n_archs(data))
     folds = group_folds(data.groups, k, np.random.default_rng(seed))
+    subsets = np.random.default_rng([seed, 1])  # a stream of its own: the folds stay the same
     held = HeldOutPrediction.empty(n)
+    n_fit_archs = []
     for f in range(k):
         test = np.flatnonzero(folds == f)
-        part = _fit(model, params, data, np.flatnonzero(folds != f), seed, dead)
+        fit_rows = group_subset(data.groups, np.flatnonzero(folds != f), fit_fraction, subsets)
+        n_fit_archs.append(int(len(np.unique(data.groups[fit_rows]))))
+        part = _fit(model, params, data, fit_rows, seed, dead)
         held.put(test, part.predict(data, test, dead))
+    learning_curve = {} if fit_fraction == 1.0 else {"fit_fraction": fit_fraction}
     return {
         "method": "cross_validation", "folds": k, "split_seed": seed, "split_unit": SPLIT_UNIT_ARCHITECTURE,
-        "n_fit": n, "n_test": n,
+        "n_fit": n, "n_test": n, "n_fit_archs": n_fit_archs, **learning_curve,
         "target": "per-architecture mean score",
         "metrics": held_out_metrics(y, held, data.task),
         "per_architecture": per_architecture_coverage(data.groups, y, held),

@@ -401,3 +401,19 @@ def test_seed_mean_metrics_are_broken_down_by_the_sampler_that_proposed_each_arc
         assert part["metrics"]["kendall_tau"] == pytest.approx(expected, abs=1e-12)
     few = seed_mean_metrics(data, rows[: 3 * 4], held)  # archs 0-3: random, bananas, random, random
     assert few["by_sampler"]["bananas"] == {"n_archs": 1, "note": "fewer than 3 held-out architectures with >= 3 runs"}
+
+
+def test_cross_validation_on_a_fraction_fits_fewer_architectures_and_scores_every_fold(tmp_path) -> None:
+    from surrogates.benchmark.fitting import cross_validate
+
+    data = load_training_set("ecg", "darts", store=darts_store(tmp_path / "records", n=50, seeds=3))
+    params = surrogates.checking_parameters("xgb")
+    whole = cross_validate("xgb", params, data, seed=0)
+    half = cross_validate("xgb", params, data, seed=0, fit_fraction=0.5)
+    assert "fit_fraction" not in whole and whole["n_fit_archs"] == [40] * 5  # 50 archs, 5 folds
+    assert half["fit_fraction"] == 0.5 and half["n_fit_archs"] == [20] * 5
+    assert half["n_test"] == whole["n_test"] == len(data)  # the same held-out folds, all scored
+    assert half["seed_mean"]["n_archs"] == whole["seed_mean"]["n_archs"] == 50
+    assert half["metrics"]["kendall_tau"] != whole["metrics"]["kendall_tau"]
+    with pytest.raises(ValueError, match=r"fraction must be in \(0, 1\], got 0"):
+        cross_validate("xgb", params, data, seed=0, fit_fraction=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from surrogates.splits import group_folds, group_holdout, group_test_first
+from surrogates.splits import group_folds, group_holdout, group_subset, group_test_first
 
 GROUPS = np.repeat([f"arch{i}" for i in range(40)], np.arange(40) % 3 + 1)  # sizes 1, 2, 3, ...
 
@@ -42,3 +42,26 @@ def test_test_first_takes_whole_groups_up_to_the_size_and_shuffles_the_rest() ->
     assert sorted(np.concatenate([test, rest]).tolist()) == list(range(len(GROUPS)))
     assert 10 - 2 <= len(test) <= 10 and not set(GROUPS[test]) & set(GROUPS[rest])
     assert not np.array_equal(rest, np.sort(rest))
+
+
+def test_subset_keeps_whole_groups_of_the_given_rows() -> None:
+    rows = np.flatnonzero(group_folds(GROUPS, 5, np.random.default_rng(0)) != 0)  # 32 groups
+    kept = group_subset(GROUPS, rows, 0.25, np.random.default_rng(0))
+    assert set(kept) <= set(rows) and np.all(np.diff(kept) > 0)  # a subset, in order
+    assert len(np.unique(GROUPS[kept])) == 8
+    for label in np.unique(GROUPS[kept]):  # every row of a kept group among the rows
+        assert set(np.flatnonzero(np.equal(GROUPS, label))) & set(rows) <= set(kept)
+    other = group_subset(GROUPS, rows, 0.25, np.random.default_rng(1))
+    assert set(GROUPS[kept]) != set(GROUPS[other])
+
+
+def test_subset_of_the_whole_fraction_is_every_row_and_never_empty() -> None:
+    rows = np.arange(len(GROUPS))
+    assert np.array_equal(group_subset(GROUPS, rows, 1.0, np.random.default_rng(0)), rows)
+    assert len(np.unique(GROUPS[group_subset(GROUPS, rows, 0.001, np.random.default_rng(0))])) == 1
+
+
+@pytest.mark.parametrize("fraction", [0.0, -0.5, 1.5])
+def test_subset_fraction_outside_zero_one_is_refused(fraction: float) -> None:
+    with pytest.raises(ValueError, match=rf"fraction must be in \(0, 1\], got {fraction}"):
+        group_subset(GROUPS, np.arange(len(GROUPS)), fraction, np.random.default_rng(0))

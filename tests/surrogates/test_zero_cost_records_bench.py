@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from benchmark_scripts import load_benchmark_script
 
 bench = load_benchmark_script("bench_zero_cost_records")
-
-
-def test_tables_are_task_slash_protocol():
-    assert bench._table("psicov/psicov-cpu-v2") == ("psicov", "psicov-cpu-v2")
-    with pytest.raises(Exception, match="<task>/<protocol>.*'psicov'"):
-        bench._table("psicov")
 
 
 def test_a_small_run_scores_the_proxy_and_both_feature_sets(shared_data, private_proxy_cache, tmp_path,
