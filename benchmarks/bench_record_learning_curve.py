@@ -1,7 +1,8 @@
 """How fast does a surrogate learn a record set? Its learning curve, to decide what to collect.
 
 For each ``--tables`` entry ``<task>/<protocol>`` (records of ``--space`` in the store), each
-``--models`` surrogate (registered name, with the hyper-parameters ``nb360 fit`` would ship) is
+``--models`` surrogate (registered name, with the hyper-parameters ``nb360 fit`` would ship, or
+``--params``: a JSON object of hyper-parameters that replaces them, to measure another recipe) is
 scored as ``nb360 fit`` scores a set of fewer than 1,000 architectures
 (``surrogates.benchmark.fitting.cross_validate``: 5 folds of whole architectures, per-architecture
 mean targets), but each fold is fitted on only ``--fractions`` of its training architectures (all
@@ -21,6 +22,7 @@ log-linear trend, not a measurement, and only where the slope is positive.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -50,16 +52,19 @@ def _tau(section: dict[str, Any]) -> float | None:
     return None if metrics is None else metrics["kendall_tau"]
 
 
-def run_cell(data: Any, dead: np.ndarray, model: str, fraction: float, repeat: int) -> dict[str, Any]:
-    """One cross-validation of ``model`` (fold draw ``repeat``) fitted on ``fraction`` of each
-    fold's training architectures."""
+def run_cell(data: Any, dead: np.ndarray, model: str, fraction: float, repeat: int,
+             params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One cross-validation of ``model`` (fold draw ``repeat``; hyper-parameters ``params``,
+    default the shipped ones) fitted on ``fraction`` of each fold's training architectures."""
     from surrogates.benchmark.fitting import cross_validate
     from surrogates.benchmark.shipping import shipped_params
 
-    params = shipped_params(model, len(data), data.space)
+    chosen = params
+    params = shipped_params(model, len(data), data.space) if params is None else params
     start = time.perf_counter()
     section = cross_validate(model, params, data, seed=repeat, dead=dead, fit_fraction=fraction)
     return {"table": f"{data.task}/{data.protocol}", "space": data.space, "model": model,
+            "params": None if chosen is None else json.dumps(chosen, sort_keys=True),
             "fraction": fraction, "repeat": repeat, "n_records": len(data),
             "n_archs": int(len(np.unique(data.groups))),
             "n_fit_archs": float(np.median(section["n_fit_archs"])),
@@ -69,7 +74,17 @@ def run_cell(data: Any, dead: np.ndarray, model: str, fraction: float, repeat: i
 
 
 def _key(row: dict[str, Any]) -> tuple:
-    return row["table"], row["space"], row["model"], row["fraction"], row["repeat"]
+    return row["table"], row["space"], row["model"], row.get("params"), row["fraction"], row["repeat"]
+
+
+def _params(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"--params is a JSON object; got {text!r} ({error})") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"--params is a JSON object; got {text!r}")
+    return value
 
 
 def _median(values: list[float | None]) -> float:
@@ -95,10 +110,13 @@ def trend(n_archs: list[float], taus: list[float], goal: float) -> tuple[float, 
 
 def report(paths: list[Path], goal: float) -> None:
     rows = [row for path in paths for row in read_rows(path)]
-    for table, space, model in sorted({(r["table"], r["space"], r["model"]) for r in rows}):
-        mine = [r for r in rows if (r["table"], r["space"], r["model"]) == (table, space, model)]
-        print(f"\n{space}/{table}, {model}: 5-fold CV by architecture, each fold fitted on a "
-              f"fraction of its training architectures; medians over fold draws")
+    recipes = sorted({(r["table"], r["space"], r["model"], r.get("params") or "") for r in rows})
+    for table, space, model, params in recipes:
+        mine = [r for r in rows if (r["table"], r["space"], r["model"], r.get("params") or "")
+                == (table, space, model, params)]
+        print(f"\n{space}/{table}, {model} {params or '(shipped hyper-parameters)'}: 5-fold CV by "
+              f"architecture, each fold fitted on a fraction of its training architectures; medians "
+              f"over fold draws")
         print(f"  {'fraction':>8s} {'n':>2s} {'train archs':>11s} {'tau':>6s} {'tau 3-seed':>10s} "
               f"{'(3-seed archs)':>14s} {'s/CV':>6s}")
         sizes, taus3 = [], []
@@ -125,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--tables", nargs="+", type=table_spec, default=[])
     ap.add_argument("--space", default="darts")
     ap.add_argument("--models", nargs="+", default=["xgb"])
+    ap.add_argument("--params", type=_params, help="hyper-parameters (JSON) instead of the shipped ones")
     ap.add_argument("--fractions", nargs="+", type=_fraction, default=list(FRACTIONS))
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--records", type=int, help="use the first N records of each table (default all)")
@@ -146,9 +165,10 @@ def main(argv: list[str] | None = None) -> None:
         for repeat in range(args.repeats):
             for model in args.models:
                 for fraction in args.fractions:
-                    if (f"{task}/{data.protocol}", data.space, model, fraction, repeat) in done:
+                    params = None if args.params is None else json.dumps(args.params, sort_keys=True)
+                    if (f"{task}/{data.protocol}", data.space, model, params, fraction, repeat) in done:
                         continue
-                    emit_row(run_cell(data, dead, model, fraction, repeat), args.out)
+                    emit_row(run_cell(data, dead, model, fraction, repeat, args.params), args.out)
 
 
 if __name__ == "__main__":

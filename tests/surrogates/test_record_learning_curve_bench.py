@@ -25,6 +25,12 @@ def test_a_fraction_outside_zero_one_is_refused(text):
         bench._fraction(text)
 
 
+@pytest.mark.parametrize("text", ["{not json", "[1, 2]"])
+def test_params_that_are_not_a_json_object_are_refused(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="--params is a JSON object"):
+        bench._params(text)
+
+
 def test_trend_is_the_slope_per_doubling_and_where_it_reaches_the_goal():
     slope, reach = bench.trend([100, 200, 400], [0.5, 0.55, 0.6], goal=0.7)
     assert slope == pytest.approx(0.05) and reach == pytest.approx(1600)
@@ -45,7 +51,12 @@ def test_a_small_run_scores_each_fraction_on_the_same_folds(tmp_path, capsys):
     assert half["n_fit_archs"] == pytest.approx(whole["n_fit_archs"] / 2, abs=1)
     bench.main(argv)  # resumed: nothing is fitted or appended again
     assert len(out.read_text().splitlines()) == len(rows)
+    recipe = '{"n_members": 1, "n_rounds": 20}'
+    bench.main([*argv[:4], "--fractions", "1.0", "--repeats", "1", "--params", recipe, "--out", str(out)])
+    other = json.loads(out.read_text().splitlines()[-1])
+    assert json.loads(other["params"]) == json.loads(recipe) and other["tau"] != whole["tau"]
     capsys.readouterr()
     bench.main(["--report", str(out)])
     printed = capsys.readouterr().out
-    assert "darts/psicov/psicov-cpu-v2, xgb" in printed and "per doubling" in printed
+    assert "darts/psicov/psicov-cpu-v2, xgb (shipped hyper-parameters)" in printed
+    assert 'xgb {"n_members": 1, "n_rounds": 20}' in printed and "per doubling" in printed
