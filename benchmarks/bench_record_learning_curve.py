@@ -117,7 +117,7 @@ def report(paths: list[Path], goal: float) -> None:
         print(f"\n{space}/{table}, {model} {params or '(shipped hyper-parameters)'}: 5-fold CV by "
               f"architecture, each fold fitted on a fraction of its training architectures; medians "
               f"over fold draws")
-        print(f"  {'fraction':>8s} {'n':>2s} {'train archs':>11s} {'tau':>6s} {'tau 3-seed':>10s} "
+        print(f"  {'fraction':>8s} {'runs':>4s} {'train archs':>11s} {'tau':>6s} {'tau 3-seed':>10s} "
               f"{'(3-seed archs)':>14s} {'s/CV':>6s}")
         sizes, taus3 = [], []
         for fraction in sorted({r["fraction"] for r in mine}):
@@ -125,9 +125,12 @@ def report(paths: list[Path], goal: float) -> None:
             size, tau3 = _median([r["n_fit_archs"] for r in these]), _median([r["tau_seed_mean"] for r in these])
             sizes.append(size)
             taus3.append(tau3)
-            print(f"  {fraction:8.2f} {len(these):2d} {size:11.0f} {_median([r['tau'] for r in these]):6.3f} "
+            print(f"  {fraction:8.2f} {len(these):4d} {size:11.0f} {_median([r['tau'] for r in these]):6.3f} "
                   f"{tau3:10.3f} {these[0]['n_seed_mean_archs']:14d} {_median([r['seconds'] for r in these]):6.0f}")
         slope, reach = trend(sizes, taus3, goal)
+        if np.isnan(slope):
+            print("  one training-set size: no trend")
+            continue
         if reach is None:
             where = "the slope is not positive"
         elif reach > 100 * max(sizes):

@@ -60,3 +60,4 @@ def test_a_small_run_scores_each_fraction_on_the_same_folds(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "darts/psicov/psicov-cpu-v2, xgb (shipped hyper-parameters)" in printed
     assert 'xgb {"n_members": 1, "n_rounds": 20}' in printed and "per doubling" in printed
+    assert printed.count("one training-set size: no trend") == 1  # the other recipe's one fraction
