@@ -13,7 +13,7 @@ training architectures (least squares on the medians against log2 of the archite
 number of architectures at which that line would reach ``--goal``: an extrapolation of a
 log-linear trend, not a measurement, and only where the slope is positive.
 
-``--out`` appends one JSON line per (table, model, fraction, repeat) and skips those already there
+``--out`` appends one JSON line per (table, model, ``--params``, fraction, repeat) and skips those already there
 (resumable); ``--report FILE`` prints the summary.
 
     OMP_NUM_THREADS=1 python benchmarks/bench_record_learning_curve.py \\
@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from record_tables import table_spec, training_set  # noqa: E402
-from result_rows import emit_row, read_rows  # noqa: E402
+from result_rows import emit_row, median_present, read_rows  # noqa: E402
 
 FRACTIONS = (0.25, 0.5, 1.0)
 
@@ -59,18 +59,22 @@ def run_cell(data: Any, dead: np.ndarray, model: str, fraction: float, repeat: i
     from surrogates.benchmark.fitting import cross_validate
     from surrogates.benchmark.shipping import shipped_params
 
-    chosen = params
-    params = shipped_params(model, len(data), data.space) if params is None else params
+    hyper_parameters = shipped_params(model, len(data), data.space) if params is None else params
     start = time.perf_counter()
-    section = cross_validate(model, params, data, seed=repeat, dead=dead, fit_fraction=fraction)
+    section = cross_validate(model, hyper_parameters, data, seed=repeat, dead=dead, fit_fraction=fraction)
     return {"table": f"{data.task}/{data.protocol}", "space": data.space, "model": model,
-            "params": None if chosen is None else json.dumps(chosen, sort_keys=True),
+            "params": _params_text(params),
             "fraction": fraction, "repeat": repeat, "n_records": len(data),
             "n_archs": int(len(np.unique(data.groups))),
             "n_fit_archs": float(np.median(section["n_fit_archs"])),
             "tau": _tau(section), "tau_seed_mean": _tau(section["seed_mean"]),
             "n_seed_mean_archs": section["seed_mean"]["n_archs"],
             "seconds": round(time.perf_counter() - start, 1)}
+
+
+def _params_text(params: dict[str, Any] | None) -> str | None:
+    """How a row names its hyper-parameters: None for the shipped ones."""
+    return None if params is None else json.dumps(params, sort_keys=True)
 
 
 def _key(row: dict[str, Any]) -> tuple:
@@ -85,12 +89,6 @@ def _params(text: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise argparse.ArgumentTypeError(f"--params is a JSON object; got {text!r}")
     return value
-
-
-def _median(values: list[float | None]) -> float:
-    """The median of the values that exist (NaN when none do)."""
-    present = [v for v in values if v is not None]
-    return float(np.median(present)) if present else float("nan")
 
 
 def trend(n_archs: list[float], taus: list[float], goal: float) -> tuple[float, float | None]:
@@ -122,11 +120,11 @@ def report(paths: list[Path], goal: float) -> None:
         sizes, taus3 = [], []
         for fraction in sorted({r["fraction"] for r in mine}):
             these = [r for r in mine if r["fraction"] == fraction]
-            size, tau3 = _median([r["n_fit_archs"] for r in these]), _median([r["tau_seed_mean"] for r in these])
+            size, tau3 = median_present([r["n_fit_archs"] for r in these]), median_present([r["tau_seed_mean"] for r in these])
             sizes.append(size)
             taus3.append(tau3)
-            print(f"  {fraction:8.2f} {len(these):4d} {size:11.0f} {_median([r['tau'] for r in these]):6.3f} "
-                  f"{tau3:10.3f} {these[0]['n_seed_mean_archs']:14d} {_median([r['seconds'] for r in these]):6.0f}")
+            print(f"  {fraction:8.2f} {len(these):4d} {size:11.0f} {median_present([r['tau'] for r in these]):6.3f} "
+                  f"{tau3:10.3f} {these[0]['n_seed_mean_archs']:14d} {median_present([r['seconds'] for r in these]):6.0f}")
         slope, reach = trend(sizes, taus3, goal)
         if np.isnan(slope):
             print("  one training-set size: no trend")
@@ -162,13 +160,13 @@ def main(argv: list[str] | None = None) -> None:
     from surrogates.benchmark.fitting import disconnected_rows
 
     done = {_key(row) for row in read_rows(args.out, missing_ok=True)}
+    params = _params_text(args.params)
     for task, protocol in args.tables:
         data = training_set(task, protocol, args.records, args.space)
         dead = disconnected_rows(data)
         for repeat in range(args.repeats):
             for model in args.models:
                 for fraction in args.fractions:
-                    params = None if args.params is None else json.dumps(args.params, sort_keys=True)
                     if (f"{task}/{data.protocol}", data.space, model, params, fraction, repeat) in done:
                         continue
                     emit_row(run_cell(data, dead, model, fraction, repeat, args.params), args.out)

@@ -37,6 +37,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_zero_cost import progress_printer  # noqa: E402
 from record_tables import table_spec, training_set  # noqa: E402
+from result_rows import median_present  # noqa: E402
 
 PROXIES = ("synflow", "grad_norm", "snip", "jacob_cov")
 FEATURES = ("graf", "graf+synflow", "graf+grad_norm", "graf+snip", "graf+jacob_cov",
@@ -93,12 +94,6 @@ def _done(path: Path | None) -> set[tuple]:
             for r in rows}
 
 
-def _median(values: list[float | None]) -> float:
-    """The median of the values that exist (NaN when none do)."""
-    present = [v for v in values if v is not None]
-    return float(np.median(present)) if present else float("nan")
-
-
 def _fmt(value: float | None) -> str:
     return "   n/a" if value is None else f"{value:+.3f}"
 
@@ -122,12 +117,12 @@ def report(paths: list[Path]) -> None:
             for features in order:
                 these = [r for r in mine if r["features"] == features]
                 paired = [r for r in these if r["repeat"] in base]
-                gain = _median([r["tau"] - base[r["repeat"]]["tau"] for r in paired])
-                gain3 = _median([r["tau_seed_mean"] - base[r["repeat"]]["tau_seed_mean"] for r in paired
+                gain = median_present([r["tau"] - base[r["repeat"]]["tau"] for r in paired])
+                gain3 = median_present([r["tau_seed_mean"] - base[r["repeat"]]["tau_seed_mean"] for r in paired
                                  if r["tau_seed_mean"] is not None
                                  and base[r["repeat"]]["tau_seed_mean"] is not None])
-                print(f"  {model:5s} {features:40s} {len(these):2d} {_median([r['tau'] for r in these]):6.3f} "
-                      f"{gain:+7.3f} {_median([r['tau_seed_mean'] for r in these]):10.3f} {gain3:+7.3f}")
+                print(f"  {model:5s} {features:40s} {len(these):2d} {median_present([r['tau'] for r in these]):6.3f} "
+                      f"{gain:+7.3f} {median_present([r['tau_seed_mean'] for r in these]):10.3f} {gain3:+7.3f}")
 
 
 def main(argv: list[str] | None = None) -> None:

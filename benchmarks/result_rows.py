@@ -4,6 +4,7 @@ the report."""
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -26,3 +27,10 @@ def emit_row(row: dict[str, Any], out: Path | None) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("a") as fh:
             fh.write(text + "\n")
+
+
+def median_present(values: list[float | None]) -> float:
+    """The median of the values that exist (NaN when none do): a report's figure over rows, some
+    of which lack it."""
+    present = [v for v in values if v is not None]
+    return float(statistics.median(present)) if present else float("nan")

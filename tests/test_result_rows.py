@@ -23,3 +23,9 @@ def test_a_missing_file_is_named_or_empty_when_allowed(tmp_path):
         rows_module.read_rows(missing)
     assert rows_module.read_rows(missing, missing_ok=True) == []
     assert rows_module.read_rows(None, missing_ok=True) == []
+
+
+def test_the_median_skips_missing_values_and_is_nan_when_all_are():
+    assert rows_module.median_present([0.3, None, 0.1, 0.2]) == pytest.approx(0.2)
+    assert rows_module.median_present([0.1, 0.4]) == pytest.approx(0.25)
+    assert rows_module.median_present([None, None]) != rows_module.median_present([None, None])  # NaN
