@@ -39,7 +39,7 @@ demo: $(BIN)/.installed-core
 	@$(BIN)/python -m nb360_cli.main demo
 
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=20 tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=20 tests
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

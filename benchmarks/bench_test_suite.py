@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--slowest must be >= 0, got {args.slowest}")
     if args.workers < 0:
         parser.error(f"--workers must be >= 0, got {args.workers}")
-    parallel = ["-n", str(args.workers), "--dist", "loadfile"] if args.workers else []
+    parallel = ["-n", str(args.workers), "--dist", "loadfile", "--no-loadscope-reorder"] if args.workers else []
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *parallel,
                f"--durations={max(args.slowest, 1)}", *(pytest_args or ["tests"])]
     start = time.perf_counter()

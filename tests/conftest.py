@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+from suite_order import longest_files_first
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
@@ -31,3 +32,9 @@ def _point_data_root_at_shared_data() -> None:
     """Loaders find the real data through NB360_DATA_ROOT, as a user's would."""
     if "NB360_DATA_ROOT" not in os.environ and SHARED_DATA.is_dir():
         os.environ["NB360_DATA_ROOT"] = str(SHARED_DATA)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Longest files first (see suite_order): `make test` hands whole files to its workers in
+    collection order (``--dist loadfile --no-loadscope-reorder``)."""
+    items[:] = longest_files_first(items)

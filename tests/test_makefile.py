@@ -38,7 +38,7 @@ def test_demo_installs_the_core_quietly_and_test_adds_the_extras(tmp_path) -> No
     assert len(extras) == 1 and all(name in extras[0] for name in ("test", "ray", "slurm", "notebooks"))
     assert test.index(installs[-1]) < test.index(extras[0])  # the extras go on top of the core
     assert "-m pytest -q -p no:cacheprovider" in test[-1] and test[-1].endswith(" tests")
-    assert "-n 2 --dist loadfile" in test[-1]  # one pytest process per core of the 2-core CI machine
+    assert "-n 2 --dist loadfile --no-loadscope-reorder" in test[-1]  # a process per core, files in order
     assert "-n 1 " in dry_run("test", venv, "TEST_WORKERS=1")[-1]
 
 

@@ -52,4 +52,4 @@ def test_runs_the_suite_in_parallel_processes(tmp_path: Path) -> None:
                                              "    assert os.environ.get('PYTEST_XDIST_WORKER')\n")
     done = _run("--workers", "2", str(suite))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "-n 2 --dist loadfile" in done.stdout and "1 passed" in done.stdout
+    assert "-n 2 --dist loadfile --no-loadscope-reorder" in done.stdout and "1 passed" in done.stdout
