@@ -7,6 +7,7 @@ random architecture, with DARTS-V2's predicted training time and size.
 """
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,8 @@ def show_darts(seed: int = 0) -> int:
     archs = [space.parse(DARTS_V2), space.sample(np.random.default_rng(seed))]
     units = ", ".join(UNIT_WORDS[task] for task in dict.fromkeys(b.task for b in benches)
                       if task in UNIT_WORDS)
-    print(f"DARTS space, this project's own CPU records ({units})")
+    print("DARTS space, this project's own CPU records; scores:")
+    print(textwrap.fill(units, width=118, initial_indent="  ", subsequent_indent="  "))
     print(f"  {'task / protocol':28s} {'records':>7s} {'Kendall tau':>16s} {'DARTS-V2 cells':>17s} "
           f"{'random arch':>17s} {'train s':>7s} {'params':>7s}")
     for bench in benches:

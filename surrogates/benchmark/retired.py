@@ -12,8 +12,9 @@ from __future__ import annotations
 RETIRED: dict[tuple[str, str, str], str] = {
     ("darts", "satellite", "satellite-cpu-v1"): (
         "its records' architecture share is 0.23 (90 % interval 0.10-0.35), so it ranked mostly "
-        "seed noise (held-out Kendall tau 0.14, R2 -0.08); Satellite's benchmark is "
-        "nb201/satellite-nb201-cpu-v1 (share 0.60)"
+        "seed noise (held-out Kendall tau 0.14, R2 -0.08); Satellite's DARTS benchmark is "
+        "darts/satellite-cpu-v3 (share 0.72), and its NB201 one nb201/satellite-nb201-cpu-v1 "
+        "(share 0.60)"
     ),
     ("darts", "ecg", "ecg-cpu-v1"): (
         "its records' architecture share is 0.09 (90 % interval 0.00-0.19), so it ranked mostly "

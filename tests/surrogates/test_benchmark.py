@@ -161,31 +161,40 @@ def test_unknown_names_list_what_exists() -> None:
 
 
 @pytest.mark.parametrize(("task", "share", "replacement"), [
-    ("satellite", "0.23", "nb201/satellite-nb201-cpu-v1"),
+    ("satellite", "0.23", "darts/satellite-cpu-v3"),
     ("ecg", "0.09", "darts/ecg-cpu-v3"),
 ])
 def test_a_retired_benchmark_says_why_and_how_to_rebuild_it(task, share, replacement, tmp_path) -> None:
     """DARTS Satellite (share 0.23) and ECG (0.09) under v1 left the package; asking for one names
-    the reason, the replacement and the command; what the task serves instead is the replacement."""
+    the reason, the replacement and the command; the task's DARTS default is the replacement."""
     protocol = f"{task}-cpu-v1"
-    replaced_in_darts = replacement.startswith("darts/")  # then asking with no protocol gets it
-    for asked in [protocol] if replaced_in_darts else [None, protocol]:
-        with pytest.raises(ValueError, match=(
-                rf"darts/{task}/{protocol} was retired: its records' architecture share is "
-                rf"{share} .*{replacement}.*`nb360 fit --task {task} --space darts "
-                rf"--protocol {protocol}`")):
-            Benchmark.load(task, "darts", asked)
+    with pytest.raises(ValueError, match=(
+            rf"darts/{task}/{protocol} was retired: its records' architecture share is "
+            rf"{share} .*{replacement}.*`nb360 fit --task {task} --space darts "
+            rf"--protocol {protocol}`")):
+        Benchmark.load(task, "darts", protocol)
     assert set(RETIRED).isdisjoint(b[:3] for b in list_benchmarks())
-    served = Benchmark.load(task, "darts" if replaced_in_darts else None)
+    served = Benchmark.load(task, "darts")
     assert f"{served.space.name}/{served.protocol}" == replacement
     with pytest.raises(ValueError) as raised:  # another artifacts folder says nothing of retirements
         Benchmark.load(task, "darts", artifacts=tmp_path)
     assert "was retired" not in str(raised.value)
 
 
+def test_a_task_whose_only_benchmark_in_a_space_was_retired_says_so(monkeypatch) -> None:
+    """Asked without a protocol, a space left with no benchmark of the task names the retired one."""
+    monkeypatch.setitem(RETIRED, ("darts", "cifar100", "cifar100-cpu-v1"), "its share is 0.01")
+    with pytest.raises(ValueError, match=(
+            r"no 'darts' benchmark for task 'cifar100' \(darts/cifar100/cifar100-cpu-v1 was retired: "
+            r"its share is 0.01; rebuild it from its shipped records with `nb360 fit --task cifar100 "
+            r"--space darts --protocol cifar100-cpu-v1`\)")):
+        Benchmark.load("cifar100", "darts")
+
+
 @pytest.mark.parametrize(("task", "darts_protocol", "nb201_protocol"), [
     ("ecg", "ecg-cpu-v3", "ecg-nb201-cpu-v1"),
     ("ninapro", "ninapro-cpu-v3", "nb360-nb201-200ep"),  # NB360's own table
+    ("satellite", "satellite-cpu-v3", "satellite-nb201-cpu-v1"),
 ])
 def test_a_task_with_benchmarks_in_both_spaces_names_them_when_asked_without_one(
         task, darts_protocol, nb201_protocol) -> None:
