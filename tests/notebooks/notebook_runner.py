@@ -1,5 +1,5 @@
 """Runs a notebook of notebooks/ top to bottom with nbclient; each notebook's test is a file of its
-own (``tests/notebooks/test_<notebook>.py``) so the test workers (``--dist loadfile``) share them
+own (``tests/notebooks/test_notebook_<number>.py``) so the test workers (``--dist loadfile``) share them
 out instead of one worker running them all back to back."""
 from __future__ import annotations
 
