@@ -31,5 +31,6 @@ def longest_files_first(items: list) -> list:
     together and in their order, and files of one rank keep their collection order."""
     rank: dict[str, int] = {}
     for item in items:
-        rank[file_of(item)] = min(rank.get(file_of(item), 2), start_order(item))
+        file, order = file_of(item), start_order(item)
+        rank[file] = min(rank.get(file, order), order)
     return sorted(items, key=lambda item: rank[file_of(item)])

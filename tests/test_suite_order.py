@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from suite_order import file_of, longest_files_first, start_order
+from suite_order import file_of, longest_files_first
 
 
 @dataclass
@@ -20,8 +20,7 @@ def test_this_session_runs_whole_files_longest_first(request: pytest.FixtureRequ
     items = request.session.items
     runs = [file_of(item) for i, item in enumerate(items) if i == 0 or file_of(item) != file_of(items[i - 1])]
     assert len(runs) == len(set(runs)), "a file's tests are split apart"
-    rank = {file: min(start_order(item) for item in items if file_of(item) == file) for file in runs}
-    assert [rank[file] for file in runs] == sorted(rank[file] for file in runs)
+    assert longest_files_first(items) == items, "the session's files are not in longest-first order"
 
 
 def test_notebooks_then_files_with_a_slow_test_then_the_rest() -> None:
